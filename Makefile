@@ -1,0 +1,105 @@
+# Accord developer tasks. `make help` lists them.
+#
+# The virtualenv is built from requirements.lock (every dependency pinned) and rebuilt
+# whenever pyproject.toml or requirements.lock changes; a stamp file makes reruns quick.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.accord-installed
+ENGINE := src/accord/engine
+
+# `make test` adds the PostgreSQL run when ACCORD_TEST_POSTGRES=1.
+ACCORD_TEST_POSTGRES ?=
+ACCORD_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/accord
+# Extra pytest arguments, e.g. make pytest PYTEST_ARGS="-k healthz -x"
+PYTEST_ARGS ?=
+
+.PHONY: help venv .venv test lint typecheck pytest test-postgres fmt demo bench lock \
+	clean distclean
+
+help:
+	@echo "make demo           migrate the local database and run the demo"
+	@echo "make test           lint + mypy --strict on the engine + pytest on SQLite"
+	@echo "                    (ACCORD_TEST_POSTGRES=1: also the database tests on PostgreSQL)"
+	@echo "make lint / fmt     ruff check and format check / apply ruff fixes and formatting"
+	@echo "make bench          run the engine benchmarks (bench/run.py)"
+	@echo "make lock           regenerate requirements.lock from pyproject.toml"
+	@echo "make venv           create or update .venv only"
+	@echo "make clean          remove caches and build artefacts (distclean: also .venv, var/)"
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+venv .venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The engine is strict-typed. Until its directory exists there is nothing to check.
+typecheck: $(STAMP)
+	@if [ -d $(ENGINE) ]; then \
+		echo "$(BIN)/mypy --strict $(ENGINE)"; $(BIN)/mypy --strict $(ENGINE); \
+	else \
+		echo "typecheck: $(ENGINE) does not exist yet, mypy skipped"; \
+	fi
+
+# The whole suite on SQLite, whatever DATABASE_URL the caller's shell has.
+pytest: $(STAMP)
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+# The database tests (marked django_db, see src/accord/pytest_plugin.py) on PostgreSQL.
+# Fails when the server is unreachable, and when no test was selected (pytest exit 5).
+test-postgres: $(STAMP)
+	DATABASE_URL=$(ACCORD_TEST_POSTGRES_URL) $(BIN)/python scripts/check_postgres.py
+	@rc=0; DATABASE_URL=$(ACCORD_TEST_POSTGRES_URL) $(BIN)/pytest -m django_db $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+		echo "test-postgres: FAILED: pytest selected no database tests (exit 5)" >&2; \
+	fi; \
+	exit $$rc
+
+test: lint typecheck pytest
+ifeq ($(ACCORD_TEST_POSTGRES),1)
+test: test-postgres
+endif
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Local demo: a development key and the SQLite file in var/ unless the caller says otherwise.
+demo: export ACCORD_DEBUG ?= 1
+demo: $(STAMP)
+	$(BIN)/accord migrate --no-input
+	$(BIN)/accord demo
+
+bench: $(STAMP)
+	@test -f bench/run.py || { echo "bench: bench/run.py does not exist yet" >&2; exit 1; }
+	$(BIN)/python bench/run.py
+
+# Resolve against PyPI alone (no local pip configuration or wheel mirrors), for Python 3.11,
+# with hashes, in a throwaway venv so the project venv is not disturbed.
+LOCK_VENV := build/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools==7.6.2
+	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+		$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --index-url https://pypi.org/simple \
+		--output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) var

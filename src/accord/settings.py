@@ -1,0 +1,133 @@
+"""Django settings for Accord, read from the environment.
+
+Every knob is an `ACCORD_*` variable (plus `DATABASE_URL`); docs/deployment.md lists them.
+With nothing set, Accord refuses to start unless `ACCORD_DEBUG=1`, in which case it runs on a
+local SQLite file with a development-only secret key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from accord.env import env_bool, env_int, env_list, env_secret, env_str
+
+# src/accord/settings.py -> the checkout root.
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+# Where Accord keeps local state (the default SQLite database, collected static files).
+DATA_DIR = Path(env_str("ACCORD_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = env_bool("ACCORD_DEBUG", False)
+
+_secret = env_secret("ACCORD_SECRET_KEY")
+if _secret is None:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "ACCORD_SECRET_KEY is not set. Set ACCORD_SECRET_KEY (or ACCORD_SECRET_KEY_FILE, "
+            "a file holding it) to a long random string, or set ACCORD_DEBUG=1 for local "
+            "development with a throwaway key."
+        )
+    # The "django-insecure-" prefix makes `accord check --deploy` flag it.
+    _secret = "django-insecure-accord-development-only-key-do-not-deploy"
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = env_list("ACCORD_ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env_list("ACCORD_CSRF_TRUSTED_ORIGINS")
+
+# Capability apps: adding one is adding one line here.
+ACCORD_APPS = [
+    "accord.core",
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    *ACCORD_APPS,
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "accord.urls"
+WSGI_APPLICATION = "accord.wsgi.application"
+ASGI_APPLICATION = "accord.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite in DATA_DIR by default; DATABASE_URL (e.g.
+# postgres://user:password@host:5432/accord) selects another, typically PostgreSQL.
+_database_url = env_str("DATABASE_URL", "")
+if _database_url:
+    _default_db: dict[str, Any] = dict(
+        dj_database_url.parse(
+            _database_url,
+            conn_max_age=env_int("ACCORD_DB_CONN_MAX_AGE", 0),
+            conn_health_checks=True,
+        )
+    )
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _default_db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(DATA_DIR / "accord.sqlite3"),
+    }
+
+if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers proceed while one writer writes; synchronous=NORMAL is durable in
+    # WAL mode except for the last transactions on power loss (not on a process crash).
+    # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait (up to `timeout`
+    # seconds) instead of failing with "database is locked" halfway through a transaction.
+    _default_db.setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+
+DATABASES = {"default": _default_db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+# Times are stored in UTC and shown in the viewer's time zone with the zone named.
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env_str("ACCORD_STATIC_ROOT", str(DATA_DIR / "static")))
