@@ -1,11 +1,219 @@
+"""`accord demo`: the built-in policy and one sample month worked through by the engine.
+
+Until the web capabilities land this is what `make demo` shows: the seed's SLA as Accord reads
+it, then March 2026 for a customer in the US region — uptime per module with the maintenance
+window excluded, a few fault tickets on their return-to-service clocks, and the penalty
+statement those figures earn under the example schedule.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
+from rich.console import Console
+from rich.table import Table
+
+from accord.engine.availability import Outage, uptime
+from accord.engine.clocks import ClockEvent, EventKind, evaluate_many
+from accord.engine.credits import statement
+from accord.engine.policy import ContractTerms, resolve
+from accord.engine.timeutil import (
+    epoch_to_local,
+    local_to_epoch,
+    month_bounds,
+    parse_instant,
+    seconds_of_day,
+    zone,
+)
+from accord.policies import DEFAULT_REGIONS, load_builtin
+
+MONTH = "2026-03"
+MONTHLY_FEE = Decimal("12000.00")
+
+# Sample outages of March 2026 (UTC). The first overruns the Wednesday window of 11 March,
+# which is 08:00-08:30 UTC in Pacific daylight time, so only 08:30-09:40 counts.
+SAMPLE_OUTAGES: dict[str, list[tuple[str, str]]] = {
+    "Release Manager": [("2026-03-11T08:15:00Z", "2026-03-11T09:40:00Z")],
+    "Test Environment Manager": [],
+    "Deployment Manager": [
+        ("2026-03-03T14:02:00Z", "2026-03-03T14:20:00Z"),
+        ("2026-03-20T22:10:00Z", "2026-03-20T22:31:00Z"),
+    ],
+    "Reporting": [("2026-03-25T08:05:00Z", "2026-03-25T08:25:00Z")],  # inside the window
+    "Stryka": [],
+}
+
+# Sample tickets: (summary, events as (kind, local Pacific time, severity)).
+SAMPLE_TICKETS: list[tuple[str, list[tuple[EventKind, str, int | None]]]] = [
+    (
+        "Deployment Manager pipeline page fails to load",
+        [
+            (EventKind.REPORTED, "2026-03-03T07:05:00", 1),
+            (EventKind.RESTORED, "2026-03-03T10:20:00", None),
+        ],
+    ),
+    (
+        "Release calendar export times out",
+        [
+            (EventKind.REPORTED, "2026-03-13T16:30:00", 2),
+            (EventKind.RESTORED, "2026-03-17T11:00:00", None),
+        ],
+    ),
+    (
+        "Reporting dashboard totals wrong (agreed down from 1 to 3)",
+        [
+            (EventKind.REPORTED, "2026-03-18T09:00:00", 1),
+            (EventKind.SEVERITY_PROPOSED, "2026-03-18T09:40:00", 3),
+            (EventKind.SEVERITY_AGREED, "2026-03-19T10:00:00", 3),
+            (EventKind.RESTORED, "2026-03-19T16:00:00", None),
+        ],
+    ),
+    (
+        "Stryka test run stuck in queue",
+        [
+            (EventKind.REPORTED, "2026-03-26T11:00:00", 1),
+            (EventKind.RESTORED, "2026-03-26T16:45:00", None),
+        ],
+    ),
+]
 
 
 class Command(BaseCommand):
-    help = "Walk through Accord's SLA calculations on sample data."
+    help = "Print the built-in SLA policy and a sample month's SLA computation."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(self.style.MIGRATE_HEADING("Accord demo"))
-        self.stdout.write("The SLA engine walkthrough is not wired in yet.")
+        console = Console(file=self.stdout, width=110, highlight=False)
+        terms = resolve(load_builtin(), DEFAULT_REGIONS["us"])
+        console.rule("[bold]Accord demo: the built-in policy")
+        _policy(console, terms)
+        console.rule(f"[bold]A sample month: {MONTH}, customer in {terms.region.name}")
+        module_uptimes = _uptime(console, terms)
+        breaches = _tickets(console, terms)
+        _statement(console, terms, module_uptimes, breaches)
+
+
+def _policy(console: Console, terms: ContractTerms) -> None:
+    policy = terms.policy
+    console.print(f"[bold]{policy.name}[/] ({policy.id}), from {policy.source}")
+    console.print(f"Covered modules: {', '.join(terms.modules)}")
+    window = policy.availability.maintenance
+    slots = ", ".join(f"{w.day} {w.start}-{w.end}" for w in window.weekly)
+    console.print(
+        f"Uptime target {policy.availability.target_percent}% per calendar month, "
+        f"maintenance {slots} {window.timezone} excluded"
+    )
+    console.print(f"  {window.reading}")
+    table = Table(title="Return-to-service targets (support hours)")
+    for column in ("Severity", "Name", "Target", "Description"):
+        table.add_column(column)
+    for severity in policy.severities:
+        table.add_row(
+            str(severity.level),
+            severity.name,
+            severity.target.to_duration().describe(),
+            severity.description,
+        )
+    console.print(table)
+    console.print("[bold]Assumptions[/] (the seed is silent here; each contract can override):")
+    for assumption in terms.assumptions:
+        console.print(f"  • {assumption}")
+
+
+def _uptime(console: Console, terms: ContractTerms) -> dict[str, Any]:
+    tz = zone(terms.reporting_timezone)
+    period = month_bounds(MONTH, tz)
+    table = Table(title=f"Uptime, {MONTH} in {terms.reporting_timezone}")
+    for column in ("Module", "Period min", "Maint. min", "Eligible min", "Down min", "Uptime %"):
+        table.add_column(column, justify="right" if column != "Module" else "left")
+    table.add_column("Met")
+    results = {}
+    for module in terms.modules:
+        outages = [
+            Outage(parse_instant(start, "start"), parse_instant(end, "end"))
+            for start, end in SAMPLE_OUTAGES.get(module, [])
+        ]
+        result = uptime(
+            period=period,
+            outages=outages,
+            maintenance=terms.maintenance,
+            target=terms.target,
+            min_outage_seconds=terms.min_outage_seconds,
+            maintenance_mode=terms.maintenance_mode,
+        )
+        results[module] = result.uptime_fraction
+        table.add_row(
+            module,
+            f"{result.period_seconds / 60:g}",
+            f"{result.maintenance_seconds / 60:g}",
+            f"{result.eligible_seconds / 60:g}",
+            f"{float(result.downtime_seconds) / 60:g}",
+            result.uptime_percent_display,
+            "yes" if result.met else "[red]no[/]",
+        )
+    console.print(table)
+    return results
+
+
+def _tickets(console: Console, terms: ContractTerms) -> dict[int, int]:
+    tz = zone(terms.support_calendar.timezone)
+    tickets = [
+        [ClockEvent(kind, _local(when, tz), severity) for kind, when, severity in events]
+        for _, events in SAMPLE_TICKETS
+    ]
+    now = month_bounds(MONTH, zone(terms.reporting_timezone))[1]
+    clocks = evaluate_many(tickets, terms.clock_rules, now)
+    table = Table(title=f"Fault tickets (support hours Mon-Fri 08:00-18:00 {tz.key})")
+    for column in ("Ticket", "Sev", "Target", "Used", "Outcome"):
+        table.add_column(column)
+    breaches: dict[int, int] = {}
+    for (summary, _), clock in zip(SAMPLE_TICKETS, clocks, strict=True):
+        if clock.breached and clock.severity is not None:
+            breaches[clock.severity] = breaches.get(clock.severity, 0) + 1
+            outcome = f"[red]breached at {_show(clock.breached_at, tz)}[/]"
+        else:
+            outcome = "met"
+        table.add_row(
+            summary,
+            str(clock.severity),
+            clock.target.describe() if clock.target else "-",
+            f"{clock.used_seconds / 3600:.2f} h",
+            outcome,
+        )
+    console.print(table)
+    return breaches
+
+
+def _statement(
+    console: Console, terms: ContractTerms, uptimes: dict[str, Any], breaches: dict[int, int]
+) -> None:
+    result = statement(
+        schedule=terms.penalties,
+        monthly_fee=MONTHLY_FEE,
+        module_uptimes=uptimes,
+        breaches=breaches,
+    )
+    currency = terms.penalties.currency
+    table = Table(title=f"Penalty statement (monthly fee {MONTHLY_FEE} {currency})")
+    for column in ("Rule", "Subject", "Detail", "Amount"):
+        table.add_column(column)
+    for line in result.lines:
+        amount = f"{line.amount} {currency}" if line.amount is not None else f"{line.percent}%"
+        table.add_row(line.rule, line.subject, line.detail, amount)
+    table.add_row("", "", "[bold]Total", f"[bold]{result.total_amount} {currency}")
+    console.print(table)
+
+
+def _local(text: str, tz: ZoneInfo) -> int:
+    """A wall-clock time in `tz`, read the way the engine reads every wall-clock time."""
+    moment = datetime.fromisoformat(text)
+    return local_to_epoch(moment.date(), seconds_of_day(moment), tz)
+
+
+def _show(instant: int | None, tz: ZoneInfo) -> str:
+    if instant is None:
+        return "-"
+    return epoch_to_local(instant, tz).strftime("%a %d %b %H:%M:%S %Z")

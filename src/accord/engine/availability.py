@@ -1,0 +1,735 @@
+"""Availability: maintenance windows, eligible time, downtime and uptime over a period.
+
+The rules, in the order they are applied (docs/sla-model.md states them to customers):
+
+1. Outages are merged: overlapping or touching outages (from any source) become one.
+2. `min_outage_seconds`: a merged outage shorter than this is dropped. Its length is measured
+   before anything is cut from it (the period's bounds, maintenance); outages of every weight
+   merge into one for this measure.
+3. Maintenance is the union of the weekly windows (local wall-clock times converted per date, so
+   they follow daylight saving time) and the one-off windows, cut to the period.
+   `maintenance_seconds` is that time, whatever the mode.
+4. Downtime is the outage time inside the period and outside maintenance: an outage that
+   overruns a window counts from the end of the window. Where outages of different weights
+   overlap, the highest weight counts (a full outage hides a partial one).
+5. Eligible time is the period minus maintenance (mode `exclude`) or the whole period (mode
+   `count_as_up`: maintenance counts as up time, outages inside it still count for nothing).
+6. Uptime = 1 - downtime / eligible, exact (a `Fraction`); with no eligible time it is 1.
+   `met` is `uptime >= target` decided on integers; the percent shown is floored to three
+   decimals, so 99.8999... shows as 99.899 and never as 99.900.
+
+Weekly windows use `timeutil.local_to_epoch`: a wall time skipped by a DST change means the first
+instant after the gap, a wall time that occurs twice its first occurrence. So on the day clocks
+go back, a window 01:00-01:30 in Los Angeles is the first 01:00-01:30 (PDT), and a window
+01:00-02:00 covers both passes through 01:00-02:00 (two real hours).
+
+`uptime` computes one module in one region; `uptime_batch` computes many groups (module-regions)
+in one vectorised pass: every group's times are offset by group x K (K longer than the span), so
+one global sort and one running maximum merge every group's outages at once, and the eligible
+part of each merged outage comes from a cumulative maintenance function evaluated with
+`np.searchsorted`. `uptime` is the same computation with a single group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from fractions import Fraction
+from math import lcm
+from typing import Any, Literal, NamedTuple, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from accord.engine.errors import EngineError
+from accord.engine.timeutil import DAY, epoch_to_local, local_to_epoch, zone
+
+IntArray: TypeAlias = NDArray[np.int64]
+BoolArray: TypeAlias = NDArray[np.bool_]
+MaintenanceMode: TypeAlias = Literal["exclude", "count_as_up"]
+MAINTENANCE_MODES: tuple[MaintenanceMode, ...] = ("exclude", "count_as_up")
+
+_HUNDRED_PERCENT_THOUSANDTHS = 100_000
+_INT64_SAFE = 2**62
+_EMPTY: IntArray = np.zeros(0, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------------------------
+# Intervals
+
+
+def _int_array(values: ArrayLike, field: str) -> IntArray:
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise EngineError(field, "must be a one-dimensional array of epoch seconds")
+    if array.size and not np.issubdtype(array.dtype, np.integer):
+        raise EngineError(field, f"must hold whole epoch seconds (integers), not {array.dtype}")
+    return array.astype(np.int64, copy=False)
+
+
+def _merge_sorted(starts: IntArray, ends: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Merge non-empty intervals already sorted by start.
+
+    Returns the merged starts and ends, and for each input interval the index of the merged
+    interval that holds it. Touching intervals merge ([a, b) and [b, c) give [a, c)).
+    """
+    if starts.size == 0:
+        return _EMPTY, _EMPTY, _EMPTY
+    reach = np.maximum.accumulate(ends)
+    first = np.empty(starts.size, dtype=np.bool_)
+    first[0] = True
+    np.greater(starts[1:], reach[:-1], out=first[1:])
+    heads = np.flatnonzero(first)
+    tails = np.append(heads[1:] - 1, starts.size - 1)
+    owner = np.cumsum(first, dtype=np.int64) - 1
+    return starts[heads], reach[tails], owner
+
+
+def merge_intervals(starts: ArrayLike, ends: ArrayLike) -> tuple[IntArray, IntArray]:
+    """The union of half-open intervals [start, end) as sorted, disjoint, non-touching intervals.
+
+    Overlapping or touching intervals merge; empty or inverted intervals are dropped.
+    """
+    lows = _int_array(starts, "starts")
+    highs = _int_array(ends, "ends")
+    if lows.shape != highs.shape:
+        raise EngineError("ends", "must have as many entries as starts")
+    keep = highs > lows
+    lows, highs = lows[keep], highs[keep]
+    order = np.argsort(lows, kind="stable")
+    merged_starts, merged_ends, _ = _merge_sorted(lows[order], highs[order])
+    return merged_starts, merged_ends
+
+
+class _Cumulative:
+    """Seconds covered by disjoint sorted intervals before each point: C(x) = |cover ∩ (-∞, x)|.
+
+    A zero-length sentinel before every point (at -2**62) saves a branch for points before the
+    first interval.
+    """
+
+    def __init__(self, starts: IntArray, ends: IntArray) -> None:
+        self.starts = np.concatenate(([-_INT64_SAFE], starts)).astype(np.int64)
+        self.lengths = np.concatenate(([0], ends - starts)).astype(np.int64)
+        self.before = (np.cumsum(self.lengths) - self.lengths).astype(np.int64)
+
+    def __call__(self, points: IntArray) -> IntArray:
+        index = np.searchsorted(self.starts, points, side="right") - 1
+        inside = np.minimum(points - self.starts[index], self.lengths[index])
+        covered: IntArray = self.before[index] + inside
+        return covered
+
+
+# ---------------------------------------------------------------------------------------------
+# Maintenance
+
+
+def _whole(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise EngineError(field, f"must be whole epoch seconds (an int), not {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class WeeklyWindow:
+    """A maintenance window every week: `weekday` 0 = Monday, `start`/`end` seconds of the local
+    day (end may be 86400 = midnight at the end of the day). An overnight window is two windows
+    on adjacent days."""
+
+    weekday: int
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.weekday, bool) or not isinstance(self.weekday, int):
+            raise EngineError("weekday", "must be an int from 0 (Monday) to 6 (Sunday)")
+        if not 0 <= self.weekday <= 6:
+            raise EngineError("weekday", f"{self.weekday} is not 0 (Monday) to 6 (Sunday)")
+        for name, value in (("start", self.start), ("end", self.end)):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DAY:
+                raise EngineError(name, f"must be seconds of the day, 0 to {DAY}, not {value!r}")
+        if self.start == DAY:
+            raise EngineError("start", "must be before the end of the day")
+        if self.end <= self.start:
+            raise EngineError(
+                "end", "must be after start (write an overnight window as two windows)"
+            )
+
+
+@dataclass(frozen=True)
+class MaintenanceSchedule:
+    """Scheduled maintenance: weekly windows in wall-clock time of `timezone` plus one-off
+    windows given as epoch intervals [start, end)."""
+
+    timezone: str
+    weekly: tuple[WeeklyWindow, ...] = ()
+    windows: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        zone(self.timezone, "timezone")
+        for index, window in enumerate(self.weekly):
+            if not isinstance(window, WeeklyWindow):
+                raise EngineError(f"weekly[{index}]", "must be a WeeklyWindow")
+        for index, pair in enumerate(self.windows):
+            where = f"windows[{index}]"
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise EngineError(where, "must be a pair (start, end) of epoch seconds")
+            start = _whole(pair[0], f"{where}[0]")
+            end = _whole(pair[1], f"{where}[1]")
+            if end < start:
+                raise EngineError(where, "ends before it starts")
+
+    def intervals(self, start: int, end: int) -> tuple[IntArray, IntArray]:
+        """All maintenance inside [start, end): sorted, merged epoch intervals."""
+        if end <= start:
+            return _EMPTY, _EMPTY
+        lows: list[int] = [pair[0] for pair in self.windows]
+        highs: list[int] = [pair[1] for pair in self.windows]
+        if self.weekly:
+            tz = zone(self.timezone)
+            by_weekday: dict[int, list[WeeklyWindow]] = {}
+            for window in self.weekly:
+                by_weekday.setdefault(window.weekday, []).append(window)
+            # A window lies within its local date, so the local dates of start and end (with a
+            # day's margin either side) hold every window that can reach into [start, end).
+            day = epoch_to_local(start, tz).date() - timedelta(days=1)
+            last = epoch_to_local(end, tz).date() + timedelta(days=1)
+            while day <= last:
+                for window in by_weekday.get(day.weekday(), ()):
+                    lows.append(local_to_epoch(day, window.start, tz))
+                    highs.append(local_to_epoch(day, window.end, tz))
+                day += timedelta(days=1)
+        low_array = np.clip(np.asarray(lows, dtype=np.int64), start, end)
+        high_array = np.clip(np.asarray(highs, dtype=np.int64), start, end)
+        return merge_intervals(low_array, high_array)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+class CountedOutage(NamedTuple):
+    """A merged outage that overlaps the period and how many seconds of it counted as downtime
+    (0 when it was shorter than the minimum or fell wholly in maintenance)."""
+
+    start: int
+    end: int
+    counted_seconds: Fraction
+
+
+def percent_thousandths(uptime_fraction: Fraction) -> int:
+    """The uptime percent in thousandths, floored: 99.8999...% gives 99899."""
+    return int(uptime_fraction * _HUNDRED_PERCENT_THOUSANDTHS // 1)
+
+
+def format_thousandths(thousandths: int) -> str:
+    """`99899` as `"99.899"`: exactly three decimals."""
+    whole, part = divmod(int(thousandths), 1000)
+    return f"{whole}.{part:03d}"
+
+
+def floor_percent(uptime_fraction: Fraction) -> str:
+    """An uptime fraction as a percent floored (never rounded up) to three decimals."""
+    return format_thousandths(percent_thousandths(uptime_fraction))
+
+
+@dataclass(frozen=True)
+class UptimeResult:
+    """The availability of one module in one region over one period, exact."""
+
+    period_seconds: int
+    maintenance_seconds: int
+    eligible_seconds: int
+    downtime_seconds: Fraction
+    uptime_fraction: Fraction
+    target: Fraction
+    met: bool
+    counted_outages: tuple[CountedOutage, ...] = ()
+
+    @property
+    def uptime_thousandths(self) -> int:
+        """Uptime percent x 1000, floored."""
+        return percent_thousandths(self.uptime_fraction)
+
+    @property
+    def uptime_percent_display(self) -> str:
+        """Uptime percent floored to exactly three decimals: "99.899", "100.000"."""
+        return format_thousandths(self.uptime_thousandths)
+
+
+@dataclass(frozen=True, eq=False)
+class BatchResult:
+    """The availability of many groups over one period; index i is group i.
+
+    Downtime of group i is `downtime_numerator[i] / downtime_denominator` seconds (the
+    denominator is 1 unless partial-outage weights were given). The numerator array is int64,
+    or of Python ints (dtype object) in the rare case int64 could overflow.
+    """
+
+    period_seconds: int
+    maintenance_seconds: IntArray
+    eligible_seconds: IntArray
+    downtime_numerator: NDArray[Any]
+    downtime_denominator: int
+    met: BoolArray
+    display_thousandths: IntArray
+    target: Fraction
+
+    def __len__(self) -> int:
+        return int(self.eligible_seconds.size)
+
+    def downtime_seconds(self, index: int) -> Fraction:
+        return Fraction(int(self.downtime_numerator[index]), self.downtime_denominator)
+
+    def uptime_fraction(self, index: int) -> Fraction:
+        eligible = int(self.eligible_seconds[index])
+        if eligible == 0:
+            return Fraction(1)
+        return 1 - self.downtime_seconds(index) / eligible
+
+    def uptime_percent_display(self, index: int) -> str:
+        return format_thousandths(int(self.display_thousandths[index]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation shared by both entry points
+
+
+def _check_target(target: object) -> Fraction:
+    if isinstance(target, float):
+        raise EngineError(
+            "target", "must be exact, e.g. Fraction('99.9') / 100, not a float like 0.999"
+        )
+    if isinstance(target, bool) or not isinstance(target, Fraction | int):
+        raise EngineError("target", f"must be a Fraction between 0 and 1, not {target!r}")
+    value = Fraction(target)
+    if not 0 <= value <= 1:
+        raise EngineError("target", f"must be between 0 and 1 (a fraction, not a percent): {value}")
+    return value
+
+
+def _check_period(period: object) -> tuple[int, int]:
+    if not isinstance(period, tuple) or len(period) != 2:
+        raise EngineError("period", "must be a pair (start, end) of epoch seconds")
+    start = _whole(period[0], "period[0]")
+    end = _whole(period[1], "period[1]")
+    if end < start:
+        raise EngineError("period", "ends before it starts")
+    return start, end
+
+
+def _check_options(min_outage_seconds: object, maintenance_mode: object) -> int:
+    if maintenance_mode not in MAINTENANCE_MODES:
+        raise EngineError("maintenance_mode", 'must be "exclude" or "count_as_up"')
+    if (
+        isinstance(min_outage_seconds, bool)
+        or not isinstance(min_outage_seconds, int)
+        or min_outage_seconds < 0
+    ):
+        raise EngineError("min_outage_seconds", "must be a whole number of seconds, 0 or more")
+    return min_outage_seconds
+
+
+def _check_weight(weight: object, field: str) -> Fraction:
+    if isinstance(weight, float):
+        raise EngineError(field, "must be exact, e.g. Fraction(1, 2), not a float")
+    if isinstance(weight, bool) or not isinstance(weight, Fraction | int):
+        raise EngineError(field, f"must be a Fraction in (0, 1], not {weight!r}")
+    value = Fraction(weight)
+    if not 0 < value <= 1:
+        raise EngineError(field, f"must be more than 0 and at most 1, not {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Outage:
+    """An outage [start, end) in epoch seconds. `weight` 1 is a full outage; a partial outage
+    counts a fraction of its time (e.g. Fraction(1, 2))."""
+
+    start: int
+    end: int
+    weight: Fraction = Fraction(1)
+
+    def __post_init__(self) -> None:
+        start = _whole(self.start, "start")
+        end = _whole(self.end, "end")
+        if end < start:
+            raise EngineError("end", "is before start")
+        _check_weight(self.weight, "weight")
+
+
+# ---------------------------------------------------------------------------------------------
+# The computation (many groups at once)
+
+
+@dataclass(frozen=True, eq=False)
+class _Totals:
+    maintenance: IntArray
+    downtime: NDArray[Any]
+    denominator: int
+    counted: list[CountedOutage]
+
+
+def _group_sums(groups: IntArray, values: NDArray[Any], n_groups: int) -> NDArray[Any]:
+    """Per-group sums of `values` whose `groups` are sorted: exact, no float on the way."""
+    bounds = np.searchsorted(groups, np.arange(n_groups + 1, dtype=np.int64), side="left")
+    running = np.concatenate((np.zeros(1, dtype=values.dtype), np.cumsum(values)))
+    sums: NDArray[Any] = running[bounds[1:]] - running[bounds[:-1]]
+    return sums
+
+
+def _sort_by(keys: IntArray, bound: int) -> tuple[IntArray, IntArray | None]:
+    """`keys` sorted and the order that sorts them (keys in [0, bound)); None when they already
+    are sorted (outages passed in order of group, then start, skip the sort).
+
+    Packing each key with its index into one int64 and sorting the values is faster than
+    `argsort` (about twice on shuffled keys); keys too large to pack fall back to `argsort`.
+    """
+    if bool((keys[1:] >= keys[:-1]).all()):
+        return keys, None
+    shift = max(int(keys.size - 1).bit_length(), 1)
+    if bound < 2 ** (62 - shift):
+        packed = np.sort((keys << shift) | np.arange(keys.size, dtype=np.int64))
+        return packed >> shift, packed & ((1 << shift) - 1)
+    order = np.argsort(keys)
+    return keys[order], order
+
+
+def _compute(
+    *,
+    n_groups: int,
+    period: tuple[int, int],
+    groups: IntArray,
+    starts: IntArray,
+    ends: IntArray,
+    weights: IntArray | None,
+    denominator: int,
+    shared: tuple[IntArray, IntArray],
+    extra: tuple[IntArray, IntArray, IntArray] | None,
+    min_outage: int,
+    span: tuple[int, int],
+    detail: bool,
+) -> _Totals:
+    """Maintenance and downtime per group. Outages are cut to `span` (which contains the
+    period) first; `span` must reach at least `min_outage` + 1 beyond the period on both sides
+    so the cut never changes which merged outages are long enough."""
+    p0, p1 = period
+    lo, hi = span
+    k = hi - lo + 1
+    if n_groups * k >= _INT64_SAFE:
+        raise EngineError("n_groups", "too many groups for this period and minimum outage")
+    a, b = p0 - lo, p1 - lo
+
+    # Outages in offset coordinates x = group * K + (t - lo), sorted once.
+    low = np.minimum(np.maximum(starts, lo), hi)
+    high = np.minimum(np.maximum(ends, lo), hi)
+    keep = high > low
+    if not keep.all():
+        low, high, groups = low[keep], high[keep], groups[keep]
+        weights = None if weights is None else weights[keep]
+    base = groups * k - lo
+    x0, order = _sort_by(low + base, n_groups * k)
+    x1 = high + base
+    if order is not None:
+        x1 = x1[order]
+        weights = None if weights is None else weights[order]
+    levels_of = weights
+
+    # Union of every weight: the unit for `min_outage_seconds`.
+    union_starts, union_ends, owner = _merge_sorted(x0, x1)
+    long_enough = (union_ends - union_starts) >= min_outage
+    counts = long_enough[owner]
+
+    # Maintenance as a cumulative function M(group, x) = maintenance seconds in [P0, x).
+    group_ids = np.arange(n_groups, dtype=np.int64)
+    shared_starts, shared_ends = shared[0] - lo, shared[1] - lo
+    maintenance_before: Callable[[IntArray, IntArray], IntArray]
+    if extra is None:
+        cover = _Cumulative(shared_starts, shared_ends)
+        total = int((shared_ends - shared_starts).sum())
+        maintenance = np.full(n_groups, total, dtype=np.int64)
+
+        def maintenance_before(group: IntArray, x: IntArray) -> IntArray:
+            return cover(x - group * k)
+
+    else:
+        extra_groups, extra_starts, extra_ends = extra
+        repeat = np.repeat(group_ids * k, shared_starts.size)
+        offsets = np.concatenate((repeat, extra_groups * k))
+        lows = np.concatenate(
+            (np.tile(shared_starts, n_groups), np.clip(extra_starts, p0, p1) - lo)
+        )
+        highs = np.concatenate((np.tile(shared_ends, n_groups), np.clip(extra_ends, p0, p1) - lo))
+        cover = _Cumulative(*merge_intervals(lows + offsets, highs + offsets))
+        at_start = cover(group_ids * k + a)
+        maintenance = cover(group_ids * k + b) - at_start
+
+        def maintenance_before(group: IntArray, x: IntArray) -> IntArray:
+            return cover(x) - at_start[group]
+
+    # Layer cake over the weight levels: where outages overlap the highest weight counts, so
+    # downtime = sum over levels l of (w_l - w_{l-1}) x (eligible time under outages >= w_l).
+    levels = np.ones(1, dtype=np.int64) if levels_of is None else np.unique(levels_of[counts])
+    wide = denominator * k >= _INT64_SAFE
+    downtime: NDArray[Any] = np.zeros(n_groups, dtype=object if wide else np.int64)
+    counted = np.zeros(union_starts.size if detail else 0, dtype=object)
+    previous = 0
+    for level in levels.tolist():
+        mask = counts if levels_of is None else counts & (levels_of >= level)
+        merged_starts, merged_ends, _ = _merge_sorted(x0[mask], x1[mask])
+        group = merged_starts // k
+        first, last = group * k + a, group * k + b
+        c0 = np.minimum(np.maximum(merged_starts, first), last)
+        c1 = np.minimum(np.maximum(merged_ends, first), last)
+        eligible = (c1 - c0) - (maintenance_before(group, c1) - maintenance_before(group, c0))
+        step = level - previous
+        sums = _group_sums(group, eligible, n_groups)
+        downtime = downtime + (sums.astype(object) if wide else sums) * step
+        if detail:
+            holder = np.searchsorted(union_starts, merged_starts, side="right") - 1
+            np.add.at(counted, holder, eligible.astype(object) * step)
+        previous = level
+
+    report: list[CountedOutage] = []
+    if detail:
+        for index in range(union_starts.size):
+            start, end = int(union_starts[index]) + lo, int(union_ends[index]) + lo
+            if end > p0 and start < p1:
+                seconds = Fraction(int(counted[index]), denominator)
+                report.append(CountedOutage(start, end, seconds))
+    return _Totals(maintenance, downtime, denominator, report)
+
+
+def _verdicts(
+    eligible: IntArray, downtime: NDArray[Any], denominator: int, target: Fraction
+) -> tuple[BoolArray, IntArray]:
+    """`met` and the floored display (percent x 1000), exactly, on integers."""
+    largest = int(eligible.max(initial=0)) * denominator
+    scale = max(target.denominator, _HUNDRED_PERCENT_THOUSANDTHS) * 2
+    if largest * scale >= _INT64_SAFE or downtime.dtype == object:
+        eligible_any: NDArray[Any] = eligible.astype(object)
+        downtime = downtime.astype(object)
+    else:
+        eligible_any = eligible
+    whole = eligible_any * denominator
+    up = whole - downtime
+    met = np.asarray(up * target.denominator >= whole * target.numerator, dtype=np.bool_)
+    safe = np.where(whole > 0, whole, 1)
+    thousandths = np.where(whole > 0, up * _HUNDRED_PERCENT_THOUSANDTHS // safe, 100_000)
+    return met, np.asarray(thousandths, dtype=np.int64)
+
+
+def _eligible(period: tuple[int, int], maintenance: IntArray, mode: MaintenanceMode) -> IntArray:
+    length = period[1] - period[0]
+    if mode == "exclude":
+        return (length - maintenance).astype(np.int64)
+    return np.full(maintenance.shape, length, dtype=np.int64)
+
+
+def _shared_maintenance(
+    maintenance: MaintenanceSchedule | None, period: tuple[int, int]
+) -> tuple[IntArray, IntArray]:
+    if maintenance is None:
+        return _EMPTY, _EMPTY
+    if not isinstance(maintenance, MaintenanceSchedule):
+        raise EngineError("maintenance", "must be a MaintenanceSchedule or None")
+    return maintenance.intervals(*period)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public entry points
+
+
+def _outage_arrays(
+    outages: Sequence[Outage] | tuple[ArrayLike, ArrayLike],
+) -> tuple[IntArray, IntArray, IntArray | None, int]:
+    """Starts, ends, weight numerators (None when every weight is 1) and their denominator."""
+    if isinstance(outages, tuple) and len(outages) == 2 and not isinstance(outages[0], Outage):
+        starts = _int_array(outages[0], "outages[0]")
+        ends = _int_array(outages[1], "outages[1]")
+        if starts.shape != ends.shape:
+            raise EngineError("outages[1]", "must have as many ends as there are starts")
+        _check_inverted(starts, ends, "outages")
+        return starts, ends, None, 1
+    items = list(outages)
+    for index, item in enumerate(items):
+        if not isinstance(item, Outage):
+            raise EngineError(f"outages[{index}]", "must be an Outage")
+    starts = np.asarray([item.start for item in items], dtype=np.int64)
+    ends = np.asarray([item.end for item in items], dtype=np.int64)
+    weights = [Fraction(item.weight) for item in items]
+    if all(weight == 1 for weight in weights):
+        return starts, ends, None, 1
+    denominator = lcm(*(weight.denominator for weight in weights))
+    numerators = [int(weight * denominator) for weight in weights]
+    if denominator >= _INT64_SAFE:
+        raise EngineError("outages", "weights need a common denominator below 2**62")
+    return starts, ends, np.asarray(numerators, dtype=np.int64), denominator
+
+
+def _check_inverted(starts: IntArray, ends: IntArray, field: str) -> None:
+    inverted = np.flatnonzero(ends < starts)
+    if inverted.size:
+        index = int(inverted[0])
+        raise EngineError(f"{field}[{index}]", "ends before it starts")
+
+
+def uptime(
+    *,
+    period: tuple[int, int],
+    outages: Sequence[Outage] | tuple[ArrayLike, ArrayLike],
+    maintenance: MaintenanceSchedule | None,
+    target: Fraction,
+    min_outage_seconds: int = 0,
+    maintenance_mode: MaintenanceMode = "exclude",
+) -> UptimeResult:
+    """Uptime of one module in one region over `period` [start, end), by the rules in the
+    module docstring. `outages` is a sequence of `Outage` or a pair of arrays (starts, ends)
+    of full outages."""
+    start, end = _check_period(period)
+    target_value = _check_target(target)
+    min_outage = _check_options(min_outage_seconds, maintenance_mode)
+    starts, ends, weights, denominator = _outage_arrays(outages)
+    shared = _shared_maintenance(maintenance, (start, end))
+    # One group and no cut: merged outages keep their true extent for the report.
+    lo = min(start, int(starts.min(initial=start)))
+    hi = max(end, int(ends.max(initial=end)))
+    totals = _compute(
+        n_groups=1,
+        period=(start, end),
+        groups=np.zeros(starts.size, dtype=np.int64),
+        starts=starts,
+        ends=ends,
+        weights=weights,
+        denominator=denominator,
+        shared=shared,
+        extra=None,
+        min_outage=min_outage,
+        span=(lo, hi),
+        detail=True,
+    )
+    eligible = _eligible((start, end), totals.maintenance, maintenance_mode)
+    met, _ = _verdicts(eligible, totals.downtime, denominator, target_value)
+    eligible_seconds = int(eligible[0])
+    downtime = Fraction(int(totals.downtime[0]), denominator)
+    fraction = Fraction(1) if eligible_seconds == 0 else 1 - downtime / eligible_seconds
+    return UptimeResult(
+        period_seconds=end - start,
+        maintenance_seconds=int(totals.maintenance[0]),
+        eligible_seconds=eligible_seconds,
+        downtime_seconds=downtime,
+        uptime_fraction=fraction,
+        target=target_value,
+        met=bool(met[0]),
+        counted_outages=tuple(totals.counted),
+    )
+
+
+def uptime_batch(
+    *,
+    n_groups: int,
+    period: tuple[int, int],
+    group: ArrayLike,
+    starts: ArrayLike,
+    ends: ArrayLike,
+    target: Fraction,
+    weights: ArrayLike | None = None,
+    weight_denominator: int = 1,
+    maintenance: MaintenanceSchedule | None = None,
+    group_maintenance: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
+    min_outage_seconds: int = 0,
+    maintenance_mode: MaintenanceMode = "exclude",
+) -> BatchResult:
+    """Uptime of `n_groups` groups (module-regions) over one period in one vectorised call.
+
+    Outage i belongs to group `group[i]` (0 <= group < n_groups) and spans
+    [starts[i], ends[i]). `weights` (optional) are integer numerators over
+    `weight_denominator`: weight = weights[i] / weight_denominator, in (0, 1]; e.g. weights
+    2 and 1 over denominator 2 for full and half outages. `maintenance` applies to every
+    group; `group_maintenance` = (group, starts, ends) adds one-off windows to single groups.
+    Same rules as `uptime`; result index i is group i.
+    """
+    start, end = _check_period(period)
+    target_value = _check_target(target)
+    min_outage = _check_options(min_outage_seconds, maintenance_mode)
+    if isinstance(n_groups, bool) or not isinstance(n_groups, int) or n_groups < 0:
+        raise EngineError("n_groups", "must be a whole number, 0 or more")
+    group_array = _int_array(group, "group")
+    start_array = _int_array(starts, "starts")
+    end_array = _int_array(ends, "ends")
+    if not group_array.shape == start_array.shape == end_array.shape:
+        raise EngineError("ends", "group, starts and ends must have the same length")
+    _check_groups(group_array, n_groups, "group")
+    _check_inverted(start_array, end_array, "ends")
+    weight_array: IntArray | None = None
+    if weights is not None:
+        if (
+            isinstance(weight_denominator, bool)
+            or not isinstance(weight_denominator, int)
+            or not 0 < weight_denominator < 2**31
+        ):
+            raise EngineError("weight_denominator", "must be a whole number from 1 to 2**31 - 1")
+        weight_array = _int_array(weights, "weights")
+        if weight_array.shape != start_array.shape:
+            raise EngineError("weights", "must have one weight per outage")
+        bad = np.flatnonzero((weight_array <= 0) | (weight_array > weight_denominator))
+        if bad.size:
+            raise EngineError(
+                f"weights[{int(bad[0])}]", "must be more than 0 and at most weight_denominator"
+            )
+        if bool((weight_array == weight_denominator).all()):
+            weight_array = None
+    denominator = 1 if weight_array is None else weight_denominator
+    extra: tuple[IntArray, IntArray, IntArray] | None = None
+    if group_maintenance is not None:
+        if not isinstance(group_maintenance, tuple) or len(group_maintenance) != 3:
+            raise EngineError("group_maintenance", "must be a triple (group, starts, ends)")
+        extra_groups = _int_array(group_maintenance[0], "group_maintenance[0]")
+        extra_starts = _int_array(group_maintenance[1], "group_maintenance[1]")
+        extra_ends = _int_array(group_maintenance[2], "group_maintenance[2]")
+        if not extra_groups.shape == extra_starts.shape == extra_ends.shape:
+            raise EngineError("group_maintenance", "group, starts and ends must match in length")
+        _check_groups(extra_groups, n_groups, "group_maintenance[0]")
+        _check_inverted(extra_starts, extra_ends, "group_maintenance[2]")
+        extra = (extra_groups, extra_starts, extra_ends)
+    shared = _shared_maintenance(maintenance, (start, end))
+    # Cutting outages to [P0 - L - 1, P1 + L + 1] keeps the K offset small and never changes
+    # a decision: a merged outage reaching into the period that the cut shortens stays longer
+    # than L = min_outage_seconds.
+    margin = min_outage + 1
+    totals = _compute(
+        n_groups=n_groups,
+        period=(start, end),
+        groups=group_array,
+        starts=start_array,
+        ends=end_array,
+        weights=weight_array,
+        denominator=denominator,
+        shared=shared,
+        extra=extra,
+        min_outage=min_outage,
+        span=(start - margin, end + margin),
+        detail=False,
+    )
+    eligible = _eligible((start, end), totals.maintenance, maintenance_mode)
+    met, thousandths = _verdicts(eligible, totals.downtime, denominator, target_value)
+    return BatchResult(
+        period_seconds=end - start,
+        maintenance_seconds=totals.maintenance,
+        eligible_seconds=eligible,
+        downtime_numerator=totals.downtime,
+        downtime_denominator=denominator,
+        met=met,
+        display_thousandths=thousandths,
+        target=target_value,
+    )
+
+
+def _check_groups(groups: IntArray, n_groups: int, field: str) -> None:
+    bad = np.flatnonzero((groups < 0) | (groups >= n_groups))
+    if bad.size:
+        index = int(bad[0])
+        raise EngineError(
+            f"{field}[{index}]", f"must be a group from 0 to n_groups - 1 ({n_groups - 1})"
+        )

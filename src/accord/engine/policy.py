@@ -1,0 +1,378 @@
+"""Contract policies: the SLA as data, validated, and resolved into the engine's terms.
+
+A policy is a TOML document (see docs/sla-model.md for every field). `parse_policy` validates
+its text with pydantic and reports the first problems as `file: field: what is wrong`.
+`resolve` turns a policy, the customer's region and the contract's overrides into the concrete
+calendars, clock rules, maintenance schedule and penalty schedule the rest of the engine uses.
+Reading files is the caller's business: this module takes text.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from accord.engine.availability import MaintenanceSchedule, WeeklyWindow
+from accord.engine.calendar import WEEKDAYS, Duration, SupportCalendar
+from accord.engine.clocks import ClockRules
+from accord.engine.credits import PenaltySchedule, parse_penalty_schedule
+from accord.engine.errors import EngineError
+from accord.engine.timeutil import parse_clock, zone
+
+REGION = "region"
+"""Where a policy says `region`, the customer's region decides (time zone, holidays)."""
+
+IMPACTS = ("degraded", "partial_outage", "major_outage")
+
+
+class PolicyError(EngineError):
+    """An invalid policy file: the message names the file, the field and the problem."""
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        super().__init__(field, problem)
+        self.source = source
+        self.args = (f"{source}: {field}: {problem}" if field else f"{source}: {problem}",)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _percent(value: str, what: str) -> Fraction:
+    try:
+        number = Decimal(value)
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not a decimal number written as a string") from exc
+    if not number.is_finite() or not 0 <= number <= 100:
+        raise ValueError(f"{what} must be between 0 and 100, not {value!r}")
+    return Fraction(number)
+
+
+class DurationModel(_Model):
+    days: int = Field(default=0, ge=0)
+    hours: int = Field(default=0, ge=0)
+    minutes: int = Field(default=0, ge=0)
+    seconds: int = Field(default=0, ge=0)
+
+    def to_duration(self) -> Duration:
+        return Duration(
+            days=self.days, seconds=self.hours * 3600 + self.minutes * 60 + self.seconds
+        )
+
+
+class WindowModel(_Model):
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    start: str
+    end: str
+
+    @model_validator(mode="after")
+    def _times(self) -> WindowModel:
+        start = parse_clock(self.start, "start")
+        end = parse_clock(self.end, "end", allow_24=True)
+        if end <= start:
+            raise ValueError("end must be after start (split a window across midnight in two)")
+        return self
+
+    def to_window(self) -> WeeklyWindow:
+        return WeeklyWindow(
+            weekday=WEEKDAYS.index(self.day),
+            start=parse_clock(self.start, "start"),
+            end=parse_clock(self.end, "end", allow_24=True),
+        )
+
+
+class MaintenanceModel(_Model):
+    timezone: str
+    reading: str = ""
+    weekly: list[WindowModel] = Field(default_factory=list)
+    adhoc_notice_hours: int = Field(default=0, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+
+class AvailabilityModel(_Model):
+    target_percent: str
+    modules: list[str] = Field(min_length=1)
+    maintenance: MaintenanceModel
+    maintenance_mode: Literal["exclude", "count_as_up"] = "exclude"
+    min_outage_seconds: int = Field(default=0, ge=0)
+    impact_weights: dict[str, str] = Field(default_factory=lambda: {"major_outage": "1"})
+
+    @field_validator("target_percent")
+    @classmethod
+    def _target(cls, value: str) -> str:
+        _percent(value, "target_percent")
+        return value
+
+    @field_validator("modules")
+    @classmethod
+    def _modules(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a module is listed twice")
+        return value
+
+    @field_validator("impact_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, str]) -> dict[str, str]:
+        for impact, weight in value.items():
+            if impact not in IMPACTS:
+                raise ValueError(f"{impact!r} is not an impact ({', '.join(IMPACTS)})")
+            fraction = _percent(weight, f"weight of {impact}")
+            if not 0 < fraction <= 1:
+                raise ValueError(f"weight of {impact} must be more than 0 and at most 1")
+        return value
+
+
+class SeverityModel(_Model):
+    level: int = Field(ge=1, le=9)
+    name: str
+    description: str
+    target: DurationModel
+    calendar: Literal["support_hours", "always"] = "support_hours"
+
+
+class SupportHoursModel(_Model):
+    """A calendar object (docs/calc.md) whose time zone may be `region`, plus whether the
+    region's public holidays close the help desk's clock."""
+
+    timezone: str = REGION
+    weekly: dict[str, list[list[str]]] = Field(default_factory=dict)
+    holidays: list[str] = Field(default_factory=list)
+    overrides: dict[str, list[list[str]]] = Field(default_factory=dict)
+    region_holidays: bool = True
+    always: bool = False
+
+    @model_validator(mode="after")
+    def _calendar(self) -> SupportHoursModel:
+        timezone = "UTC" if self.timezone == REGION else self.timezone
+        SupportCalendar.from_dict(self._calendar_data(timezone), "support_hours")
+        return self
+
+    def _calendar_data(self, timezone: str) -> dict[str, Any]:
+        if self.always:
+            return {"always": True, "timezone": timezone}
+        return {
+            "timezone": timezone,
+            "weekly": self.weekly,
+            "holidays": self.holidays,
+            "overrides": self.overrides,
+        }
+
+
+class ClockModel(_Model):
+    warn_at_percent: list[str] = Field(default_factory=lambda: ["50", "75", "90"])
+    allow_pause: bool = False
+
+    @field_validator("warn_at_percent")
+    @classmethod
+    def _fractions(cls, value: list[str]) -> list[str]:
+        for item in value:
+            fraction = _percent(item, "warn_at_percent")
+            if not 0 < fraction < 100:
+                raise ValueError("each warning must be more than 0 and less than 100 percent")
+        return value
+
+
+class ReleasesModel(_Model):
+    minor: str = "weekly"
+    major: str = "monthly"
+    in_maintenance_window: bool = True
+
+
+class PolicyModel(_Model):
+    schema_version: Literal[1] = 1
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    source: str = ""
+    reporting_timezone: str = REGION
+    availability: AvailabilityModel
+    severities: list[SeverityModel] = Field(min_length=1)
+    support_hours: SupportHoursModel
+    clock: ClockModel = ClockModel()
+    penalties: dict[str, Any]
+    releases: ReleasesModel = ReleasesModel()
+    supported_browsers: list[str] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+
+    @field_validator("reporting_timezone")
+    @classmethod
+    def _reporting_zone(cls, value: str) -> str:
+        if value != REGION:
+            zone(value)
+        return value
+
+    @field_validator("severities")
+    @classmethod
+    def _levels(cls, value: list[SeverityModel]) -> list[SeverityModel]:
+        levels = [severity.level for severity in value]
+        if levels != sorted(set(levels)):
+            raise ValueError("severity levels must be distinct and in order, most urgent first")
+        return value
+
+    @field_validator("penalties")
+    @classmethod
+    def _penalties(cls, value: dict[str, Any]) -> dict[str, Any]:
+        try:
+            parse_penalty_schedule(value, "")
+        except EngineError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @property
+    def target(self) -> Fraction:
+        return Fraction(Decimal(self.availability.target_percent)) / 100
+
+    def severity(self, level: int) -> SeverityModel:
+        for severity in self.severities:
+            if severity.level == level:
+                return severity
+        raise EngineError("severity", f"{level} is not a severity of policy {self.id}")
+
+
+Policy = PolicyModel
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    """Validate a policy's TOML text; `source` (a file name) is named in every error."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(source, "", f"not valid TOML: {exc}") from None
+    return policy_from_data(data, source)
+
+
+def policy_from_data(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
+    try:
+        return PolicyModel.model_validate(dict(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        more = len(exc.errors()) - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise PolicyError(source, field, message) from None
+    except EngineError as error:
+        raise PolicyError(source, error.field, error.problem) from None
+
+
+def policy_to_data(policy: Policy) -> dict[str, Any]:
+    """The policy as plain data (for storing in a database or a JSON report)."""
+    return policy.model_dump(mode="json")
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a customer's service runs: its time zone and the public holidays that apply."""
+
+    code: str
+    name: str
+    timezone: str
+    holiday_country: str | None = None
+    holiday_subdiv: str | None = None
+
+    def __post_init__(self) -> None:
+        zone(self.timezone, "region.timezone")
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """A policy resolved for one customer: every value the engine needs, concrete."""
+
+    policy: Policy
+    region: Region
+    modules: list[str]
+    target: Fraction
+    reporting_timezone: str
+    maintenance: MaintenanceSchedule
+    maintenance_mode: Literal["exclude", "count_as_up"]
+    adhoc_notice_hours: int
+    min_outage_seconds: int
+    impact_weights: Mapping[str, Fraction]
+    support_calendar: SupportCalendar
+    clock_rules: ClockRules
+    penalties: PenaltySchedule
+    assumptions: list[str]
+
+
+def resolve(
+    policy: Policy,
+    region: Region,
+    *,
+    support_hours: Mapping[str, Any] | None = None,
+    penalties: Mapping[str, Any] | None = None,
+    reporting_timezone: str | None = None,
+) -> ContractTerms:
+    """The terms of a contract on `policy` for a customer in `region`. A contract may replace
+    the policy's support hours (a calendar object) and its penalty schedule."""
+    hours = policy.support_hours
+    if support_hours is not None:
+        try:
+            hours = SupportHoursModel.model_validate(dict(support_hours))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(["support_hours", *(str(part) for part in first["loc"])])
+            raise EngineError(field, str(first["msg"]).removeprefix("Value error, ")) from None
+    calendar = _support_calendar(hours, region)
+    always = SupportCalendar.twenty_four_seven(calendar.timezone)
+    clock_rules = ClockRules(
+        targets={s.level: s.target.to_duration() for s in policy.severities},
+        calendars={
+            s.level: always if s.calendar == "always" else calendar for s in policy.severities
+        },
+        warn_fractions=tuple(
+            Fraction(Decimal(item)) / 100 for item in policy.clock.warn_at_percent
+        ),
+        allow_pause=policy.clock.allow_pause,
+    )
+    availability = policy.availability
+    maintenance = MaintenanceSchedule(
+        timezone=availability.maintenance.timezone,
+        weekly=tuple(window.to_window() for window in availability.maintenance.weekly),
+    )
+    zone_name = reporting_timezone or policy.reporting_timezone
+    if zone_name == REGION:
+        zone_name = region.timezone
+    zone(zone_name, "reporting_timezone")
+    return ContractTerms(
+        policy=policy,
+        region=region,
+        modules=availability.modules,
+        target=policy.target,
+        reporting_timezone=zone_name,
+        maintenance=maintenance,
+        maintenance_mode=availability.maintenance_mode,
+        adhoc_notice_hours=availability.maintenance.adhoc_notice_hours,
+        min_outage_seconds=availability.min_outage_seconds,
+        impact_weights={
+            impact: Fraction(Decimal(weight))
+            for impact, weight in availability.impact_weights.items()
+        },
+        support_calendar=calendar,
+        clock_rules=clock_rules,
+        penalties=parse_penalty_schedule(
+            penalties if penalties is not None else policy.penalties, "penalties"
+        ),
+        assumptions=policy.assumptions,
+    )
+
+
+def _support_calendar(hours: SupportHoursModel, region: Region) -> SupportCalendar:
+    timezone = region.timezone if hours.timezone == REGION else hours.timezone
+    data = hours._calendar_data(timezone)
+    if hours.region_holidays and region.holiday_country and not hours.always:
+        holiday_set = {"country": region.holiday_country}
+        if region.holiday_subdiv:
+            holiday_set["subdiv"] = region.holiday_subdiv
+        data["holiday_sets"] = [holiday_set]
+    return SupportCalendar.from_dict(data, "support_hours")
