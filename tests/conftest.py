@@ -7,7 +7,9 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +54,67 @@ def run_accord(tmp_path: Path) -> RunAccord:
         )
 
     return run
+
+
+@dataclass
+class World:
+    """Two customer organisations and the vendor's staff: the base of every access test.
+
+    Passwords are all `PASSWORD`. Acme and Globex are both in the US region on the built-in
+    policy (support hours Monday-Friday 08:00-18:00 America/Los_Angeles).
+    """
+
+    acme: Any
+    globex: Any
+    acme_reporter: Any
+    acme_admin: Any
+    globex_reporter: Any
+    globex_admin: Any
+    agent: Any
+    manager: Any
+    vendor_admin: Any
+    module: Any
+
+    def customers(self) -> list[Any]:
+        return [self.acme_reporter, self.acme_admin, self.globex_reporter, self.globex_admin]
+
+    def staff(self) -> list[Any]:
+        return [self.agent, self.manager, self.vendor_admin]
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    from accord.accounts.models import Role
+    from accord.accounts.services import create_organisation, create_user
+    from accord.catalogue.models import Module, Region
+
+    us = Region.objects.get(code="us")
+    acme = create_organisation(name="Acme Corp", slug="acme", region=us, email_domains="acme.test")
+    globex = create_organisation(
+        name="Globex", slug="globex", region=us, email_domains="globex.test"
+    )
+
+    def person(email: str, role: str, organisation: Any = None) -> Any:
+        return create_user(email=email, role=role, organisation=organisation, password=PASSWORD)
+
+    return World(
+        acme=acme,
+        globex=globex,
+        acme_reporter=person("rita@acme.test", Role.REPORTER, acme),
+        acme_admin=person("adam@acme.test", Role.CUSTOMER_ADMIN, acme),
+        globex_reporter=person("gina@globex.test", Role.REPORTER, globex),
+        globex_admin=person("gary@globex.test", Role.CUSTOMER_ADMIN, globex),
+        agent=person("alex@vendor.test", Role.AGENT),
+        manager=person("morgan@vendor.test", Role.MANAGER),
+        vendor_admin=person("val@vendor.test", Role.VENDOR_ADMIN),
+        module=Module.objects.get(slug="release-manager"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Production hashes passwords slowly on purpose; tests need not wait for it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

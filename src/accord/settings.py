@@ -41,7 +41,13 @@ CSRF_TRUSTED_ORIGINS = env_list("ACCORD_CSRF_TRUSTED_ORIGINS")
 # Capability apps: adding one is adding one line here.
 ACCORD_APPS = [
     "accord.core",
+    "accord.catalogue",
+    "accord.accounts",
+    "accord.helpdesk",
+    "accord.work",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -131,3 +137,29 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("ACCORD_STATIC_ROOT", str(DATA_DIR / "static")))
+
+# Uploaded files (attachments) through Django's storage API: the local disk by default.
+MEDIA_ROOT = Path(env_str("ACCORD_MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_URL = "media/"  # never served directly: downloads go through an access-checked view
+
+# Outbound email: SMTP in production (ACCORD_EMAIL_URL-style settings below), the console
+# in development.
+EMAIL_BACKEND = env_str(
+    "ACCORD_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("ACCORD_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("ACCORD_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("ACCORD_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("ACCORD_EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("ACCORD_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "support@accord.localhost")
+# Replies to this address reach `accord mail-ingest` (configure the mail server to pipe it).
+ACCORD_SUPPORT_ADDRESS = env_str("ACCORD_SUPPORT_ADDRESS", "support@accord.localhost")
+ACCORD_BASE_URL = env_str("ACCORD_BASE_URL", "http://127.0.0.1:8000")
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"

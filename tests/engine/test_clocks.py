@@ -255,3 +255,11 @@ def test_bad_event_sequences_name_the_event(
     with pytest.raises(EngineError, match=message) as caught:
         evaluate(events, RULES, now=at("Tue 09:00"))
     assert caught.value.field == field
+
+
+def test_a_running_clock_projects_its_breach_a_stopped_one_does_not() -> None:
+    running = evaluate([reported("Mon 09:00", 1)], RULES, now=at("Mon 10:00"))
+    assert running.breach_at == at("Mon 13:00") + 1
+    assert running.breached_at is None
+    events = [reported("Mon 09:00", 1), event(EventKind.RESTORED, "Mon 11:00")]
+    assert evaluate(events, RULES, now=at("Mon 12:00")).breach_at is None

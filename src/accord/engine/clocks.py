@@ -96,6 +96,8 @@ class ClockResult:
     due_at: int | None  # None while stopped or paused short of the target, or without severity
     breached: bool
     breached_at: int | None
+    # When the breach happened or, for a running clock, will happen if nothing changes.
+    breach_at: int | None = None
     warnings: tuple[Warning, ...] = field(default_factory=tuple)
 
     @property
@@ -258,7 +260,8 @@ def _result(timeline: _Timeline, used_per_segment: list[int], rules: ClockRules)
     breached = used > target_seconds
     # A stopped clock has no due instant unless it ran past one.
     due_at = crossing.due(target_seconds) if running or breached else None
-    breached_at = crossing.reach(target_seconds + 1) if breached else None
+    breach_at = crossing.reach(target_seconds + 1) if running or breached else None
+    breached_at = breach_at if breached else None
     warnings = tuple(
         Warning(fraction, crossing.reach(math.ceil(fraction * target_seconds)))
         for fraction in rules.warn_fractions
@@ -283,6 +286,7 @@ def _result(timeline: _Timeline, used_per_segment: list[int], rules: ClockRules)
         due_at=due_at,
         breached=breached,
         breached_at=breached_at,
+        breach_at=breach_at,
         warnings=warnings,
     )
 

@@ -1,0 +1,234 @@
+"""Organisations (the vendor's customers), their contracts, and the people who act in Accord.
+
+Customers' people belong to exactly one organisation; the vendor's staff belong to none and
+see every organisation their role allows. Every tenant-owned model elsewhere names the path to
+its organisation in `tenant_field`, which `accord.accounts.access.scope` uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from functools import cached_property, lru_cache
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from accord.catalogue.models import Region
+from accord.engine.policy import ContractTerms, policy_from_data, resolve
+from accord.engine.policy import Region as EngineRegion
+
+
+class Role(models.TextChoices):
+    REPORTER = "reporter", "Customer reporter"
+    CUSTOMER_ADMIN = "customer_admin", "Customer admin"
+    AGENT = "agent", "Support agent"
+    MANAGER = "manager", "Support manager"
+    VENDOR_ADMIN = "vendor_admin", "Vendor admin"
+
+
+CUSTOMER_ROLES = frozenset({Role.REPORTER, Role.CUSTOMER_ADMIN})
+STAFF_ROLES = frozenset({Role.AGENT, Role.MANAGER, Role.VENDOR_ADMIN})
+
+
+class Organisation(models.Model):
+    """A customer of the vendor: a tenant."""
+
+    tenant_field = "pk"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organisations")
+    email_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Comma-separated domains whose senders may be this organisation's users.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(models.Model):
+    """The SLA a customer has: a policy (stored as it was agreed) and this customer's terms."""
+
+    tenant_field = "organisation"
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="contract"
+    )
+    policy_id = models.CharField(max_length=100)
+    policy_data = models.JSONField(help_text="The policy as validated data (see docs/sla-model.md)")
+    support_hours = models.JSONField(
+        null=True, blank=True, help_text="A calendar object replacing the policy's support hours"
+    )
+    penalties = models.JSONField(
+        null=True, blank=True, help_text="A penalty schedule replacing the policy's example"
+    )
+    reporting_timezone = models.CharField(max_length=64, blank=True)
+    monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    starts_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.policy_id}"
+
+    @cached_property
+    def terms(self) -> ContractTerms:
+        """The contract resolved by the engine: calendars, clock rules, penalties."""
+        region = self.organisation.region
+        key = json.dumps(
+            [
+                self.policy_data,
+                self.support_hours,
+                self.penalties,
+                self.reporting_timezone,
+                [region.code, region.name, region.timezone],
+                [region.holiday_country, region.holiday_subdiv],
+            ],
+            sort_keys=True,
+        )
+        return _resolved_terms(key)
+
+
+@lru_cache(maxsize=512)
+def _resolved_terms(key: str) -> ContractTerms:
+    """Terms by the content they are made of: calendars compile once per process, however
+    many ticket rows ask for them."""
+    policy_data, support_hours, penalties, reporting_timezone, region, holidays = json.loads(key)
+    return resolve(
+        policy_from_data(policy_data, "contract"),
+        EngineRegion(*region, holidays[0] or None, holidays[1] or None),
+        support_hours=support_hours,
+        penalties=penalties,
+        reporting_timezone=reporting_timezone or None,
+    )
+
+
+class User(AbstractUser):
+    """A person: a customer's reporter or admin, or one of the vendor's staff."""
+
+    email = models.EmailField(unique=True)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    timezone = models.CharField(
+        max_length=64, blank=True, help_text="Times are shown in this zone (default: UTC)"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="customer_roles_have_an_organisation",
+                condition=(
+                    Q(role__in=sorted(CUSTOMER_ROLES), organisation__isnull=False)
+                    | Q(role__in=sorted(STAFF_ROLES), organisation__isnull=True)
+                    | Q(role="")
+                ),
+            )
+        ]
+
+    @property
+    def is_vendor_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def display_timezone(self) -> str:
+        if self.timezone:
+            return self.timezone
+        if self.organisation_id is not None:
+            return self.organisation.region.timezone  # type: ignore[union-attr]
+        return "UTC"
+
+
+def _digest(secret: str) -> str:
+    # Tokens are 32 random bytes: a fast hash is enough, nothing to brute-force.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A personal API token: `acc_<prefix>_<secret>`, stored as a SHA-256 digest only."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(cls, user: User, name: str) -> tuple[ApiToken, str]:
+        """A new token and its secret text, which is shown once and never stored."""
+        prefix = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        text = f"acc_{prefix}_{secret}"
+        token = cls.objects.create(user=user, name=name, prefix=prefix, digest=_digest(text))
+        return token, text
+
+    @classmethod
+    def find(cls, text: str) -> ApiToken | None:
+        """The live token whose text this is, or None."""
+        parts = text.split("_", 2)
+        if len(parts) != 3 or parts[0] != "acc":
+            return None
+        token = cls.objects.select_related("user").filter(prefix=parts[1]).first()
+        if token is None or token.revoked_at is not None or not token.user.is_active:
+            return None
+        if not secrets.compare_digest(token.digest, _digest(text)):
+            return None
+        return token
+
+
+class Invitation(models.Model):
+    """An invitation by email link to join an organisation (or the staff) with a role."""
+
+    tenant_field = "organisation"
+
+    email = models.EmailField()
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.role}"
+
+    @classmethod
+    def digest_of(cls, token: str) -> str:
+        return _digest(token)
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept briefly to throttle guessing (per username and per address)."""
+
+    username = models.CharField(max_length=254, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"failed login {self.username} at {self.at:%Y-%m-%d %H:%M}"

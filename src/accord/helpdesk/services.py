@@ -1,0 +1,415 @@
+"""Help-desk actions: each appends events and recomputes the clock with the engine.
+
+Every function takes plain values and runs inside the caller's transaction (views and the API
+wrap each request in one). None does time arithmetic: `recompute_clock` asks the engine.
+Permission checks live here too, so the portal, the API and email ingest cannot disagree:
+a refused action raises `ActionRefused` with a message fit for the person who tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from accord.accounts.access import is_manager, is_staff
+from accord.accounts.models import Organisation, User
+from accord.catalogue.models import Module, Region
+from accord.engine import clocks
+from accord.engine.timeutil import from_epoch, to_epoch
+from accord.helpdesk.models import (
+    Channel,
+    Comment,
+    EventKind,
+    Repair,
+    Severity,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from accord.work import services as work
+
+
+class ActionRefused(Exception):
+    """The action is not allowed in the ticket's state or for this person."""
+
+
+# The engine's view of the help desk's events; the others do not touch the clock.
+_CLOCK_EVENTS: Mapping[str, clocks.EventKind] = {
+    EventKind.REPORTED: clocks.EventKind.REPORTED,
+    EventKind.SEVERITY_DESIGNATED: clocks.EventKind.SEVERITY_DESIGNATED,
+    EventKind.SEVERITY_PROPOSED: clocks.EventKind.SEVERITY_PROPOSED,
+    EventKind.SEVERITY_REJECTED: clocks.EventKind.SEVERITY_REJECTED,
+    EventKind.SEVERITY_AGREED: clocks.EventKind.SEVERITY_AGREED,
+    EventKind.RESTORED: clocks.EventKind.RESTORED,
+    EventKind.REOPENED: clocks.EventKind.REOPENED,
+}
+
+# Status changes staff may make, and where each leads.
+_TRANSITIONS: Mapping[str, tuple[str, ...]] = {
+    Status.REPORTED: (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.RESTORED),
+    Status.ACKNOWLEDGED: (Status.IN_PROGRESS, Status.RESTORED),
+    Status.IN_PROGRESS: (Status.RESTORED,),
+    Status.RESTORED: (Status.FIX_DELIVERED, Status.CLOSED),
+    Status.FIX_DELIVERED: (Status.CLOSED,),
+    Status.CLOSED: (),
+}
+REOPENABLE = (Status.RESTORED, Status.FIX_DELIVERED, Status.CLOSED)
+_STATUS_EVENT: Mapping[str, str] = {
+    Status.ACKNOWLEDGED: EventKind.ACKNOWLEDGED,
+    Status.IN_PROGRESS: EventKind.IN_PROGRESS,
+    Status.RESTORED: EventKind.RESTORED,
+    Status.FIX_DELIVERED: EventKind.FIX_DELIVERED,
+    Status.CLOSED: EventKind.CLOSED,
+}
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    module: Module
+    summary: str
+    description: str = ""
+    severity: int | None = None
+    channel: str = Channel.PORTAL
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def _check_severity(severity: int | None) -> None:
+    if severity is not None and severity not in Severity.values:
+        raise ActionRefused(f"severity must be one of {', '.join(map(str, Severity.values))}")
+
+
+def report(
+    *,
+    reporter: User,
+    organisation: Organisation,
+    new: NewTicket,
+    region: Region | None = None,
+    now: datetime | None = None,
+    email_message_id: str = "",
+) -> Ticket:
+    """Open a fault ticket; the clock starts at the report time."""
+    at = _now(now)
+    if not is_staff(reporter) and reporter.organisation_id != organisation.pk:
+        raise ActionRefused("you can report faults only for your own organisation")
+    _check_severity(new.severity)
+    summary = new.summary.strip()
+    if not summary:
+        raise ActionRefused("summary: a fault needs a short summary")
+    ticket = Ticket.objects.create(
+        organisation=organisation,
+        module=new.module,
+        region=region or organisation.region,
+        summary=summary[:200],
+        description=new.description,
+        severity=new.severity,
+        channel=new.channel,
+        reported_by=reporter,
+        reported_at=at,
+        email_message_id=email_message_id,
+    )
+    _append(ticket, EventKind.REPORTED, actor=reporter, at=at, severity=new.severity)
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, "reported", actor=reporter)
+    return ticket
+
+
+def change_status(
+    ticket: Ticket,
+    status: str,
+    *,
+    actor: User,
+    repair: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> TicketEvent:
+    """Move a ticket along its lifecycle (staff only); restoring needs the kind of repair."""
+    if not is_staff(actor):
+        if status == Status.CLOSED and ticket.status in (Status.RESTORED, Status.FIX_DELIVERED):
+            pass  # a customer may close a ticket whose service is back
+        else:
+            raise ActionRefused("only the vendor's support staff change a ticket's status")
+    allowed = _TRANSITIONS.get(ticket.status, ())
+    if status not in allowed:
+        names = ", ".join(Status(s).label for s in allowed) or "none (reopen it instead)"
+        raise ActionRefused(
+            f"a ticket that is {Status(ticket.status).label.lower()} can move to: {names}"
+        )
+    data: dict[str, Any] = {"from": ticket.status}
+    if status == Status.RESTORED:
+        if repair not in Repair.values:
+            raise ActionRefused(
+                "repair: say whether service was restored by a temporary or a permanent repair"
+            )
+        data["repair"] = repair
+        ticket.repair = repair
+    if note:
+        data["note"] = note
+    at = _now(now)
+    event = _append(ticket, _STATUS_EVENT[status], actor=actor, at=at, data=data)
+    ticket.status = status
+    ticket.save(update_fields=["status", "repair"])
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, str(_STATUS_EVENT[status]), actor=actor)
+    return event
+
+
+def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = None) -> TicketEvent:
+    """The fault returned: the clock resumes with the time already used."""
+    if ticket.status not in REOPENABLE:
+        raise ActionRefused("only a ticket whose service was restored, or a closed one, reopens")
+    if not reason.strip():
+        raise ActionRefused("reason: say how the fault returned")
+    at = _now(now)
+    event = _append(ticket, EventKind.REOPENED, actor=actor, at=at, data={"reason": reason.strip()})
+    ticket.status = Status.IN_PROGRESS
+    ticket.repair = ""
+    ticket.save(update_fields=["status", "repair"])
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, "reopened", actor=actor)
+    return event
+
+
+def designate_severity(
+    ticket: Ticket, severity: int, *, actor: User, now: datetime | None = None
+) -> TicketEvent:
+    """The customer designates (or changes) the severity; it applies from the report time."""
+    _check_severity(severity)
+    if is_staff(actor):
+        raise ActionRefused("the customer designates the severity; propose a change instead")
+    if ticket.dispute_open:
+        raise ActionRefused("answer the open proposal before designating another severity")
+    at = _now(now)
+    event = _append(ticket, EventKind.SEVERITY_DESIGNATED, actor=actor, at=at, severity=severity)
+    ticket.severity = severity
+    ticket.save(update_fields=["severity"])
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, "severity_designated", actor=actor)
+    return event
+
+
+def propose_severity(
+    ticket: Ticket, severity: int, *, actor: User, reason: str, now: datetime | None = None
+) -> TicketEvent:
+    """The vendor disagrees with the customer's severity and proposes another."""
+    _check_severity(severity)
+    if not is_staff(actor):
+        raise ActionRefused("only the vendor's staff propose a severity change")
+    if ticket.severity_in_force is None:
+        raise ActionRefused("the customer has not designated a severity yet")
+    if severity == ticket.severity_in_force:
+        raise ActionRefused("that is already the severity in force")
+    if ticket.dispute_open:
+        raise ActionRefused("a proposal is already open")
+    if not reason.strip():
+        raise ActionRefused("reason: say why the severity should change")
+    at = _now(now)
+    event = _append(
+        ticket,
+        EventKind.SEVERITY_PROPOSED,
+        actor=actor,
+        at=at,
+        severity=severity,
+        data={"reason": reason.strip(), "from": ticket.severity_in_force},
+    )
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, "severity_proposed", actor=actor)
+    return event
+
+
+def open_proposal(ticket: Ticket) -> TicketEvent | None:
+    """The proposal awaiting an answer, if any."""
+    if not ticket.dispute_open:
+        return None
+    return ticket.events.filter(kind=EventKind.SEVERITY_PROPOSED).order_by("-at", "-pk").first()
+
+
+def answer_proposal(
+    ticket: Ticket, *, accept: bool, actor: User, note: str = "", now: datetime | None = None
+) -> TicketEvent:
+    """The customer accepts (the proposal becomes the agreed severity) or rejects it."""
+    proposal = open_proposal(ticket)
+    if proposal is None:
+        raise ActionRefused("there is no open proposal to answer")
+    if is_staff(actor) or actor.organisation_id != ticket.organisation_id:
+        raise ActionRefused("only the customer answers the vendor's proposal")
+    at = _now(now)
+    data: dict[str, Any] = {"proposal": proposal.pk}
+    if note.strip():
+        data["note"] = note.strip()
+    if accept:
+        data["how"] = "customer accepted the proposal"
+        event = _append(
+            ticket,
+            EventKind.SEVERITY_AGREED,
+            actor=actor,
+            at=at,
+            severity=proposal.severity,
+            data=data,
+        )
+    else:
+        event = _append(ticket, EventKind.SEVERITY_REJECTED, actor=actor, at=at, data=data)
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, str(event.kind), actor=actor)
+    return event
+
+
+def record_agreement(
+    ticket: Ticket,
+    severity: int,
+    *,
+    actor: User,
+    vendor_party: str,
+    customer_party: str,
+    notes: str = "",
+    now: datetime | None = None,
+) -> TicketEvent:
+    """A support manager records the severity both sides agreed in a meeting."""
+    _check_severity(severity)
+    if not is_manager(actor):
+        raise ActionRefused("only a support manager records an agreed severity")
+    if not vendor_party.strip() or not customer_party.strip():
+        raise ActionRefused("name who agreed on each side (vendor and customer)")
+    at = _now(now)
+    event = _append(
+        ticket,
+        EventKind.SEVERITY_AGREED,
+        actor=actor,
+        at=at,
+        severity=severity,
+        data={
+            "how": "agreed in a meeting",
+            "vendor_party": vendor_party.strip(),
+            "customer_party": customer_party.strip(),
+            "notes": notes.strip(),
+        },
+    )
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, "severity_agreed", actor=actor)
+    return event
+
+
+def add_comment(
+    ticket: Ticket,
+    *,
+    author: User,
+    body: str,
+    internal: bool = False,
+    channel: str = Channel.PORTAL,
+    email_message_id: str = "",
+    now: datetime | None = None,
+) -> Comment:
+    """A public comment, or a staff-only note."""
+    if internal and not is_staff(author):
+        raise ActionRefused("only staff write internal notes")
+    if not body.strip():
+        raise ActionRefused("body: a comment needs some text")
+    comment = Comment.objects.create(
+        ticket=ticket,
+        author=author,
+        body=body.strip(),
+        internal=internal,
+        channel=channel,
+        email_message_id=email_message_id,
+        created_at=_now(now),
+    )
+    if not internal:
+        work.after_ticket_change(ticket, "commented", actor=author, comment=comment)
+    return comment
+
+
+def _append(
+    ticket: Ticket,
+    kind: str,
+    *,
+    actor: User | None,
+    at: datetime,
+    severity: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, at=at, severity=severity, data=data or {}
+    )
+
+
+def clock_events(events: Iterable[TicketEvent]) -> list[clocks.ClockEvent]:
+    """The engine's events of a ticket's event log."""
+    return [
+        clocks.ClockEvent(kind=_CLOCK_EVENTS[e.kind], at=to_epoch(e.at), severity=e.severity)
+        for e in events
+        if e.kind in _CLOCK_EVENTS
+    ]
+
+
+def evaluate(ticket: Ticket, now: datetime | None = None) -> clocks.ClockResult:
+    """The engine's clock of one ticket at `now`, from its events."""
+    rules = ticket.organisation.contract.terms.clock_rules
+    events = clock_events(ticket.events.order_by("at", "pk"))
+    return clocks.evaluate(events, rules, to_epoch(_now(now)))
+
+
+def recompute_clock(ticket: Ticket, *, now: datetime | None = None) -> clocks.ClockResult:
+    """Rewrite the ticket's clock columns from the engine, and reschedule its warnings."""
+    at = _now(now)
+    result = evaluate(ticket, at)
+    apply_clock(ticket, result, at)
+    ticket.save(update_fields=CLOCK_FIELDS)
+    work.schedule_clock_jobs(ticket, result)
+    return result
+
+
+CLOCK_FIELDS = [
+    "severity_in_force",
+    "severity_agreed",
+    "dispute_open",
+    "target_seconds",
+    "used_seconds",
+    "clock_state",
+    "standing",
+    "due_at",
+    "breached_at",
+    "next_warning_at",
+    "clock_computed_at",
+]
+
+
+def apply_clock(ticket: Ticket, result: clocks.ClockResult, at: datetime) -> None:
+    """Copy an engine result onto the ticket's clock columns (without saving)."""
+    now_epoch = to_epoch(at)
+    upcoming = [w.at for w in result.warnings if w.at is not None and w.at > now_epoch]
+    ticket.severity_in_force = result.severity
+    ticket.severity_agreed = result.severity_agreed
+    ticket.dispute_open = result.dispute_open
+    ticket.target_seconds = result.target_seconds
+    ticket.used_seconds = result.used_seconds
+    ticket.clock_state = result.state.value
+    ticket.standing = result.standing.value
+    ticket.due_at = from_epoch(result.due_at) if result.due_at is not None else None
+    ticket.breached_at = from_epoch(result.breached_at) if result.breached_at is not None else None
+    running = result.state is clocks.ClockState.RUNNING
+    ticket.next_warning_at = from_epoch(min(upcoming)) if upcoming and running else None
+    ticket.clock_computed_at = at
+
+
+def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> None:
+    """Recompute the clocks of many tickets in one engine call per contract (for lists)."""
+    at = _now(now)
+    by_contract: dict[int, list[Ticket]] = {}
+    for ticket in tickets:
+        by_contract.setdefault(ticket.organisation_id, []).append(ticket)
+    events_of: dict[int, list[TicketEvent]] = {}
+    for event in TicketEvent.objects.filter(ticket__in=tickets).order_by("at", "pk"):
+        events_of.setdefault(event.ticket_id, []).append(event)
+    for group in by_contract.values():
+        rules = group[0].organisation.contract.terms.clock_rules
+        results = clocks.evaluate_many(
+            [clock_events(events_of.get(t.pk, [])) for t in group], rules, to_epoch(at)
+        )
+        for ticket, result in zip(group, results, strict=True):
+            apply_clock(ticket, result, at)

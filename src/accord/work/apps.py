@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkConfig(AppConfig):
+    name = "accord.work"
+    verbose_name = "Scheduled work and notifications"

@@ -1,0 +1,157 @@
+"""Scheduling and claiming work rows. Handlers register themselves by job kind."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accord.engine.clocks import ClockResult, ClockState
+from accord.engine.timeutil import from_epoch
+from accord.work.models import Job, JobState
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+    from accord.helpdesk.models import Comment, Ticket
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Job, datetime], None]
+HANDLERS: dict[str, Handler] = {}
+# Called after every ticket change, inside its transaction (notifications register here).
+CHANGE_LISTENERS: list[Callable[..., None]] = []
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def schedule(
+    key: str,
+    kind: str,
+    due_at: datetime,
+    *,
+    ticket: Ticket | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Job:
+    """Create the job `key`, or move it to `due_at` if it has not run yet. A job that has run
+    (done, failed) is left alone: what must happen once happens once."""
+    job, created = Job.objects.get_or_create(
+        key=key,
+        defaults={"kind": kind, "due_at": due_at, "ticket": ticket, "payload": payload or {}},
+    )
+    if not created and job.state in (JobState.PENDING, JobState.CANCELLED):
+        job.due_at = due_at
+        job.state = JobState.PENDING
+        if payload is not None:
+            job.payload = payload
+        job.save(update_fields=["due_at", "state", "payload"])
+    return job
+
+
+def cancel(key: str) -> None:
+    Job.objects.filter(key=key, state=JobState.PENDING).update(state=JobState.CANCELLED)
+
+
+def schedule_clock_jobs(ticket: Ticket, result: ClockResult) -> None:
+    """One warning job per threshold and one breach job per ticket, at the engine's instants;
+    cancelled while the clock is stopped, rescheduled when it runs again."""
+    running = result.state is ClockState.RUNNING
+    for warning in result.warnings:
+        fraction = warning.fraction
+        key = f"ticket:{ticket.pk}:warning:{fraction.numerator}/{fraction.denominator}"
+        if running and warning.at is not None:
+            schedule(
+                key,
+                "clock_warning",
+                from_epoch(warning.at),
+                ticket=ticket,
+                payload={"fraction": str(warning.fraction)},
+            )
+        else:
+            cancel(key)
+    breach_key = f"ticket:{ticket.pk}:breach"
+    if result.breach_at is not None and (running or result.breached):
+        schedule(breach_key, "clock_breach", from_epoch(result.breach_at), ticket=ticket)
+    else:
+        cancel(breach_key)
+
+
+def after_ticket_change(
+    ticket: Ticket, what: str, *, actor: User | None, comment: Comment | None = None
+) -> None:
+    for listener in CHANGE_LISTENERS:
+        listener(ticket, what, actor=actor, comment=comment)
+
+
+def claim(worker: str, *, now: datetime, limit: int = 20) -> list[Job]:
+    """Claim up to `limit` due jobs for `worker`: pending ones, and running ones whose worker's
+    lease ran out. Each claim is a conditional update; a row another worker took is skipped."""
+    due = (
+        Job.objects.filter(
+            Q(state=JobState.PENDING, due_at__lte=now)
+            | Q(state=JobState.RUNNING, locked_until__lt=now)
+        )
+        .order_by("due_at")
+        .values_list("pk", "state", "attempts")[:limit]
+    )
+    claimed = []
+    for pk, state, attempts in due:
+        updated = Job.objects.filter(pk=pk, state=state, attempts=attempts).update(
+            state=JobState.RUNNING,
+            locked_by=worker,
+            locked_until=now + LEASE,
+            attempts=attempts + 1,
+        )
+        if updated == 1:
+            claimed.append(Job.objects.get(pk=pk))
+    return claimed
+
+
+def run_job(job: Job, *, now: datetime) -> None:
+    """Run one claimed job and record the outcome; failures retry with a growing delay."""
+    function = HANDLERS.get(job.kind)
+    try:
+        if function is None:
+            raise LookupError(f"no handler for job kind {job.kind!r}")
+        with transaction.atomic():
+            function(job, now)
+            Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
+                state=JobState.DONE, finished_at=timezone.now(), locked_until=None, last_error=""
+            )
+    except Exception as exc:  # a failing job must not stop the worker
+        logger.exception("job %s failed", job.key)
+        final = job.attempts >= MAX_ATTEMPTS
+        Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
+            state=JobState.FAILED if final else JobState.PENDING,
+            due_at=now + timedelta(seconds=30 * 2 ** min(job.attempts, 10)),
+            locked_until=None,
+            last_error=f"{type(exc).__name__}: {exc}",
+        )
+
+
+def run_due(worker: str, *, now: datetime | None = None, limit: int = 20) -> int:
+    """Claim and run the due jobs; the number run."""
+    at = now or timezone.now()
+    jobs = claim(worker, now=at, limit=limit)
+    for job in jobs:
+        run_job(job, now=at)
+    return len(jobs)
