@@ -1,12 +1,23 @@
 """The JSON API: one NinjaAPI, served at /api/, its OpenAPI document at /api/openapi.json.
 
-Each capability adds its router here. Authentication: a personal API token
-(`Authorization: Bearer acc_...`), or the browser session (with CSRF) for the portal's own use.
+Each capability adds its router here. Authentication (`accord.accounts.auth`): a personal API
+token (`Authorization: Bearer acc_...`), or the browser session (with CSRF) for the portal's own
+use. Errors are JSON `{"detail": ...}`: a string for refusals, django-ninja's list of
+`{loc, msg, type}` for validation (422). docs/api.md is the guide.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from accord.accounts import services as account_services
+from accord.accounts.api import router as accounts_router
+from accord.accounts.auth import api_auth
+from accord.helpdesk import services as helpdesk_services
+from accord.helpdesk.api import router as helpdesk_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -15,4 +26,45 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    auth=api_auth,
 )
+
+# A refused action: who may not (403), the ticket's state does not allow it now (409);
+# anything else is a bad request (400).
+_REFUSAL_STATUS: list[tuple[type[Exception], int]] = [
+    (helpdesk_services.NotPermitted, 403),
+    (helpdesk_services.StateConflict, 409),
+]
+
+
+@api.exception_handler(helpdesk_services.ActionRefused)
+def action_refused(request: HttpRequest, exc: helpdesk_services.ActionRefused) -> HttpResponse:
+    status = next((code for kind, code in _REFUSAL_STATUS if isinstance(exc, kind)), 400)
+    return api.create_response(request, {"detail": str(exc)}, status=status)
+
+
+@api.exception_handler(account_services.Refused)
+def account_refused(request: HttpRequest, exc: account_services.Refused) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(
+        request,
+        {"detail": "authentication required: send `Authorization: Bearer acc_...`"},
+        status=401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="accord"'
+    return response
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """Bodies over Django's limits and malformed requests: a 4xx, never a 500."""
+    status = 413 if isinstance(exc, RequestDataTooBig) else 400
+    return api.create_response(request, {"detail": str(exc)}, status=status)
+
+
+api.add_router("", accounts_router)
+api.add_router("", helpdesk_router)

@@ -11,6 +11,7 @@ from accord.accounts.access import is_customer_admin, is_staff
 from accord.accounts.models import (
     CUSTOMER_ROLES,
     STAFF_ROLES,
+    ApiToken,
     Contract,
     Invitation,
     LoginFailure,
@@ -176,3 +177,24 @@ def visible_users(viewer: User) -> list[User]:
     if is_customer_admin(viewer):
         return list(User.objects.filter(organisation_id=viewer.organisation_id).order_by("email"))
     return [viewer]
+
+
+def issue_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A personal API token for `user` and its secret text (shown once, never stored)."""
+    if not user.is_active:
+        raise Refused("an inactive user gets no tokens")
+    name = name.strip()
+    if not name:
+        raise Refused("name: give the token a name (what it is for)")
+    return ApiToken.issue(user, name[:100])
+
+
+def revoke_token(*, user: User, token_id: int, now: datetime | None = None) -> ApiToken:
+    """Revoke one of the user's own tokens: it stops working on the next request. Someone
+    else's token is not found (`ApiToken.DoesNotExist`), whoever asks; revoking twice keeps
+    the first time."""
+    token = ApiToken.objects.get(user=user, pk=token_id)
+    if token.revoked_at is None:
+        token.revoked_at = now or timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

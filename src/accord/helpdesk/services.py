@@ -3,7 +3,9 @@
 Every function takes plain values and runs inside the caller's transaction (views and the API
 wrap each request in one). None does time arithmetic: `recompute_clock` asks the engine.
 Permission checks live here too, so the portal, the API and email ingest cannot disagree:
-a refused action raises `ActionRefused` with a message fit for the person who tried.
+a refused action raises `ActionRefused` with a message fit for the person who tried (its
+subclasses say why: `NotPermitted` for this person, `StateConflict` for the ticket's state),
+starting with the field's name where one field is at fault.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accord.accounts.access import is_manager, is_staff
@@ -21,6 +24,7 @@ from accord.catalogue.models import Module, Region
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk.models import (
+    Attachment,
     Channel,
     Comment,
     EventKind,
@@ -35,6 +39,14 @@ from accord.work import services as work
 
 class ActionRefused(Exception):
     """The action is not allowed in the ticket's state or for this person."""
+
+
+class NotPermitted(ActionRefused):
+    """This person may not do this (whatever the ticket's state)."""
+
+
+class StateConflict(ActionRefused):
+    """The ticket's current state does not allow this (it may once the state changes)."""
 
 
 # The engine's view of the help desk's events; the others do not touch the clock.
@@ -97,7 +109,7 @@ def report(
     """Open a fault ticket; the clock starts at the report time."""
     at = _now(now)
     if not is_staff(reporter) and reporter.organisation_id != organisation.pk:
-        raise ActionRefused("you can report faults only for your own organisation")
+        raise NotPermitted("you can report faults only for your own organisation")
     _check_severity(new.severity)
     summary = new.summary.strip()
     if not summary:
@@ -134,11 +146,11 @@ def change_status(
         if status == Status.CLOSED and ticket.status in (Status.RESTORED, Status.FIX_DELIVERED):
             pass  # a customer may close a ticket whose service is back
         else:
-            raise ActionRefused("only the vendor's support staff change a ticket's status")
+            raise NotPermitted("only the vendor's support staff change a ticket's status")
     allowed = _TRANSITIONS.get(ticket.status, ())
     if status not in allowed:
         names = ", ".join(Status(s).label for s in allowed) or "none (reopen it instead)"
-        raise ActionRefused(
+        raise StateConflict(
             f"a ticket that is {Status(ticket.status).label.lower()} can move to: {names}"
         )
     data: dict[str, Any] = {"from": ticket.status}
@@ -163,7 +175,7 @@ def change_status(
 def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = None) -> TicketEvent:
     """The fault returned: the clock resumes with the time already used."""
     if ticket.status not in REOPENABLE:
-        raise ActionRefused("only a ticket whose service was restored, or a closed one, reopens")
+        raise StateConflict("only a ticket whose service was restored, or a closed one, reopens")
     if not reason.strip():
         raise ActionRefused("reason: say how the fault returned")
     at = _now(now)
@@ -182,9 +194,9 @@ def designate_severity(
     """The customer designates (or changes) the severity; it applies from the report time."""
     _check_severity(severity)
     if is_staff(actor):
-        raise ActionRefused("the customer designates the severity; propose a change instead")
+        raise NotPermitted("the customer designates the severity; propose a change instead")
     if ticket.dispute_open:
-        raise ActionRefused("answer the open proposal before designating another severity")
+        raise StateConflict("answer the open proposal before designating another severity")
     at = _now(now)
     event = _append(ticket, EventKind.SEVERITY_DESIGNATED, actor=actor, at=at, severity=severity)
     ticket.severity = severity
@@ -200,13 +212,13 @@ def propose_severity(
     """The vendor disagrees with the customer's severity and proposes another."""
     _check_severity(severity)
     if not is_staff(actor):
-        raise ActionRefused("only the vendor's staff propose a severity change")
+        raise NotPermitted("only the vendor's staff propose a severity change")
     if ticket.severity_in_force is None:
-        raise ActionRefused("the customer has not designated a severity yet")
+        raise StateConflict("the customer has not designated a severity yet")
     if severity == ticket.severity_in_force:
-        raise ActionRefused("that is already the severity in force")
+        raise StateConflict("severity: that is already the severity in force")
     if ticket.dispute_open:
-        raise ActionRefused("a proposal is already open")
+        raise StateConflict("a proposal is already open")
     if not reason.strip():
         raise ActionRefused("reason: say why the severity should change")
     at = _now(now)
@@ -236,9 +248,9 @@ def answer_proposal(
     """The customer accepts (the proposal becomes the agreed severity) or rejects it."""
     proposal = open_proposal(ticket)
     if proposal is None:
-        raise ActionRefused("there is no open proposal to answer")
+        raise StateConflict("there is no open proposal to answer")
     if is_staff(actor) or actor.organisation_id != ticket.organisation_id:
-        raise ActionRefused("only the customer answers the vendor's proposal")
+        raise NotPermitted("only the customer answers the vendor's proposal")
     at = _now(now)
     data: dict[str, Any] = {"proposal": proposal.pk}
     if note.strip():
@@ -273,9 +285,11 @@ def record_agreement(
     """A support manager records the severity both sides agreed in a meeting."""
     _check_severity(severity)
     if not is_manager(actor):
-        raise ActionRefused("only a support manager records an agreed severity")
-    if not vendor_party.strip() or not customer_party.strip():
-        raise ActionRefused("name who agreed on each side (vendor and customer)")
+        raise NotPermitted("only a support manager records an agreed severity")
+    if not vendor_party.strip():
+        raise ActionRefused("vendor_party: name who agreed for the vendor")
+    if not customer_party.strip():
+        raise ActionRefused("customer_party: name who agreed for the customer")
     at = _now(now)
     event = _append(
         ticket,
@@ -307,7 +321,7 @@ def add_comment(
 ) -> Comment:
     """A public comment, or a staff-only note."""
     if internal and not is_staff(author):
-        raise ActionRefused("only staff write internal notes")
+        raise NotPermitted("internal: only staff write internal notes")
     if not body.strip():
         raise ActionRefused("body: a comment needs some text")
     comment = Comment.objects.create(
@@ -322,6 +336,18 @@ def add_comment(
     if not internal:
         work.after_ticket_change(ticket, "commented", actor=author, comment=comment)
     return comment
+
+
+def visible_comments(ticket: Ticket, viewer: User) -> QuerySet[Comment]:
+    """The ticket's comments the viewer may read: staff-only notes are for staff."""
+    comments = ticket.comments.select_related("author").order_by("created_at", "pk")
+    return comments if is_staff(viewer) else comments.filter(internal=False)
+
+
+def visible_attachments(ticket: Ticket, viewer: User) -> QuerySet[Attachment]:
+    """The ticket's attachments the viewer may download: internal ones are for staff."""
+    attachments = ticket.attachments.select_related("uploaded_by").order_by("created_at", "pk")
+    return attachments if is_staff(viewer) else attachments.filter(internal=False)
 
 
 def _append(
