@@ -76,7 +76,8 @@ ASGI_APPLICATION = "accord.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Site-wide templates (base.html); each capability app keeps its own in templates/.
+        "DIRS": [Path(__file__).resolve().parent / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -141,6 +142,16 @@ STATIC_ROOT = Path(env_str("ACCORD_STATIC_ROOT", str(DATA_DIR / "static")))
 # Uploaded files (attachments) through Django's storage API: the local disk by default.
 MEDIA_ROOT = Path(env_str("ACCORD_MEDIA_ROOT", str(DATA_DIR / "media")))
 MEDIA_URL = "media/"  # never served directly: downloads go through an access-checked view
+# Attachment limits: the largest file accepted, and the file name extensions allowed (anything
+# a browser would run, such as .html, .svg or .js, is refused; downloads are always served as
+# attachments, never inline).
+ACCORD_ATTACHMENT_MAX_BYTES = env_int("ACCORD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+_ATTACHMENT_EXTENSIONS = (
+    "png jpg jpeg gif webp pdf txt log csv json xml zip gz har docx xlsx pptx odt ods"
+)
+ACCORD_ATTACHMENT_EXTENSIONS = env_list(
+    "ACCORD_ATTACHMENT_EXTENSIONS", _ATTACHMENT_EXTENSIONS.split()
+)
 
 # Outbound email: SMTP in production (ACCORD_EMAIL_URL-style settings below), the console
 # in development.

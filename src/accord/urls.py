@@ -1,10 +1,43 @@
+"""Every URL of Accord: the pages for people, the JSON API, the admin and the health check."""
+
 from django.contrib import admin
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
+from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
+from accord.helpdesk import views as helpdesk
 
 urlpatterns = [
+    path("", core_views.home, name="home"),
+    # Accounts
+    path("accounts/login/", accounts.login_view, name="login"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),  # POST only
+    path(
+        "accounts/invitation/<str:token>/",
+        accounts.accept_invitation_view,
+        name="accept_invitation",
+    ),
+    path("accounts/people/", accounts.people, name="people"),
+    path("accounts/tokens/", accounts.tokens, name="tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="token_revoke"),
+    # Help desk
+    path("queue/", helpdesk.queue, name="queue"),
+    path("tickets/", helpdesk.ticket_list, name="ticket_list"),
+    path("tickets/new/", helpdesk.ticket_new, name="ticket_new"),
+    path("tickets/<int:pk>/", helpdesk.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/comment/", helpdesk.ticket_comment, name="ticket_comment"),
+    path("tickets/<int:pk>/attach/", helpdesk.ticket_attach, name="ticket_attach"),
+    path("tickets/<int:pk>/designate/", helpdesk.ticket_designate, name="ticket_designate"),
+    path("tickets/<int:pk>/answer/", helpdesk.ticket_answer, name="ticket_answer"),
+    path("tickets/<int:pk>/status/", helpdesk.ticket_status, name="ticket_status"),
+    path("tickets/<int:pk>/close/", helpdesk.ticket_close, name="ticket_close"),
+    path("tickets/<int:pk>/reopen/", helpdesk.ticket_reopen, name="ticket_reopen"),
+    path("tickets/<int:pk>/propose/", helpdesk.ticket_propose, name="ticket_propose"),
+    path("tickets/<int:pk>/agree/", helpdesk.ticket_agree, name="ticket_agree"),
+    path("attachments/<int:pk>/", helpdesk.attachment_download, name="attachment_download"),
+    # Machines and the vendor's staff
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api.urls),

@@ -324,7 +324,12 @@ class SupportCalendar:
     # -- the arithmetic ----------------------------------------------------------------------
 
     def cumulative(self, instants: Instants) -> Instants:
-        """Support seconds from the start of the compiled range up to each instant."""
+        """Support seconds from the start of the compiled range up to each instant.
+
+        Only differences of values from one call mean anything: the compiled range (and so
+        the zero) moves earlier when a later call needs earlier years. It also compiles the
+        years the instants need, which is how the benchmark times compilation.
+        """
         instants = np.asarray(instants, dtype=np.int64)
         if instants.size == 0:
             return instants.copy()
@@ -379,6 +384,8 @@ class SupportCalendar:
         with support hours, or the next opening after it.
         """
         start = np.asarray(start, dtype=np.int64)
+        shape = start.shape  # a single instant or an array of any shape: worked on flat
+        start = start.reshape(-1)
         if isinstance(duration, Duration):
             days = np.full(start.shape, duration.days, dtype=np.int64)
             seconds = np.full(start.shape, duration.seconds, dtype=np.int64)
@@ -388,13 +395,13 @@ class SupportCalendar:
             days = np.fromiter((d.days for d in duration), dtype=np.int64, count=start.size)
             seconds = np.fromiter((d.seconds for d in duration), dtype=np.int64, count=start.size)
         if start.size == 0:
-            return start.copy()
+            return start.reshape(shape).copy()
         begin = start
         if days.any():
             begin = start.copy()
             with_days = np.flatnonzero(days)
             begin[with_days] = self._add_days(start[with_days], days[with_days])
-        return self._add_seconds(begin, seconds)
+        return self._add_seconds(begin, seconds).reshape(shape)
 
     def reach_epoch(self, start: Instants, seconds: Instants) -> Instants:
         """The first instant at which the support time since `start` reaches `seconds`.
@@ -482,6 +489,8 @@ def _instants(values: object, field: str) -> Instants:
     """Epoch seconds of an int64 array or of a NumPy datetime64 array (fractions dropped)."""
     array = np.asarray(values)
     if np.issubdtype(array.dtype, np.datetime64):
+        if np.isnat(array).any():
+            raise EngineError(field, "has a missing time (NaT)")
         return array.astype("datetime64[s]").astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer):
         raise EngineError(field, "must be epoch seconds (int64) or datetime64 values")

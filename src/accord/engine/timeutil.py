@@ -16,7 +16,7 @@ from accord.engine.errors import EngineError
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DAY = 86_400
 _ONE_SECOND = timedelta(seconds=1)
-_CLOCK = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 
 
 @lru_cache(maxsize=512)
@@ -60,7 +60,7 @@ def parse_instant(text: object, field: str) -> int:
 
 def parse_clock(text: object, field: str, *, allow_24: bool = False) -> int:
     """Seconds after local midnight of `HH:MM` or `HH:MM:SS`; `24:00` only where allowed."""
-    match = _CLOCK.match(text) if isinstance(text, str) else None
+    match = _CLOCK.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise EngineError(field, f"{text!r} is not a wall-clock time HH:MM or HH:MM:SS")
     hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
@@ -126,7 +126,7 @@ def seconds_of_day(moment: datetime) -> int:
 
 def month_bounds(month: str, tz: ZoneInfo, field: str = "month") -> tuple[int, int]:
     """Start and end instants of a calendar month `YYYY-MM` in a time zone."""
-    match = re.match(r"^(\d{4})-(\d{2})$", month) if isinstance(month, str) else None
+    match = re.fullmatch(r"(\d{4})-(\d{2})", month, re.ASCII) if isinstance(month, str) else None
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise EngineError(field, f"{month!r} is not a month YYYY-MM")
     year, number = int(match.group(1)), int(match.group(2))

@@ -1,0 +1,33 @@
+"""Email sent to people about their accounts: the invitation with its link."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accord.accounts.models import Invitation
+
+
+def invitation_link(token: str) -> str:
+    """The absolute link of an invitation, on the configured base URL (never the request's Host
+    header, which a client chooses)."""
+    return settings.ACCORD_BASE_URL.rstrip("/") + reverse("accept_invitation", args=[token])
+
+
+def send_invitation(invitation: Invitation, token: str) -> None:
+    """Email the invitation's link to the person invited (raises when the mail server does)."""
+    inviter = invitation.invited_by
+    context = {
+        "invitation": invitation,
+        "inviter": inviter.get_full_name() or inviter.email,
+        "organisation": invitation.organisation.name if invitation.organisation else "the staff",
+        "link": invitation_link(token),
+    }
+    send_mail(
+        subject=f"You are invited to Accord ({context['organisation']})",
+        message=render_to_string("accounts/invitation_email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )

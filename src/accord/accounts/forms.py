@@ -1,0 +1,104 @@
+"""Forms of the account pages: login, invitations, people and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from accord.accounts.models import CUSTOMER_ROLES, STAFF_ROLES, Organisation, Role, User
+from accord.core.forms import AccordForm
+
+
+class LoginForm(AccordForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class AcceptInvitationForm(AccordForm):
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            # The validators compare the password with the person's name and address too.
+            candidate = User(
+                email=self.email,
+                username=self.email,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class InviteForm(AccordForm):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role")
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text="Needed for a customer's people; leave empty for the vendor's staff.",
+    )
+
+    def __init__(self, *args: Any, inviter: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if inviter.role == Role.VENDOR_ADMIN:
+            self.fields["role"].choices = Role.choices
+            self.fields["organisation"].queryset = Organisation.objects.order_by("name")
+        else:
+            self.fields["role"].choices = [c for c in Role.choices if c[0] in CUSTOMER_ROLES]
+            del self.fields["organisation"]
+        self.inviter = inviter
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "organisation" not in self.fields:
+            data["organisation"] = self.inviter.organisation
+            return data
+        role, organisation = data.get("role"), data.get("organisation")
+        if role in CUSTOMER_ROLES and organisation is None:
+            self.add_error("organisation", "Choose the organisation this person belongs to.")
+        if role in STAFF_ROLES and organisation is not None:
+            self.add_error("organisation", "The vendor's staff belong to no organisation.")
+        return data
+
+
+class TokenForm(AccordForm):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="What the token is for, e.g. “monitoring script”.",
+    )

@@ -1,0 +1,36 @@
+"""Form helpers shared by the server-rendered pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+class AccordForm(forms.Form):
+    """A form whose labels carry no trailing colon (they read better beside checkboxes)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def add_refusal(form: forms.Form, message: str) -> None:
+    """Show a service's refusal on the form that asked for it.
+
+    Services name the field a refusal is about as a prefix ("reason: say why ..."); when the
+    form has that field the message goes beside it, otherwise above the form.
+    """
+    field, sep, rest = message.partition(": ")
+    if sep and field in form.fields and rest:
+        form.add_error(field, _sentence(rest))
+    else:
+        form.add_error(None, _sentence(message))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."

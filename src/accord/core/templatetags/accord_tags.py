@@ -1,0 +1,52 @@
+"""Template helpers: times in the viewer's zone with the zone named, spans, people's names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from accord.core.display import format_iso_utc, format_span, format_when, viewer_zone
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def when(context: template.Context, moment: datetime | None, empty: str = "—") -> SafeString:
+    """`{% when ticket.due_at %}`: a `<time>` element in the viewer's zone, the zone named."""
+    if moment is None:
+        return format_html("{}", empty)
+    request = context.get("request")
+    zone_name = viewer_zone(getattr(request, "user", None))
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        format_iso_utc(moment),
+        zone_name,
+        format_when(moment, zone_name),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def viewer_timezone(context: template.Context) -> str:
+    request = context.get("request")
+    return viewer_zone(getattr(request, "user", None))
+
+
+@register.filter
+def span(seconds: int | None) -> str:
+    """`{{ ticket.used_seconds|span }}` -> "3 h 20 min"."""
+    return format_span(seconds)
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A person's name for a timeline: full name or email, and the role of the vendor's staff."""
+    if user is None:
+        return "Accord"
+    name = user.get_full_name() or user.email
+    if getattr(user, "is_vendor_staff", False):
+        return f"{name} ({user.get_role_display()})"
+    return name

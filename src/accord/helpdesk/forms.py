@@ -1,0 +1,271 @@
+"""Forms of the help-desk pages. They check the shape of the input; the services decide
+whether an action is allowed and refuse with a message the page shows beside the field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+
+from accord.accounts.access import is_staff, scope
+from accord.accounts.models import Organisation, User
+from accord.catalogue.models import Module, Region
+from accord.core.forms import AccordForm
+from accord.engine.policy import Policy
+from accord.helpdesk import services
+from accord.helpdesk.attachments import limits_text
+from accord.helpdesk.models import Channel, Repair, Severity, Status, Ticket
+
+NOT_DESIGNATED = "Not yet designated"
+
+
+class DescribedRadioSelect(forms.RadioSelect):
+    """Radio buttons with a description beside each choice (tied to it for screen readers)."""
+
+    option_template_name = "helpdesk/widgets/described_radio_option.html"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.descriptions: Mapping[str, str] = {}
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        description = self.descriptions.get(str(option["value"]), "")
+        option["description"] = description
+        if description and option["attrs"].get("id"):
+            option["description_id"] = f"{option['attrs']['id']}_description"
+            option["attrs"]["aria-describedby"] = option["description_id"]
+        return option
+
+
+def severity_label(policy: Policy | None, level: int | None) -> str:
+    """ "1 Critical": the level and the policy's name for it."""
+    if level is None:
+        return NOT_DESIGNATED
+    if policy is not None:
+        for severity in policy.severities:
+            if severity.level == level:
+                return f"{level} {severity.name}"
+    try:
+        return str(Severity(level).label)
+    except ValueError:
+        return str(level)
+
+
+def severity_descriptions(policy: Policy) -> dict[str, str]:
+    """Each severity's description from the policy (the seed's words) and its target."""
+    descriptions = {}
+    for severity in policy.severities:
+        target = severity.target.to_duration().describe()
+        counted = "around the clock" if severity.calendar == "always" else "in support hours"
+        descriptions[str(severity.level)] = (
+            f"{severity.description} Target: service restored within {target}, counted {counted}."
+        )
+    descriptions[""] = (
+        "Choose this if you are not sure yet. Designate the severity on the ticket as soon as "
+        "you can: its target then applies from the time you reported the fault."
+    )
+    return descriptions
+
+
+def severity_choices(policy: Policy, *, with_undesignated: bool) -> list[tuple[str, str]]:
+    choices = [(str(s.level), severity_label(policy, s.level)) for s in policy.severities]
+    return ([("", NOT_DESIGNATED)] if with_undesignated else []) + choices
+
+
+def _severity_field(policy: Policy, *, label: str, with_undesignated: bool) -> forms.Field:
+    field = forms.TypedChoiceField(
+        label=label,
+        choices=severity_choices(policy, with_undesignated=with_undesignated),
+        coerce=int,
+        empty_value=None,
+        required=not with_undesignated,
+        widget=DescribedRadioSelect,
+    )
+    field.widget.descriptions = severity_descriptions(policy)
+    return field
+
+
+class RaiseForm(AccordForm):
+    """Report a fault. The vendor's staff (taking a call, say) also name the customer."""
+
+    organisation = forms.ModelChoiceField(
+        label="Customer", queryset=Organisation.objects.none(), empty_label="Choose a customer"
+    )
+    channel = forms.ChoiceField(
+        label="Reported by",
+        choices=[(c, Channel(c).label) for c in (Channel.PHONE, Channel.EMAIL, Channel.PORTAL)],
+    )
+    module = forms.ModelChoiceField(
+        label="Affected module", queryset=Module.objects.all(), empty_label="Choose a module"
+    )
+    summary = forms.CharField(
+        label="Summary",
+        max_length=200,
+        help_text="One line saying what is wrong, e.g. “Release calendar does not load”.",
+    )
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What you were doing, what happened, what you expected, any error message, "
+        "and who is affected.",
+    )
+
+    def __init__(self, *args: Any, user: User, policy: Policy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"] = _severity_field(policy, label="Severity", with_undesignated=True)
+        self.fields["severity"].initial = ""
+        if is_staff(user):
+            self.fields["organisation"].queryset = scope(user, Organisation.objects.all())
+        else:
+            del self.fields["organisation"]
+            del self.fields["channel"]
+
+
+class TicketActionForm(AccordForm):
+    """A form of the ticket page: knows the ticket and the person acting."""
+
+    def __init__(self, *args: Any, ticket: Ticket, user: User, policy: Policy, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.user = user
+        self.policy = policy
+
+
+class CommentForm(TicketActionForm):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4}))
+    internal = forms.BooleanField(
+        label="Internal note: staff only, the customer never sees it", required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not is_staff(self.user):
+            del self.fields["internal"]
+
+
+class AttachmentForm(TicketActionForm):
+    file = forms.FileField(label="File")
+    internal = forms.BooleanField(
+        label="Staff only: the customer never sees this file", required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = limits_text()
+        if not is_staff(self.user):
+            del self.fields["internal"]
+
+
+class DesignateForm(TicketActionForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"] = _severity_field(
+            self.policy, label="Severity", with_undesignated=False
+        )
+        self.fields["severity"].initial = (
+            str(self.ticket.severity) if self.ticket.severity is not None else None
+        )
+
+
+class AnswerForm(TicketActionForm):
+    decision = forms.ChoiceField(
+        label="Your answer", choices=[("accept", "Accept"), ("reject", "Reject")]
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class StatusForm(TicketActionForm):
+    status = forms.ChoiceField(label="New status")
+    repair = forms.ChoiceField(
+        label="Repair (when restoring service)",
+        choices=Repair.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="A temporary repair stops the clock too; the permanent fix is tracked after.",
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(s, Status(s).label) for s in next_statuses(self.ticket)]
+
+
+def next_statuses(ticket: Ticket) -> tuple[str, ...]:
+    """The statuses the vendor's staff may move the ticket to now."""
+    return services._TRANSITIONS.get(ticket.status, ())  # noqa: SLF001 (the services' table)
+
+
+class CloseForm(TicketActionForm):
+    """The customer closes a ticket whose service is back."""
+
+    note = forms.CharField(
+        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(TicketActionForm):
+    reason = forms.CharField(
+        label="How did the fault return?", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ProposeForm(TicketActionForm):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The customer sees this reason and accepts or rejects the proposal.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = _severity_field(self.policy, label="Proposed severity", with_undesignated=False)
+        self.fields = {"severity": field, **self.fields}
+
+
+class AgreeForm(TicketActionForm):
+    vendor_party = forms.CharField(
+        label="Agreed for the vendor by", max_length=200, help_text="Name and role."
+    )
+    customer_party = forms.CharField(
+        label="Agreed for the customer by", max_length=200, help_text="Name and role."
+    )
+    notes = forms.CharField(
+        label="Meeting notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = _severity_field(self.policy, label="Agreed severity", with_undesignated=False)
+        self.fields = {"severity": field, **self.fields}
+
+
+class QueueFilterForm(AccordForm):
+    severity = forms.ChoiceField(label="Severity", required=False)
+    module = forms.ModelChoiceField(
+        label="Module", queryset=Module.objects.all(), required=False, empty_label="All modules"
+    )
+    region = forms.ModelChoiceField(
+        label="Region", queryset=Region.objects.all(), required=False, empty_label="All regions"
+    )
+    customer = forms.ModelChoiceField(
+        label="Customer",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="All customers",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = [
+            ("", "All severities"),
+            *((str(value), label) for value, label in Severity.choices),
+            ("none", NOT_DESIGNATED),
+        ]
+        self.fields["customer"].queryset = scope(user, Organisation.objects.all())

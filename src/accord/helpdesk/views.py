@@ -1,0 +1,521 @@
+"""Help-desk pages: the customer portal, the ticket page and the agent queue.
+
+Server-rendered, Post/Redirect/Get, no JavaScript needed. Every query goes through
+`accord.accounts.access` (another organisation's ticket or file is *not found*), every action
+is a service call inside a transaction, and a refusal is shown on the form that asked. The
+clock figures come from the engine (`services.evaluate` / `services.refresh_clocks`); this
+module only shows them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accord.accounts.access import get_or_404, is_manager, is_staff, scope
+from accord.accounts.models import User
+from accord.core.forms import add_refusal
+from accord.engine.clocks import ClockResult, ClockState
+from accord.engine.policy import Policy
+from accord.engine.timeutil import from_epoch
+from accord.helpdesk import services
+from accord.helpdesk.attachments import attach
+from accord.helpdesk.forms import (
+    AgreeForm,
+    AnswerForm,
+    AttachmentForm,
+    CloseForm,
+    CommentForm,
+    DesignateForm,
+    ProposeForm,
+    QueueFilterForm,
+    RaiseForm,
+    ReopenForm,
+    StatusForm,
+    TicketActionForm,
+    next_statuses,
+    severity_label,
+)
+from accord.helpdesk.models import (
+    OPEN_STATUSES,
+    Attachment,
+    EventKind,
+    Repair,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from accord.helpdesk.templatetags.helpdesk_tags import STANDING_LABELS
+from accord.policies import load_builtin
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+
+
+def _tickets(user: User) -> QuerySet[Ticket]:
+    """The tickets a person may see, with what the pages and the clock need."""
+    return scope(user, Ticket.objects.all()).select_related(
+        "organisation__contract", "organisation__region", "module", "region", "reported_by"
+    )
+
+
+def _policy_of(ticket: Ticket) -> Policy:
+    return ticket.organisation.contract.terms.policy
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """The tickets of the customer's organisation (for the vendor's staff: every customer's)."""
+    show = request.GET.get("show", "active")
+    tickets = _tickets(request.user).order_by("-reported_at", "-pk")
+    if show == "closed":
+        tickets = tickets.filter(status=Status.CLOSED)
+    elif show != "all":
+        show = "active"
+        tickets = tickets.exclude(status=Status.CLOSED)
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    services.refresh_clocks(rows)  # standing as of now, in memory only
+    context = {
+        "page": page,
+        "rows": rows,
+        "show": show,
+        "staff": is_staff(request.user),
+    }
+    return render(request, "helpdesk/ticket_list.html", context)
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The agents' queue: open tickets, the nearest breach first (breached ones lead, tickets
+    without a severity, which have no due time, come last)."""
+    user = request.user
+    if not is_staff(user):
+        raise Http404("not found")
+    form = QueueFilterForm(request.GET or None, user=user)
+    tickets = _tickets(user).filter(status__in=OPEN_STATUSES)
+    filters: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # the form shows what is wrong with a filter; the valid ones apply
+        filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    severity = filters.get("severity")
+    if severity == "none":
+        tickets = tickets.filter(severity_in_force__isnull=True)
+    elif severity:
+        tickets = tickets.filter(severity_in_force=int(severity))
+    for name, column in (("module", "module"), ("region", "region"), ("customer", "organisation")):
+        if filters.get(name) is not None:
+            tickets = tickets.filter(**{column: filters[name]})
+    tickets = tickets.order_by(F("due_at").asc(nulls_last=True), "reported_at", "pk")
+    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    services.refresh_clocks(rows)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [_QueueRow(t) for t in rows],
+    }
+    return render(request, "helpdesk/queue.html", context)
+
+
+@dataclass
+class _QueueRow:
+    ticket: Ticket
+    remaining_seconds: int | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        target = self.ticket.target_seconds
+        self.remaining_seconds = None if target is None else target - self.ticket.used_seconds
+
+    @property
+    def overdue(self) -> bool:
+        return self.remaining_seconds is not None and self.remaining_seconds < 0
+
+
+# --- raising a fault --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    staff = is_staff(user)
+    if not staff and user.organisation_id is None:
+        raise Http404("not found")
+    policy = load_builtin() if staff else user.organisation.contract.terms.policy
+    form = RaiseForm(request.POST or None, user=user, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                ticket = services.report(
+                    reporter=user,
+                    organisation=data["organisation"] if staff else user.organisation,
+                    new=services.NewTicket(
+                        module=data["module"],
+                        summary=data["summary"],
+                        description=data["description"],
+                        severity=data["severity"],
+                        channel=data["channel"] if staff else "portal",
+                    ),
+                )
+        except services.ActionRefused as refusal:
+            add_refusal(form, str(refusal))
+        else:
+            messages.success(request, f"Fault reported as ticket #{ticket.pk}.")
+            return redirect("ticket_detail", pk=ticket.pk)
+    return render(request, "helpdesk/ticket_new.html", {"form": form, "staff": staff})
+
+
+# --- the ticket page --------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    actor: Any
+    title: str
+    kind: str  # event, comment, note, attachment
+    details: list[tuple[str, str]] = field(default_factory=list)
+    body: str = ""
+    attachment: Attachment | None = None
+
+
+def _event_entry(event: TicketEvent, policy: Policy) -> TimelineEntry:
+    data = event.data or {}
+    label = EventKind(event.kind).label if event.kind in EventKind.values else event.kind
+    details: list[tuple[str, str]] = []
+    title = str(label)
+    if event.kind == EventKind.REPORTED:
+        title = "Fault reported"
+        details.append(("Severity", severity_label(policy, event.severity)))
+    elif event.kind == EventKind.SEVERITY_DESIGNATED:
+        title = f"Severity designated: {severity_label(policy, event.severity)}"
+    elif event.kind == EventKind.SEVERITY_PROPOSED:
+        title = f"Vendor proposed severity {severity_label(policy, event.severity)}"
+        if data.get("from") is not None:
+            details.append(("Severity in force", severity_label(policy, data["from"])))
+    elif event.kind == EventKind.SEVERITY_REJECTED:
+        title = "Customer rejected the proposed severity"
+    elif event.kind == EventKind.SEVERITY_AGREED:
+        title = f"Severity agreed: {severity_label(policy, event.severity)}"
+        if data.get("how"):
+            details.append(("How", str(data["how"])))
+        if data.get("vendor_party"):
+            details.append(("Agreed for the vendor by", str(data["vendor_party"])))
+        if data.get("customer_party"):
+            details.append(("Agreed for the customer by", str(data["customer_party"])))
+    elif event.kind == EventKind.RESTORED and data.get("repair") in Repair.values:
+        title = f"Service restored ({Repair(data['repair']).label.lower()})"
+    for key, name in (("reason", "Reason"), ("note", "Note"), ("notes", "Meeting notes")):
+        if data.get(key):
+            details.append((name, str(data[key])))
+    return TimelineEntry(at=event.at, actor=event.actor, title=title, kind="event", details=details)
+
+
+def _visible_attachments(ticket: Ticket, viewer: User) -> QuerySet[Attachment]:
+    attachments = ticket.attachments.select_related("uploaded_by")
+    return attachments if is_staff(viewer) else attachments.filter(internal=False)
+
+
+def _timeline(ticket: Ticket, *, viewer: User, policy: Policy) -> list[TimelineEntry]:
+    entries = [_event_entry(e, policy) for e in ticket.events.select_related("actor")]
+    comments = ticket.comments.select_related("author")
+    if not is_staff(viewer):
+        comments = comments.filter(internal=False)  # staff-only notes are for staff
+    for comment in comments:
+        entries.append(
+            TimelineEntry(
+                at=comment.created_at,
+                actor=comment.author,
+                title="Internal note (staff only)" if comment.internal else "Comment",
+                kind="note" if comment.internal else "comment",
+                body=comment.body,
+                details=[("Received by", "Email")] if comment.channel == "email" else [],
+            )
+        )
+    for attachment in _visible_attachments(ticket, viewer):
+        entries.append(
+            TimelineEntry(
+                at=attachment.created_at,
+                actor=attachment.uploaded_by,
+                title="Staff-only file attached" if attachment.internal else "File attached",
+                kind="attachment",
+                attachment=attachment,
+            )
+        )
+    entries.sort(key=lambda entry: entry.at)
+    return entries
+
+
+@dataclass
+class ClockPanel:
+    """What the clock panel says, all of it from the engine's result."""
+
+    result: ClockResult
+    severity: str
+    standing: str
+    label: str
+    running: bool
+    target_seconds: int | None
+    used_seconds: int
+    remaining_seconds: int | None
+    due_at: datetime | None
+    breached_at: datetime | None
+    agreed: bool
+    dispute_open: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.remaining_seconds is not None and self.remaining_seconds < 0
+
+
+def _clock_panel(ticket: Ticket, policy: Policy, now: datetime) -> ClockPanel:
+    result = services.evaluate(ticket, now)
+    return ClockPanel(
+        result=result,
+        severity=severity_label(policy, result.severity),
+        standing=result.standing.value,
+        label=STANDING_LABELS[result.standing],
+        running=result.state is ClockState.RUNNING,
+        target_seconds=result.target_seconds,
+        used_seconds=result.used_seconds,
+        remaining_seconds=result.remaining_seconds,
+        due_at=from_epoch(result.due_at) if result.due_at is not None else None,
+        breached_at=from_epoch(result.breached_at) if result.breached_at is not None else None,
+        agreed=result.severity_agreed,
+        dispute_open=result.dispute_open,
+    )
+
+
+_ACTION_FORMS: dict[str, type[TicketActionForm]] = {
+    "comment": CommentForm,
+    "attach": AttachmentForm,
+    "designate": DesignateForm,
+    "answer": AnswerForm,
+    "status": StatusForm,
+    "close": CloseForm,
+    "reopen": ReopenForm,
+    "propose": ProposeForm,
+    "agree": AgreeForm,
+}
+
+
+def _available_actions(ticket: Ticket, user: User) -> set[str]:
+    """The forms the ticket page offers this person now (the services have the last word)."""
+    staff = is_staff(user)
+    actions = {"comment", "attach"}
+    if ticket.status in services.REOPENABLE:
+        actions.add("reopen")
+    if staff:
+        if next_statuses(ticket):
+            actions.add("status")
+        if ticket.severity_in_force is not None and not ticket.dispute_open:
+            actions.add("propose")
+        if is_manager(user):
+            actions.add("agree")
+    else:
+        if ticket.dispute_open:
+            actions.add("answer")
+        elif ticket.status != Status.CLOSED:
+            actions.add("designate")
+        if ticket.status in (Status.RESTORED, Status.FIX_DELIVERED):
+            actions.add("close")
+    return actions
+
+
+def _render_ticket(
+    request: HttpRequest,
+    pk: int,
+    bound: dict[str, TicketActionForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    ticket = get_or_404(user, _tickets(user), pk=pk)
+    staff = is_staff(user)
+    policy = _policy_of(ticket)
+    now = timezone.now()
+    actions = _available_actions(ticket, user)
+    bound = bound or {}
+    forms = {
+        name: bound.get(name) or form_class(ticket=ticket, user=user, policy=policy, prefix=name)
+        for name, form_class in _ACTION_FORMS.items()
+        if name in actions or name in bound
+    }
+    proposal = services.open_proposal(ticket)
+    context = {
+        "ticket": ticket,
+        "staff": staff,
+        "clock": _clock_panel(ticket, policy, now),
+        "timeline": _timeline(ticket, viewer=user, policy=policy),
+        "forms": forms,
+        "proposal": proposal,
+        "proposal_severity": severity_label(policy, proposal.severity) if proposal else "",
+        "designated": severity_label(policy, ticket.severity),
+        "attachments": list(_visible_attachments(ticket, user)),
+    }
+    return render(request, "helpdesk/ticket_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_ticket(request, pk)
+
+
+Action = Callable[[Ticket, User, dict[str, Any], HttpRequest], str]
+
+
+def _act(request: HttpRequest, pk: int, name: str, action: Action) -> HttpResponse:
+    """Bind the action's form; if valid, run the service under a lock and redirect (PRG);
+    otherwise show the ticket page again with the form's errors."""
+    user = request.user
+    ticket = get_or_404(user, _tickets(user), pk=pk)  # not found before anything else
+    form_class = _ACTION_FORMS[name]
+    form = form_class(
+        request.POST,
+        request.FILES,
+        ticket=ticket,
+        user=user,
+        policy=_policy_of(ticket),
+        prefix=name,
+    )
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                locked = get_or_404(user, _tickets(user).select_for_update(of=("self",)), pk=pk)
+                done = action(locked, user, form.cleaned_data, request)
+        except services.ActionRefused as refusal:
+            add_refusal(form, str(refusal))
+        else:
+            messages.success(request, done)
+            return redirect("ticket_detail", pk=pk)
+    return _render_ticket(request, pk, {name: form})
+
+
+def _comment(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    internal = bool(data.get("internal"))
+    services.add_comment(ticket, author=user, body=data["body"], internal=internal)
+    return "Internal note added." if internal else "Comment added."
+
+
+def _attach(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    attachment = attach(
+        ticket, uploaded_by=user, upload=data["file"], internal=bool(data.get("internal"))
+    )
+    return f"{attachment.filename} attached."
+
+
+def _designate(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.designate_severity(ticket, data["severity"], actor=user)
+    return "Severity designated; its target applies from the time the fault was reported."
+
+
+def _answer(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    accept = data["decision"] == "accept"
+    services.answer_proposal(ticket, accept=accept, actor=user, note=data["note"])
+    if accept:
+        return "Proposal accepted: the agreed severity applies from the report time."
+    return "Proposal rejected: your severity stands."
+
+
+def _status(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.change_status(
+        ticket, data["status"], actor=user, repair=data["repair"], note=data["note"]
+    )
+    return f"Status changed to {Status(data['status']).label.lower()}."
+
+
+def _close(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.change_status(ticket, Status.CLOSED, actor=user, note=data["note"])
+    return "Ticket closed."
+
+
+def _reopen(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.reopen(ticket, actor=user, reason=data["reason"])
+    return "Ticket reopened: the clock resumes with the time already used."
+
+
+def _propose(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.propose_severity(ticket, data["severity"], actor=user, reason=data["reason"])
+    return "Severity change proposed; the customer's severity stands until they agree."
+
+
+def _agree(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.record_agreement(
+        ticket,
+        data["severity"],
+        actor=user,
+        vendor_party=data["vendor_party"],
+        customer_party=data["customer_party"],
+        notes=data["notes"],
+    )
+    return "Agreed severity recorded; it applies from the report time."
+
+
+def _action_view(name: str, action: Action) -> Callable[[HttpRequest, int], HttpResponse]:
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return _act(request, pk, name, action)
+
+    view.__name__ = view.__qualname__ = f"ticket_{name}"
+    view.__doc__ = f"POST the ticket page's {name} form."
+    return view
+
+
+ticket_comment = _action_view("comment", _comment)
+ticket_attach = _action_view("attach", _attach)
+ticket_designate = _action_view("designate", _designate)
+ticket_answer = _action_view("answer", _answer)
+ticket_status = _action_view("status", _status)
+ticket_close = _action_view("close", _close)
+ticket_reopen = _action_view("reopen", _reopen)
+ticket_propose = _action_view("propose", _propose)
+ticket_agree = _action_view("agree", _agree)
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A ticket's file, for those who may see the ticket (customers: not staff-only files);
+    always as a download, never rendered inline."""
+    queryset = scope(request.user, Attachment.objects.all())
+    if not is_staff(request.user):
+        queryset = queryset.filter(internal=False)
+    attachment = get_or_404(request.user, queryset, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        logger.error("attachment %s: file %s is missing from storage", pk, attachment.file.name)
+        raise Http404("not found") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
