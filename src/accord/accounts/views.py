@@ -14,13 +14,14 @@ from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accord.accounts import services
 from accord.accounts.access import is_customer_admin, scope
 from accord.accounts.emails import send_invitation
 from accord.accounts.forms import AcceptInvitationForm, InviteForm, LoginForm, TokenForm
@@ -32,6 +33,7 @@ from accord.accounts.services import (
     clear_login_failures,
     find_invitation,
     invite,
+    issue_token,
     login_locked,
     record_login_failure,
     visible_users,
@@ -182,11 +184,15 @@ def tokens(request: HttpRequest) -> HttpResponse:
     revoke. A token acts as its owner, with the owner's organisation and role."""
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
-        # Kept in the server-side session (never a cookie) until the next page shows it.
-        request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "secret": secret}
-        return redirect("tokens")
+        try:
+            with transaction.atomic():
+                token, secret = issue_token(user=request.user, name=form.cleaned_data["name"])
+        except Refused as refusal:
+            add_refusal(form, str(refusal))
+        else:
+            # Kept in the server-side session (never a cookie) until the next page shows it.
+            request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "secret": secret}
+            return redirect("tokens")
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     context = {
         "form": form,
@@ -199,11 +205,10 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
-    # Only one's own tokens: anyone else's is not found.
-    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
-    with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
-        )
+    try:
+        with transaction.atomic():
+            token = services.revoke_token(user=request.user, token_id=pk)
+    except ApiToken.DoesNotExist:  # only one's own tokens: anyone else's is not found
+        raise Http404("not found") from None
     messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
     return redirect("tokens")

@@ -232,17 +232,9 @@ def _event_entry(event: TicketEvent, policy: Policy) -> TimelineEntry:
     return TimelineEntry(at=event.at, actor=event.actor, title=title, kind="event", details=details)
 
 
-def _visible_attachments(ticket: Ticket, viewer: User) -> QuerySet[Attachment]:
-    attachments = ticket.attachments.select_related("uploaded_by")
-    return attachments if is_staff(viewer) else attachments.filter(internal=False)
-
-
 def _timeline(ticket: Ticket, *, viewer: User, policy: Policy) -> list[TimelineEntry]:
     entries = [_event_entry(e, policy) for e in ticket.events.select_related("actor")]
-    comments = ticket.comments.select_related("author")
-    if not is_staff(viewer):
-        comments = comments.filter(internal=False)  # staff-only notes are for staff
-    for comment in comments:
+    for comment in services.visible_comments(ticket, viewer):
         entries.append(
             TimelineEntry(
                 at=comment.created_at,
@@ -253,7 +245,7 @@ def _timeline(ticket: Ticket, *, viewer: User, policy: Policy) -> list[TimelineE
                 details=[("Received by", "Email")] if comment.channel == "email" else [],
             )
         )
-    for attachment in _visible_attachments(ticket, viewer):
+    for attachment in services.visible_attachments(ticket, viewer):
         entries.append(
             TimelineEntry(
                 at=attachment.created_at,
@@ -371,7 +363,7 @@ def _render_ticket(
         "proposal": proposal,
         "proposal_severity": severity_label(policy, proposal.severity) if proposal else "",
         "designated": severity_label(policy, ticket.severity),
-        "attachments": list(_visible_attachments(ticket, user)),
+        "attachments": list(services.visible_attachments(ticket, user)),
     }
     return render(request, "helpdesk/ticket_detail.html", context, status=status)
 
