@@ -1,22 +1,29 @@
-"""`accord demo`: the built-in policy and one sample month worked through by the engine.
+"""`accord demo`: the built-in policy, one sample month worked through by the engine, then
+Accord itself with demo data, served at http://127.0.0.1:8000 with a worker beside it.
 
-Until the web capabilities land this is what `make demo` shows: the seed's SLA as Accord reads
-it, then March 2026 for a customer in the US region — uptime per module with the maintenance
-window excluded, a few fault tickets on their return-to-service clocks, and the penalty
-statement those figures earn under the example schedule.
+The walkthrough shows the seed's SLA as Accord reads it, then March 2026 for a customer in the
+US region: uptime per module with the maintenance window excluded, a few fault tickets on
+their return-to-service clocks, and the penalty statement those figures earn under the example
+schedule. Then the demo organisations are created (once) and their logins printed.
+`--no-serve` stops after that (for scripts and tests).
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 from rich.console import Console
 from rich.table import Table
 
+from accord.core import demo_data
 from accord.engine.availability import Outage, uptime
 from accord.engine.clocks import ClockEvent, EventKind, evaluate_many
 from accord.engine.credits import statement
@@ -85,6 +92,12 @@ SAMPLE_TICKETS: list[tuple[str, list[tuple[EventKind, str, int | None]]]] = [
 class Command(BaseCommand):
     help = "Print the built-in SLA policy and a sample month's SLA computation."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-serve", action="store_true", help="seed and print, but do not serve"
+        )
+        parser.add_argument("--address", default="127.0.0.1:8000", help="where to serve")
+
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=self.stdout, width=110, highlight=False)
         terms = resolve(load_builtin(), DEFAULT_REGIONS["us"])
@@ -94,6 +107,10 @@ class Command(BaseCommand):
         module_uptimes = _uptime(console, terms)
         breaches = _tickets(console, terms)
         _statement(console, terms, module_uptimes, breaches)
+        _seed_and_print_logins(console)
+        if options["no_serve"]:
+            return
+        _serve(console, options["address"])
 
 
 def _policy(console: Console, terms: ContractTerms) -> None:
@@ -205,6 +222,32 @@ def _statement(
         table.add_row(line.rule, line.subject, line.detail, amount)
     table.add_row("", "", "[bold]Total", f"[bold]{result.total_amount} {currency}")
     console.print(table)
+
+
+def _seed_and_print_logins(console: Console) -> None:
+    console.rule("[bold]The help desk")
+    if demo_data.already_seeded():
+        console.print("Demo data is already in the database (make distclean starts afresh).")
+    else:
+        logins = demo_data.seed(timezone.now())
+        table = Table(title=f"Demo logins (password for all: {demo_data.DEMO_PASSWORD})")
+        for column in ("Email", "Role", "Organisation"):
+            table.add_column(column)
+        for login in logins:
+            table.add_row(login.email, login.role, login.organisation)
+        console.print(table)
+    console.print(f"Every demo login's password is [bold]{demo_data.DEMO_PASSWORD}[/].")
+
+
+def _serve(console: Console, address: str) -> None:
+    """The web server in this process, `accord worker` beside it; Ctrl-C stops both."""
+    worker = subprocess.Popen([sys.executable, "-m", "accord", "worker"])
+    console.print(f"Serving Accord at [bold]http://{address}/[/] (worker pid {worker.pid}).")
+    try:
+        call_command("runserver", address, use_reloader=False)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
 
 
 def _local(text: str, tz: ZoneInfo) -> int:

@@ -1,0 +1,221 @@
+"""Demo data: three customers on the built-in policy, the vendor's staff, and four weeks of
+fault tickets in every state, made through the same services the portal and the API use.
+
+Every ticket's history is replayed at its own past instants, so clocks, breaches, disputes and
+reopenings are what the engine says they are. Deterministic: the same `now` gives the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from accord.accounts.models import Organisation, Role, User
+from accord.accounts.services import create_organisation, create_user
+from accord.catalogue.models import Module, Region
+from accord.helpdesk import services
+from accord.helpdesk.models import Repair, Status, Ticket
+from accord.work.models import Job, JobState
+
+DEMO_PASSWORD = "accord-demo"
+
+
+@dataclass(frozen=True)
+class Login:
+    email: str
+    role: str
+    organisation: str
+
+
+CUSTOMERS = [
+    ("Acme Logistics", "acme", "us", "acme.example"),
+    ("Northwind Health", "northwind", "uk", "northwind.example"),
+    ("Koala Bank", "koala", "au", "koala.example"),
+]
+STAFF = [
+    ("agent@vendor.example", Role.AGENT, "Alex", "Agent"),
+    ("manager@vendor.example", Role.MANAGER, "Morgan", "Manager"),
+    ("admin@vendor.example", Role.VENDOR_ADMIN, "Val", "Admin"),
+]
+FAULTS = [
+    ("Release calendar does not load for the whole team", 1),
+    ("Deployment plan export to Excel times out", 2),
+    ("Environment booking conflicts are not flagged", 3),
+    ("Report totals differ from the dashboard", 3),
+    ("Stryka test run stuck in 'queued'", 2),
+    ("Cannot log in with SSO since this morning", 1),
+    ("Approval emails arrive twice", 4),
+    ("Typo on the release summary page", 4),
+    ("Gantt view freezes with more than 200 releases", 2),
+    ("Webhook to Jira returns 500", 3),
+]
+
+
+def already_seeded() -> bool:
+    return Organisation.objects.filter(slug="acme").exists()
+
+
+@transaction.atomic
+def seed(now: datetime, *, tickets_per_customer: int = 10) -> list[Login]:
+    """Create the demo organisations, people and ticket histories ending at `now`."""
+    rng = random.Random(20261127)
+    logins: list[Login] = []
+    staff = []
+    for email, role, first, last in STAFF:
+        staff.append(
+            create_user(
+                email=email, role=role, password=DEMO_PASSWORD, first_name=first, last_name=last
+            )
+        )
+        logins.append(Login(email, Role(role).label, "vendor"))
+    agent, manager = staff[0], staff[1]
+    modules = list(Module.objects.all())
+    for name, slug, region_code, domain in CUSTOMERS:
+        organisation = create_organisation(
+            name=name, slug=slug, region=Region.objects.get(code=region_code), email_domains=domain
+        )
+        reporter = create_user(
+            email=f"reporter@{domain}",
+            role=Role.REPORTER,
+            organisation=organisation,
+            password=DEMO_PASSWORD,
+            first_name="Riley",
+            last_name=name.split()[0],
+        )
+        admin = create_user(
+            email=f"admin@{domain}",
+            role=Role.CUSTOMER_ADMIN,
+            organisation=organisation,
+            password=DEMO_PASSWORD,
+            first_name="Ada",
+            last_name=name.split()[0],
+        )
+        logins += [
+            Login(reporter.email, Role.REPORTER.label, name),
+            Login(admin.email, Role.CUSTOMER_ADMIN.label, name),
+        ]
+        for index in range(tickets_per_customer):
+            summary, severity = FAULTS[(index + len(logins)) % len(FAULTS)]
+            # Tickets left open are recent; the rest spread over four weeks.
+            days_ago = rng.uniform(0.1, 1.5) if index % 10 in (0, 1, 2, 4) else rng.uniform(3, 28)
+            reported_at = now - timedelta(days=days_ago, minutes=rng.randint(0, 59))
+            _history(
+                index,
+                rng,
+                organisation=organisation,
+                reporter=reporter if index % 3 else admin,
+                admin=admin,
+                agent=agent,
+                manager=manager,
+                module=modules[index % len(modules)],
+                summary=summary,
+                severity=severity if index % 7 else None,
+                reported_at=reported_at,
+                now=now,
+            )
+    # Bring every clock to the present, as the worker would have.
+    for ticket in Ticket.objects.all():
+        services.recompute_clock(ticket, now=now)
+    # The history is the past: its warnings and breaches were due then, not news today.
+    Job.objects.filter(state=JobState.PENDING, due_at__lte=now).update(state=JobState.DONE)
+    return logins
+
+
+def _history(
+    index: int,
+    rng: random.Random,
+    *,
+    organisation: Organisation,
+    reporter: User,
+    admin: User,
+    agent: User,
+    manager: User,
+    module: Module,
+    summary: str,
+    severity: int | None,
+    reported_at: datetime,
+    now: datetime,
+) -> Ticket:
+    """One ticket's life, ending in a state chosen by `index` so that every state appears."""
+    ticket = services.report(
+        reporter=reporter,
+        organisation=organisation,
+        new=services.NewTicket(
+            module=module,
+            summary=summary,
+            description="Seen by several users; steps and screenshots to follow.",
+            severity=severity,
+        ),
+        now=reported_at,
+    )
+    step = reported_at
+
+    def later(hours: float) -> datetime | None:
+        nonlocal step
+        step = step + timedelta(hours=hours * rng.uniform(0.6, 1.4))
+        return step if step < now else None
+
+    plan = index % 10
+    if (at := later(0.5)) is None:
+        return ticket
+    services.add_comment(ticket, author=agent, body="Thanks, we are looking into it.", now=at)
+    if plan == 0:
+        return ticket  # reported, commented, nothing else yet
+    services.change_status(ticket, Status.ACKNOWLEDGED, actor=agent, now=at)
+    if severity is None and (at := later(2)) is not None:
+        services.designate_severity(ticket, 3, actor=reporter, now=at)
+    if plan == 1:
+        return ticket
+    if plan in (2, 3) and ticket.severity_in_force and ticket.severity_in_force < 4:
+        if (at := later(1)) is None:
+            return ticket
+        services.propose_severity(
+            ticket,
+            ticket.severity_in_force + 1,
+            actor=agent,
+            reason="A workaround exists: the export works from the list view.",
+            now=at,
+        )
+        if plan == 2 or (at := later(3)) is None:
+            return ticket  # the proposal awaits the customer's answer
+        services.record_agreement(
+            ticket,
+            ticket.severity_in_force + 1,
+            actor=manager,
+            vendor_party="Morgan Manager (support manager)",
+            customer_party=f"{admin.get_full_name()} ({organisation.name})",
+            notes="Agreed on a call after the workaround was confirmed.",
+            now=at,
+        )
+    if (at := later(2)) is None:
+        return ticket
+    services.change_status(ticket, Status.IN_PROGRESS, actor=agent, now=at)
+    if plan == 4:
+        return ticket
+    services.add_comment(
+        ticket, author=agent, body="Root cause: a stuck queue worker.", internal=True, now=at
+    )
+    hours_to_restore = {1: 3, 2: 10, 3: 18, 4: 40}.get(ticket.severity_in_force or 3, 18)
+    if plan == 5:
+        hours_to_restore *= 6  # this one breaches
+    if (at := later(hours_to_restore)) is None:
+        return ticket
+    repair = Repair.TEMPORARY if plan in (5, 6, 7) else Repair.PERMANENT
+    services.change_status(ticket, Status.RESTORED, actor=agent, repair=repair, now=at)
+    if plan in (5, 6):
+        return ticket
+    if plan == 7:
+        if (at := later(24)) is None:
+            return ticket
+        services.reopen(ticket, actor=reporter, reason="The fault is back this morning.", now=at)
+        return ticket
+    if (at := later(30)) is None:
+        return ticket
+    if plan == 8:
+        services.change_status(ticket, Status.CLOSED, actor=reporter, now=at)
+        return ticket
+    services.change_status(ticket, Status.FIX_DELIVERED, actor=agent, now=at)
+    return ticket
