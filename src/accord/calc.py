@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -19,6 +18,7 @@ from accord.engine.availability import MaintenanceSchedule, Outage, WeeklyWindow
 from accord.engine.calendar import WEEKDAYS, Duration, SupportCalendar
 from accord.engine.credits import parse_tiers
 from accord.engine.errors import EngineError
+from accord.engine.numbers import parse_percent
 from accord.engine.timeutil import (
     format_utc,
     month_bounds,
@@ -99,7 +99,7 @@ def _uptime_answer(request: Request) -> tuple[Answer, Fraction]:
     period = _period(request)
     outages = _outages(request["outages"])
     maintenance = _maintenance(request.get("maintenance"))
-    target = _target(request["target_percent"])
+    target = parse_percent(request["target_percent"], "target_percent") / 100
     mode = request.get("maintenance_mode", "exclude")
     if mode not in ("exclude", "count_as_up"):
         raise EngineError("maintenance_mode", 'must be "exclude" or "count_as_up"')
@@ -206,18 +206,6 @@ def _maintenance(value: object) -> MaintenanceSchedule | None:
         weekly.append(WeeklyWindow(weekday=WEEKDAYS.index(item["day"]), start=start, end=end))
     windows = tuple(_pairs(value.get("windows", []), "maintenance.windows"))
     return MaintenanceSchedule(timezone=timezone, weekly=tuple(weekly), windows=windows)
-
-
-def _target(value: object) -> Fraction:
-    if not isinstance(value, str):
-        raise EngineError("target_percent", 'must be a decimal string such as "99.9"')
-    try:
-        percent = Decimal(value)
-    except ArithmeticError:
-        raise EngineError("target_percent", f"{value!r} is not a decimal number") from None
-    if not percent.is_finite() or not 0 <= percent <= 100:
-        raise EngineError("target_percent", "must be between 0 and 100")
-    return Fraction(percent) / 100
 
 
 def _one(instant: int) -> NDArray[np.int64]:

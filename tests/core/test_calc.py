@@ -173,7 +173,7 @@ def test_credit_matches_the_exact_fraction_not_the_displayed_one() -> None:
         ),
         (
             {"op": "uptime", **SEED_MONTH, "target_percent": 99.9},
-            "target_percent: must be a decimal string",
+            "target_percent: must be written as a string",
         ),
         ({"op": "uptime", **SEED_MONTH, "maintenance_mode": "ignore"}, "maintenance_mode:"),
         (

@@ -20,10 +20,10 @@ from typing import Literal, TypeAlias
 
 from accord.engine.availability import floor_percent
 from accord.engine.errors import EngineError
+from accord.engine.numbers import parse_decimal
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
-_NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TIER_KEYS = ("lower", "lower_inclusive", "upper", "upper_inclusive", "credit_percent", "label")
 _SCHEDULE_KEYS = ("currency", "uptime_tiers", "breach_penalties", "cap")
@@ -221,22 +221,6 @@ class TierTable:
         return None
 
 
-def _parse_number(value: object, field: str) -> Decimal:
-    """A non-negative decimal written as a string: numbers in JSON/TOML are refused, because a
-    float cannot hold 99.9 exactly and accepting ints only would be a trap."""
-    if isinstance(value, bool) or value is None:
-        raise EngineError(field, 'must be a decimal number written as a string, such as "99.9"')
-    if isinstance(value, int | float):
-        raise EngineError(
-            field,
-            f'must be written as a string, such as "{value}", not as the number {value!r} '
-            "(a float cannot hold 99.9 exactly)",
-        )
-    if not isinstance(value, str) or not _NUMBER.match(value):
-        raise EngineError(field, f'{value!r} is not a decimal number such as "99.9"')
-    return Decimal(value)
-
-
 def _mapping(obj: object, field: str, keys: Sequence[str], what: str) -> Mapping[str, object]:
     if not isinstance(obj, Mapping):
         raise EngineError(field, f"must be an object with {what}")
@@ -261,7 +245,7 @@ def _parse_bound(item: Mapping[str, object], side: str, where: str) -> tuple[Fra
         if flag is not None:
             raise EngineError(_join(where, flag_name), f"is given without {side}")
         return None, False
-    bound = Fraction(_parse_number(value, _join(where, side)))
+    bound = Fraction(parse_decimal(value, _join(where, side)))
     if flag is None:
         raise EngineError(
             _join(where, flag_name),
@@ -278,7 +262,7 @@ def _parse_tier(obj: object, where: str) -> Tier:
         raise EngineError(_join(where, "credit_percent"), "is required")
     lower, lower_inclusive = _parse_bound(item, "lower", where)
     upper, upper_inclusive = _parse_bound(item, "upper", where)
-    credit = _parse_number(item["credit_percent"], _join(where, "credit_percent"))
+    credit = parse_decimal(item["credit_percent"], _join(where, "credit_percent"))
     label = item.get("label", "")
     if not isinstance(label, str):
         raise EngineError(_join(where, "label"), "must be text")
@@ -391,7 +375,7 @@ class PenaltySchedule:
 
 def _optional_number(item: Mapping[str, object], key: str, where: str) -> Decimal | None:
     value = item.get(key)
-    return None if value is None else _parse_number(value, _join(where, key))
+    return None if value is None else parse_decimal(value, _join(where, key))
 
 
 def _parse_breach(obj: object, where: str) -> BreachPenalty:

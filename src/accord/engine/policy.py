@@ -12,7 +12,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from accord.engine.calendar import WEEKDAYS, Duration, SupportCalendar
 from accord.engine.clocks import ClockRules
 from accord.engine.credits import PenaltySchedule, parse_penalty_schedule
 from accord.engine.errors import EngineError
+from accord.engine.numbers import parse_percent
 from accord.engine.timeutil import parse_clock, zone
 
 REGION = "region"
@@ -45,13 +46,11 @@ class _Model(BaseModel):
 
 
 def _percent(value: str, what: str) -> Fraction:
+    """A percentage string; pydantic reports the ValueError under the field's own name."""
     try:
-        number = Decimal(value)
-    except InvalidOperation as exc:
-        raise ValueError(f"{value!r} is not a decimal number written as a string") from exc
-    if not number.is_finite() or not 0 <= number <= 100:
-        raise ValueError(f"{what} must be between 0 and 100, not {value!r}")
-    return Fraction(number)
+        return parse_percent(value, what)
+    except EngineError as error:
+        raise ValueError(error.problem) from None
 
 
 class DurationModel(_Model):

@@ -1,0 +1,38 @@
+"""Exact numbers from contract data: decimals written as strings, percentages as fractions.
+
+A float cannot hold 99.9 exactly, so every figure a contract states (a target, a tier bound, a
+credit, a fee) is written as a string and read as a Decimal or a Fraction.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+
+from accord.engine.errors import EngineError
+
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def parse_decimal(value: object, field: str) -> Decimal:
+    """A non-negative decimal written as a string, such as "99.9"."""
+    if isinstance(value, bool) or value is None:
+        raise EngineError(field, 'must be a decimal number written as a string, such as "99.9"')
+    if isinstance(value, int | float):
+        raise EngineError(
+            field,
+            f'must be written as a string, such as "{value}", not as the number {value!r} '
+            "(a float cannot hold 99.9 exactly)",
+        )
+    if not isinstance(value, str) or not _NUMBER.fullmatch(value):
+        raise EngineError(field, f'{value!r} is not a decimal number such as "99.9"')
+    return Decimal(value)
+
+
+def parse_percent(value: object, field: str) -> Fraction:
+    """A percentage from 0 to 100 written as a string, as an exact fraction of 100."""
+    percent = parse_decimal(value, field)
+    if percent > 100:
+        raise EngineError(field, f"must be between 0 and 100, not {value}")
+    return Fraction(percent)
