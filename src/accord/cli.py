@@ -1,7 +1,11 @@
 """The `accord` command line: Django's management commands with Accord's settings.
 
 `accord migrate`, `accord runserver`, `accord createsuperuser` and Accord's own commands
-(`accord demo`, ...) all go through here.
+(`accord demo`, `accord worker`, ...) all go through here.
+
+Django names a command after its module, and a module name cannot hold a hyphen, so commands
+documented with one (`accord mail-ingest`, what a mail server's alias runs) are aliases of their
+module's name (`mail_ingest`); both spellings work.
 """
 
 from __future__ import annotations
@@ -9,6 +13,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+
+ALIASES = {"mail-ingest": "mail_ingest"}
+# Commands a mail server runs: a configuration error must make it keep the message and retry
+# (EX_TEMPFAIL), not bounce it.
+_MAIL_COMMANDS = frozenset({"mail_ingest"})
+EX_TEMPFAIL = 75
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -20,6 +30,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     if args:
         args[0] = "accord"  # so usage lines read `accord <command>`, not a path
+    for index in (1, 2):  # `accord mail-ingest`, `accord help mail-ingest`
+        if len(args) > index and args[index] in ALIASES and (index == 1 or args[1] == "help"):
+            args[index] = ALIASES[args[index]]
+    mail_server = len(args) > 1 and args[1] in _MAIL_COMMANDS
     try:
         execute_from_command_line(args)
     except ImproperlyConfigured as exc:
@@ -28,7 +42,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         # A deployment mistake (a missing secret, a malformed variable): say what to fix,
         # without a traceback.
         sys.stderr.write(f"accord: configuration error: {exc}\n")
-        raise SystemExit(2) from None
+        raise SystemExit(EX_TEMPFAIL if mail_server else 2) from None
+    except Exception as exc:
+        if not mail_server:
+            raise
+        # Accord could not even start (a missing module, a broken installation): the mail
+        # server must keep the message, not bounce it.
+        sys.stderr.write(f"accord: temporary failure: {type(exc).__name__}: {exc}\n")
+        raise SystemExit(EX_TEMPFAIL) from None
 
 
 if __name__ == "__main__":

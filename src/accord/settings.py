@@ -170,6 +170,9 @@ DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "support@accord.localhost")
 # Replies to this address reach `accord mail-ingest` (configure the mail server to pipe it).
 ACCORD_SUPPORT_ADDRESS = env_str("ACCORD_SUPPORT_ADDRESS", "support@accord.localhost")
 ACCORD_BASE_URL = env_str("ACCORD_BASE_URL", "http://127.0.0.1:8000")
+# The module (its slug) of a ticket opened by email that names none (docs/email.md); empty:
+# the catalogue's first.
+ACCORD_MAIL_DEFAULT_MODULE = env_str("ACCORD_MAIL_DEFAULT_MODULE", "")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -8,6 +8,8 @@ threshold (a clock warning) exists once however often it is scheduled.
 
 from __future__ import annotations
 
+import secrets
+
 from django.db import models
 
 
@@ -40,3 +42,57 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} ({self.state})"
+
+
+class WebhookFormat(models.TextChoices):
+    JSON = "json", "Accord JSON"
+    SLACK = "slack", "Slack-compatible"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """Where ticket events are POSTed, signed with HMAC-SHA256 of `secret` (docs/email.md).
+
+    An endpoint of an organisation receives that organisation's ticket events, the ones its
+    people would get by email; one with no organisation (the vendor's own) receives every
+    organisation's, staff-only events (clock warnings) included. `events` filters by event
+    name ("ticket.reported", "clock.breach", ...); empty means all.
+    """
+
+    tenant_field = "organisation"
+
+    name = models.CharField(max_length=100)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+        help_text="Empty: events of every organisation (the vendor's own endpoint)",
+    )
+    url = models.URLField(max_length=500)
+    secret = models.CharField(
+        max_length=200,
+        default=new_webhook_secret,
+        help_text="Shared secret for the X-Accord-Signature header",
+    )
+    format = models.CharField(
+        max_length=10, choices=WebhookFormat.choices, default=WebhookFormat.JSON
+    )
+    events = models.JSONField(
+        default=list, blank=True, help_text='Event names to send, e.g. ["clock.breach"]; empty: all'
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.url})"
+
+    def wants(self, event: str) -> bool:
+        return self.active and (not self.events or event in self.events)

@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Job, datetime], None]
 HANDLERS: dict[str, Handler] = {}
+# Kinds whose handler runs outside a database transaction: those that talk to the outside
+# world (SMTP, HTTP) and must not hold SQLite's write lock while they wait on the network.
+NON_ATOMIC: set[str] = set()
 # Called after every ticket change, inside its transaction (notifications register here).
 CHANGE_LISTENERS: list[Callable[..., None]] = []
 
@@ -32,9 +35,30 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
+class Defer(Exception):
+    """Raised by a handler: not yet. The job goes back to pending, due at `until`, and the
+    attempt does not count as a failure."""
+
+    def __init__(self, until: datetime, reason: str = "") -> None:
+        super().__init__(reason or f"deferred until {until.isoformat()}")
+        self.until = until
+
+
+def handler(kind: str, *, atomic: bool = True) -> Callable[[Handler], Handler]:
+    """Register the handler of a job kind.
+
+    With `atomic` (the default) the handler runs inside the transaction that marks the job
+    done: whatever it writes (follow-up jobs with unique keys) commits exactly once, also if a
+    worker dies mid-run and the job is claimed again. `atomic=False` is for handlers doing
+    network I/O: they run outside any transaction, and are at-least-once.
+    """
+
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        if atomic:
+            NON_ATOMIC.discard(kind)
+        else:
+            NON_ATOMIC.add(kind)
         return function
 
     return register
@@ -102,19 +126,25 @@ def after_ticket_change(
         listener(ticket, what, actor=actor, comment=comment)
 
 
-def claim(worker: str, *, now: datetime, limit: int = 20) -> list[Job]:
-    """Claim up to `limit` due jobs for `worker`: pending ones, and running ones whose worker's
-    lease ran out. Each claim is a conditional update; a row another worker took is skipped."""
-    due = (
+def due_rows(*, now: datetime, limit: int = 20) -> list[tuple[int, str, int]]:
+    """(pk, state, attempts) of up to `limit` due jobs: pending ones, and running ones whose
+    worker's lease ran out."""
+    return list(
         Job.objects.filter(
             Q(state=JobState.PENDING, due_at__lte=now)
             | Q(state=JobState.RUNNING, locked_until__lt=now)
         )
-        .order_by("due_at")
+        .order_by("due_at", "pk")
         .values_list("pk", "state", "attempts")[:limit]
     )
+
+
+def take(worker: str, rows: list[tuple[int, str, int]], *, now: datetime) -> list[Job]:
+    """Claim the rows `due_rows` returned. Each claim is a conditional update on the state and
+    attempts read: one row updated means "mine"; a row another worker took meanwhile is
+    skipped."""
     claimed = []
-    for pk, state, attempts in due:
+    for pk, state, attempts in rows:
         updated = Job.objects.filter(pk=pk, state=state, attempts=attempts).update(
             state=JobState.RUNNING,
             locked_by=worker,
@@ -126,21 +156,49 @@ def claim(worker: str, *, now: datetime, limit: int = 20) -> list[Job]:
     return claimed
 
 
+def claim(worker: str, *, now: datetime, limit: int = 20) -> list[Job]:
+    """Claim up to `limit` due jobs for `worker`."""
+    return take(worker, due_rows(now=now, limit=limit), now=now)
+
+
+def release(jobs: list[Job]) -> None:
+    """Hand claimed jobs back unrun (a worker stopping), so the next worker need not wait for
+    the lease to run out."""
+    for job in jobs:
+        Job.objects.filter(pk=job.pk, locked_by=job.locked_by, state=JobState.RUNNING).update(
+            state=JobState.PENDING, locked_by="", locked_until=None, attempts=job.attempts - 1
+        )
+
+
 def run_job(job: Job, *, now: datetime) -> None:
     """Run one claimed job and record the outcome; failures retry with a growing delay."""
     function = HANDLERS.get(job.kind)
+    mine = Job.objects.filter(pk=job.pk, locked_by=job.locked_by)
     try:
         if function is None:
             raise LookupError(f"no handler for job kind {job.kind!r}")
-        with transaction.atomic():
+        if job.kind in NON_ATOMIC:
             function(job, now)
-            Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
+        with transaction.atomic():
+            if job.kind not in NON_ATOMIC:
+                function(job, now)
+            mine.update(
                 state=JobState.DONE, finished_at=timezone.now(), locked_until=None, last_error=""
             )
+        logger.info("job %s done", job.key)
+    except Defer as defer:
+        logger.info("job %s deferred to %s", job.key, defer.until.isoformat())
+        mine.update(
+            state=JobState.PENDING,
+            due_at=defer.until,
+            locked_until=None,
+            attempts=max(job.attempts - 1, 0),
+            last_error="",
+        )
     except Exception as exc:  # a failing job must not stop the worker
-        logger.exception("job %s failed", job.key)
+        logger.exception("job %s failed (attempt %s)", job.key, job.attempts)
         final = job.attempts >= MAX_ATTEMPTS
-        Job.objects.filter(pk=job.pk, locked_by=job.locked_by).update(
+        mine.update(
             state=JobState.FAILED if final else JobState.PENDING,
             due_at=now + timedelta(seconds=30 * 2 ** min(job.attempts, 10)),
             locked_until=None,
@@ -148,10 +206,20 @@ def run_job(job: Job, *, now: datetime) -> None:
         )
 
 
-def run_due(worker: str, *, now: datetime | None = None, limit: int = 20) -> int:
-    """Claim and run the due jobs; the number run."""
+def run_due(
+    worker: str,
+    *,
+    now: datetime | None = None,
+    limit: int = 20,
+    should_stop: Callable[[], bool] | None = None,
+) -> int:
+    """Claim and run the due jobs; the number run. When `should_stop` turns true the jobs
+    claimed but not yet started are released."""
     at = now or timezone.now()
     jobs = claim(worker, now=at, limit=limit)
-    for job in jobs:
+    for index, job in enumerate(jobs):
+        if should_stop is not None and should_stop():
+            release(jobs[index:])
+            return index
         run_job(job, now=at)
     return len(jobs)

@@ -1,0 +1,113 @@
+"""`accord worker`: run due work (clock warnings and breaches, notifications, webhooks).
+
+A loop: claim due jobs with a conditional update, run them, sleep briefly when there is nothing
+to do. Any number of workers can run against one database; a worker that dies leaves its jobs
+to the others once their lease runs out. SIGTERM or SIGINT stops the worker after the job it is
+running; jobs it had claimed but not started go back to the queue at once.
+
+`--once` runs everything that is due (including the notifications that work enqueues) and
+exits: for cron, for the demo's first pass and for tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import DatabaseError, close_old_connections, connections
+
+from accord.work import services as work
+
+logger = logging.getLogger("accord.worker")
+
+
+def _refresh_connections() -> None:
+    """A long-running process drops broken or too old database connections between rounds,
+    as Django does between requests; not while a caller holds a transaction (a test)."""
+    if not any(connection.in_atomic_block for connection in connections.all(initialized_only=True)):
+        close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "Run due work (clock warnings, breaches, notifications, webhooks) until stopped."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="run the work due now, then exit (for cron)"
+        )
+        parser.add_argument(
+            "--idle-seconds",
+            type=float,
+            default=1.0,
+            help="how long to sleep when no work is due (default: 1)",
+        )
+        parser.add_argument(
+            "--batch", type=int, default=20, help="jobs claimed at a time (default: 20)"
+        )
+        parser.add_argument(
+            "--name", default="", help="this worker's name in job rows (default: host:pid)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self._configure_logging(int(options["verbosity"]))
+        name = options["name"] or work.worker_name()
+        idle = max(0.0, float(options["idle_seconds"]))
+        batch = max(1, int(options["batch"]))
+        stop = threading.Event()
+        previous = self._install_signal_handlers(stop)
+        logger.info("worker %s started", name)
+        total = 0
+        try:
+            while not stop.is_set():
+                _refresh_connections()
+                try:
+                    done = work.run_due(name, limit=batch, should_stop=stop.is_set)
+                except DatabaseError:
+                    logger.exception("database error; retrying in %ss", max(idle, 1.0))
+                    if options["once"]:
+                        raise
+                    stop.wait(max(idle, 1.0))
+                    continue
+                total += done
+                if done:
+                    continue  # more may be due, including what these jobs enqueued
+                if options["once"]:
+                    break
+                stop.wait(idle)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            _refresh_connections()
+        logger.info("worker %s stopped after %s job(s)", name, total)
+
+    def _install_signal_handlers(self, stop: threading.Event) -> dict[int, Any]:
+        def request_stop(signum: int, frame: FrameType | None) -> None:
+            logger.info("%s received: stopping after the current job", signal.Signals(signum).name)
+            stop.set()
+
+        previous: dict[int, Any] = {}
+        if threading.current_thread() is not threading.main_thread():
+            return previous  # signals can only be handled in the main thread (e.g. in tests)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, request_stop)
+        return previous
+
+    def _configure_logging(self, verbosity: int) -> None:
+        """Log to standard error (times in UTC) unless the deployment configured logging."""
+        accord = logging.getLogger("accord")
+        if logging.getLogger().handlers or accord.handlers:
+            return
+        handler = logging.StreamHandler(sys.stderr)
+        formatter = logging.Formatter(
+            "%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+        accord.addHandler(handler)
+        accord.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))
