@@ -19,6 +19,7 @@ from accord.catalogue.models import Module, Region
 from accord.helpdesk import services
 from accord.helpdesk.models import Repair, Status, Ticket
 from accord.work.models import Job, JobState
+from accord.work.notify import muted
 
 DEMO_PASSWORD = "accord-demo"
 
@@ -60,7 +61,15 @@ def already_seeded() -> bool:
 
 @transaction.atomic
 def seed(now: datetime, *, tickets_per_customer: int = 10) -> list[Login]:
-    """Create the demo organisations, people and ticket histories ending at `now`."""
+    """Create the demo organisations, people and ticket histories ending at `now`.
+
+    Nobody is notified about a history that is already over.
+    """
+    with muted():
+        return _seed(now, tickets_per_customer)
+
+
+def _seed(now: datetime, tickets_per_customer: int) -> list[Login]:
     rng = random.Random(20261127)
     logins: list[Login] = []
     staff = []
