@@ -45,6 +45,10 @@ ACCORD_APPS = [
     "accord.accounts",
     "accord.helpdesk",
     "accord.work",
+    "accord.monitoring",
+    "accord.probes",
+    "accord.incidents",
+    "accord.status",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,106 @@
+"""What is measured, and what counts against uptime.
+
+`ModuleRegion` is the unit of availability: one version of a module running in a region.
+Every period of unavailability, whatever told Accord about it (its own probes, an external
+monitor's webhook, an incident declared by staff, a Severity 1 ticket confirmed as a total
+outage), is an `Outage` row that keeps its source; the contract decides which impacts count
+and the engine decides the uptime. Status changes and outages are kept forever; raw probe
+results only as per-minute aggregates for a retention period.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from accord.accounts.models import Organisation
+from accord.catalogue.models import Module, Region
+
+
+class ModuleRegion(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="deployments")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="deployments")
+    deployed_version = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["region__name", "module__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "region"], name="one_module_per_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module} ({self.region.code})"
+
+
+class Impact(models.TextChoices):
+    DEGRADED = "degraded", "Degraded performance"
+    PARTIAL_OUTAGE = "partial_outage", "Partial outage"
+    MAJOR_OUTAGE = "major_outage", "Major outage"
+
+
+class Source(models.TextChoices):
+    PROBE = "probe", "Accord's probes"
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    WEBHOOK = "webhook", "External monitor (webhook)"
+    INCIDENT = "incident", "Incident declared by staff"
+    TICKET = "ticket", "Severity 1 ticket confirmed as a total outage"
+
+
+class Outage(models.Model):
+    """A period during which a module-region (or, with `organisation`, one customer's use of
+    it) was unavailable. `end` is empty while it lasts."""
+
+    module_region = models.ForeignKey(
+        ModuleRegion, on_delete=models.PROTECT, related_name="outages"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outages",
+        help_text="Set when the outage hit only this customer",
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    impact = models.CharField(max_length=20, choices=Impact.choices, default=Impact.MAJOR_OUTAGE)
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="The source's id: alert fingerprint, incident, ticket"
+    )
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start"]
+        indexes = [models.Index(fields=["module_region", "start"], name="outage_by_start")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.module_region} {self.impact} from {self.start:%Y-%m-%d %H:%M} ({self.source})"
+        )
+
+
+class MaintenanceWindow(models.Model):
+    """Ad-hoc maintenance. The contract's recurring window (Wednesday 01:00-01:30 Pacific for
+    the seed) is not stored: it exists for every region by the policy itself."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="maintenance")
+    module_regions = models.ManyToManyField(
+        ModuleRegion, blank=True, help_text="Empty means every module of the region"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    announced_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.region.code}, {self.start:%Y-%m-%d %H:%M})"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ProbesConfig(AppConfig):
+    name = "accord.probes"
+    verbose_name = "Health checks and probe locations"
