@@ -575,6 +575,12 @@ def _check_inverted(starts: IntArray, ends: IntArray, field: str) -> None:
         raise EngineError(f"{field}[{index}]", "ends before it starts")
 
 
+def announced_in_time(start: int, announced_at: int, notice_hours: int) -> bool:
+    """Whether an ad-hoc maintenance window was announced at least the contract's notice
+    ahead of its start, and so is excluded from uptime like the recurring window."""
+    return start - announced_at >= notice_hours * 3600
+
+
 def uptime(
     *,
     period: tuple[int, int],

@@ -17,7 +17,12 @@ from fractions import Fraction
 from django.db.models import Q
 
 from accord.accounts.models import Organisation
-from accord.engine.availability import MaintenanceSchedule, UptimeResult, uptime
+from accord.engine.availability import (
+    MaintenanceSchedule,
+    UptimeResult,
+    announced_in_time,
+    uptime,
+)
 from accord.engine.availability import Outage as EngineOutage
 from accord.engine.policy import ContractTerms
 from accord.engine.timeutil import from_epoch, local_to_epoch, month_bounds, to_epoch, zone
@@ -80,13 +85,12 @@ def maintenance_schedule(
 ) -> MaintenanceSchedule:
     """The contract's recurring windows plus the ad-hoc windows for this module-region that
     were announced at least the contract's notice ahead and not cancelled."""
-    notice = timedelta(hours=terms.adhoc_notice_hours)
     windows = [
         (to_epoch(w.start), to_epoch(w.end))
         for w in MaintenanceWindow.objects.filter(
             region_id=module_region.region_id, start__lt=end, end__gt=start, cancelled_at=None
         ).filter(Q(module_regions=None) | Q(module_regions=module_region))
-        if w.start - w.announced_at >= notice
+        if announced_in_time(to_epoch(w.start), to_epoch(w.announced_at), terms.adhoc_notice_hours)
     ]
     return MaintenanceSchedule(
         timezone=terms.maintenance.timezone,
