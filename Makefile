@@ -19,13 +19,14 @@ ACCORD_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/accord
 # Extra pytest arguments, e.g. make pytest PYTEST_ARGS="-k healthz -x"
 PYTEST_ARGS ?=
 
-.PHONY: help venv .venv test lint typecheck pytest test-postgres fmt demo bench lock \
+.PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench lock \
 	clean distclean
 
 help:
 	@echo "make demo           migrate the local database and run the demo"
 	@echo "make test           lint + mypy --strict on the engine + pytest on SQLite"
 	@echo "                    (ACCORD_TEST_POSTGRES=1: also the database tests on PostgreSQL)"
+	@echo "make browsers       Chromium, Firefox ESR, puppeteer-core for the browser tests"
 	@echo "make lint / fmt     ruff check and format check / apply ruff fixes and formatting"
 	@echo "make bench          run the engine benchmarks (bench/run.py)"
 	@echo "make lock           regenerate requirements.lock from pyproject.toml"
@@ -52,13 +53,18 @@ typecheck: $(STAMP)
 		echo "typecheck: $(ENGINE) does not exist yet, mypy skipped"; \
 	fi
 
+# The browser tests (marked `browser`, in tests/e2e) drive Debian's Chromium and Firefox ESR;
+# this installs them, Node and puppeteer-core when missing (apt-get needs root); quick when not.
+browsers:
+	scripts/install_browsers.sh
+
 # The whole suite on SQLite, whatever DATABASE_URL the caller's shell has.
-pytest: $(STAMP)
+pytest: $(STAMP) browsers
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # The database tests (marked django_db, see src/accord/pytest_plugin.py) on PostgreSQL.
 # Fails when the server is unreachable, and when no test was selected (pytest exit 5).
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) browsers
 	DATABASE_URL=$(ACCORD_TEST_POSTGRES_URL) $(BIN)/python scripts/check_postgres.py
 	@rc=0; DATABASE_URL=$(ACCORD_TEST_POSTGRES_URL) $(BIN)/pytest -m django_db $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
