@@ -55,6 +55,10 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "api/": "django-ninja's API root",
     "api/openapi.json": "the API's schema",
     "api/docs": "the API's documentation page",
+    "maintenance/": "the public maintenance calendar: the same for everyone, no tenant data",
+    "maintenance/<slug:region>/": "one region's public maintenance calendar",
+    "status/maintenance.ics": "the public maintenance calendar as an iCalendar feed",
+    "status/<slug:region>/maintenance.ics": "one region's public iCalendar feed",
 }
 
 ACME_SUMMARY = "Zeppelin console is down at Acme"
@@ -299,6 +303,74 @@ def upload(prefix: str = "") -> Body:
     return lambda scene: {f"{prefix}file": png("matrix.png")}
 
 
+# Incidents, external monitors and ad-hoc maintenance are the staff's, not tenant data: every
+# customer, Acme's included, gets 404. Made on first use, before the matrix's snapshot.
+
+
+def _release_us(scene: Scene) -> Any:
+    from accord.monitoring.models import ModuleRegion
+
+    return ModuleRegion.objects.get(module=scene.world.module, region__code="us")
+
+
+def _incident(scene: Scene) -> Any:
+    if not hasattr(scene, "incident"):
+        from django.utils import timezone
+
+        from accord.incidents import services as incidents
+
+        scene.incident = incidents.declare(  # type: ignore[attr-defined]
+            title="Matrix incident",
+            message="Investigating.",
+            impacts={_release_us(scene): "major_outage"},
+            actor=scene.world.agent,
+            now=timezone.now(),
+        )
+    return scene.incident  # type: ignore[attr-defined]
+
+
+def incident(scene: Scene) -> dict[str, int]:
+    return {"pk": _incident(scene).pk}
+
+
+def api_incident(scene: Scene) -> dict[str, int]:
+    return {"incident_id": _incident(scene).pk}
+
+
+def external_source(scene: Scene) -> dict[str, int]:
+    if not hasattr(scene, "source"):
+        from accord.incidents import services as incidents
+
+        scene.source = incidents.create_source(  # type: ignore[attr-defined]
+            name="Matrix Prometheus", kind="alertmanager", actor=scene.world.vendor_admin
+        )[0]
+    return {"pk": scene.source.pk}  # type: ignore[attr-defined]
+
+
+def maintenance_window(scene: Scene) -> dict[str, int]:
+    if not hasattr(scene, "window"):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from accord.incidents import services as incidents
+
+        now = timezone.now()
+        scene.window = incidents.schedule_maintenance(  # type: ignore[attr-defined]
+            region=scene.world.acme.region,
+            title="Matrix maintenance",
+            start=now + timedelta(days=3),
+            end=now + timedelta(days=3, hours=1),
+            actor=scene.world.agent,
+            now=now,
+        )
+    return {"pk": scene.window.pk}  # type: ignore[attr-defined]
+
+
+def impact_body(scene: Scene) -> dict[str, str]:
+    return {"impact-target": f"mr:{_release_us(scene).pk}", "impact-impact": "degraded"}
+
+
 OBJECTS: dict[str, list[Case]] = {
     # --- the portal's pages and forms
     "ticket_detail": [Case("get", ticket)],
@@ -365,6 +437,46 @@ OBJECTS: dict[str, list[Case]] = {
         ),
     ],
     "api:revoke_token": [Case("delete", lambda s: {"token_id": s.token.pk}, insiders="owner")],
+    # --- incidents, external monitors, maintenance: the staff's alone
+    "ticket_confirm_outage": [
+        Case(
+            "post",
+            ticket,
+            form(**{"outage-scope": "region", "outage-incident": "new"}),
+            insiders="staff",
+        )
+    ],
+    "incident_detail": [Case("get", incident, insiders="staff")],
+    "incident_update": [
+        Case(
+            "post",
+            incident,
+            form(**{"update-status": "identified", "update-message": "Found it"}),
+            insiders="staff",
+        )
+    ],
+    "incident_impact": [Case("post", incident, impact_body, insiders="staff")],
+    "incident_resolve": [
+        Case("post", incident, form(**{"resolve-message": "Fixed"}), insiders="staff")
+    ],
+    "external_source_rotate": [Case("post", external_source, insiders="staff")],
+    "maintenance_cancel": [Case("post", maintenance_window, insiders="staff")],
+    "api:get_incident": [Case("get", api_incident, insiders="staff")],
+    "api:add_incident_update": [
+        Case("post", api_incident, form(status="identified", message="Found"), insiders="staff")
+    ],
+    "api:set_incident_impact": [
+        Case(
+            "post",
+            api_incident,
+            form(module="release-manager", region="us", impact="degraded"),
+            insiders="staff",
+        )
+    ],
+    "api:resolve_incident": [Case("post", api_incident, form(message="Fixed"), insiders="staff")],
+    # Acme's customers see the ticket, so the API says why they may not (403), as the help
+    # desk's ticket actions do; the portal's page for it is the staff's (404).
+    "api:confirm_total_outage": [Case("post", api_ticket, form(customer_only=False))],
 }
 
 
@@ -496,6 +608,48 @@ LISTS: dict[str, Listing] = {
         body=form(module="release-manager", summary="Raised in the matrix", organisation="acme"),
         headers={"Idempotency-Key": "matrix-1"},
     ),
+    # Probe agents' endpoints: an agent token only; every person's token or session is a 401.
+    "api:probe_checks": Listing(),
+    "api:probe_results": Listing(method="post", body=form(results=[])),
+    # Incidents, external monitors and maintenance: staff only (404 for every customer).
+    "incident_list": Listing(),
+    "incident_new": Listing(),
+    "incident_new/post": Listing(
+        method="post", body=form(title="From the matrix", status="investigating", message="m")
+    ),
+    "external_sources": Listing(),
+    "external_sources/post": Listing(
+        method="post",
+        body=form(
+            name="From the matrix",
+            kind="webhook",
+            module_label="module",
+            region_label="region",
+            impact="major_outage",
+        ),
+    ),
+    "maintenance_schedule": Listing(),
+    "maintenance_schedule/post": Listing(
+        method="post",
+        body=lambda s: {
+            "region": str(s.world.acme.region.pk),
+            "title": "From the matrix",
+            "start": "2099-01-01 00:00",
+            "end": "2099-01-01 01:00",
+        },
+    ),
+    "api:list_incidents": Listing(),
+    "api:create_incident": Listing(method="post", body=form(title="From the matrix", message="m")),
+    # The webhook receivers take an external source's token only: a person's is a 401.
+    "api:alertmanager_webhook": Listing(
+        method="post",
+        body=form(
+            version="4",
+            status="firing",
+            alerts=[{"fingerprint": "matrix", "startsAt": "2026-03-11T10:00:00Z"}],
+        ),
+    ),
+    "api:generic_webhook": Listing(method="post", body=form(status="down")),
 }
 
 

@@ -18,6 +18,8 @@ from accord.accounts.api import router as accounts_router
 from accord.accounts.auth import api_auth
 from accord.helpdesk import services as helpdesk_services
 from accord.helpdesk.api import router as helpdesk_router
+from accord.incidents.api import SourceAuthFailed, hooks_router
+from accord.incidents.api import router as incidents_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -59,6 +61,14 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return response
 
 
+@api.exception_handler(SourceAuthFailed)
+def source_unauthenticated(request: HttpRequest, exc: SourceAuthFailed) -> HttpResponse:
+    """The webhook receivers: an external source's token was missing or wrong."""
+    response = api.create_response(request, {"detail": str(exc)}, status=401)
+    response["WWW-Authenticate"] = 'Bearer realm="accord-hooks"'
+    return response
+
+
 @api.exception_handler(SuspiciousOperation)
 def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     """Bodies over Django's limits and malformed requests: a 4xx, never a 500."""
@@ -68,3 +78,5 @@ def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", helpdesk_router)
+api.add_router("", incidents_router)
+api.add_router("", hooks_router)

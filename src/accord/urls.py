@@ -8,6 +8,7 @@ from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
 from accord.helpdesk import views as helpdesk
+from accord.incidents import views as incidents
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -37,6 +38,38 @@ urlpatterns = [
     path("tickets/<int:pk>/propose/", helpdesk.ticket_propose, name="ticket_propose"),
     path("tickets/<int:pk>/agree/", helpdesk.ticket_agree, name="ticket_agree"),
     path("attachments/<int:pk>/", helpdesk.attachment_download, name="attachment_download"),
+    # Incidents, external monitors and maintenance (staff pages; the calendar is public)
+    path(
+        "tickets/<int:pk>/confirm-outage/",
+        incidents.ticket_confirm_outage,
+        name="ticket_confirm_outage",
+    ),
+    path("incidents/", incidents.incident_list, name="incident_list"),
+    path("incidents/new/", incidents.incident_new, name="incident_new"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/update/", incidents.incident_update, name="incident_update"),
+    path("incidents/<int:pk>/impact/", incidents.incident_impact, name="incident_impact"),
+    path("incidents/<int:pk>/resolve/", incidents.incident_resolve, name="incident_resolve"),
+    path("monitors/", incidents.sources, name="external_sources"),
+    path("monitors/<int:pk>/token/", incidents.source_rotate, name="external_source_rotate"),
+    path("maintenance/schedule/", incidents.maintenance_schedule, name="maintenance_schedule"),
+    path(
+        "maintenance/schedule/<int:pk>/cancel/",
+        incidents.maintenance_cancel,
+        name="maintenance_cancel",
+    ),
+    path("maintenance/", incidents.maintenance_calendar, name="maintenance_calendar"),
+    path(
+        "maintenance/<slug:region>/",
+        incidents.maintenance_region_calendar,
+        name="maintenance_region_calendar",
+    ),
+    path("status/maintenance.ics", incidents.maintenance_ics, name="maintenance_ics"),
+    path(
+        "status/<slug:region>/maintenance.ics",
+        incidents.maintenance_region_ics,
+        name="maintenance_region_ics",
+    ),
     # Machines and the vendor's staff
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

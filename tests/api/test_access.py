@@ -36,6 +36,7 @@ TICKET_ENDPOINTS: list[tuple[str, str, Any]] = [
         {"severity": 2, "vendor_party": "Morgan", "customer_party": "Adam"},
     ),
     ("upload", "/attachments", None),
+    ("post", "/total-outage", {"customer_only": False}),
 ]
 
 
@@ -165,6 +166,15 @@ ALL_ENDPOINTS = [
     ("post", "/api/tickets/1/severity/agreement"),
     ("post", "/api/tickets/1/attachments"),
     ("get", "/api/tickets/1/attachments/1"),
+    ("post", "/api/tickets/1/total-outage"),
+    ("get", "/api/incidents"),
+    ("post", "/api/incidents"),
+    ("get", "/api/incidents/1"),
+    ("post", "/api/incidents/1/updates"),
+    ("post", "/api/incidents/1/impacts"),
+    ("post", "/api/incidents/1/resolve"),
+    ("post", "/api/hooks/alertmanager"),
+    ("post", "/api/hooks/webhook"),
 ]
 
 
@@ -188,9 +198,9 @@ def test_every_endpoint_is_tested_here(api: Any) -> None:
     tested = {
         (
             m,
-            p.replace("/tickets/1", "/tickets/{ticket_id}").replace(
-                "/tokens/1", "/tokens/{token_id}"
-            ),
+            p.replace("/tickets/1", "/tickets/{ticket_id}")
+            .replace("/tokens/1", "/tokens/{token_id}")
+            .replace("/incidents/1", "/incidents/{incident_id}"),
         )
         for m, p in tested
     }

@@ -1,0 +1,680 @@
+"""External monitors' alerts, incidents and ad-hoc maintenance: the actions behind the pages
+and the API.
+
+Every function takes plain values (model rows, strings, aware datetimes) and runs inside the
+caller's transaction; none commits. A refusal raises `Refused` (or `PayloadError` from
+`accord.incidents.hooks` for a webhook payload) with a message that starts with the field at
+fault. Outages are written here and only here for these sources: `monitoring.Outage` rows
+with source `alertmanager`, `webhook`, `incident` or `ticket`. What counts as downtime is
+decided later by `accord.monitoring.services` and the engine, from the contract's terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from accord.accounts.access import is_staff
+from accord.accounts.models import Organisation, User
+from accord.catalogue.models import Module, Region
+from accord.helpdesk import services as helpdesk
+from accord.helpdesk.models import Status, Ticket
+from accord.incidents.hooks import AlertEvent, PayloadError
+from accord.incidents.models import (
+    OPEN_INCIDENT_STATUSES,
+    ExternalAlert,
+    ExternalSource,
+    Incident,
+    IncidentOutage,
+    IncidentStatus,
+    IncidentTicket,
+    IncidentUpdate,
+    SourceKind,
+)
+from accord.monitoring.models import Impact, MaintenanceWindow, ModuleRegion, Outage, Source
+
+# How far ahead of Accord's clock a monitor's timestamp may be (clock skew), no further.
+CLOCK_SKEW = timedelta(minutes=5)
+TITLE_MAX = 200
+
+
+class Refused(Exception):
+    """The action is not allowed; the message starts with the field at fault, if one is."""
+
+
+class NotPermitted(Refused):
+    """This person may not do this."""
+
+
+class StateConflict(Refused):
+    """The incident's, ticket's or window's state does not allow this now."""
+
+
+def _require_staff(actor: User) -> None:
+    if not is_staff(actor):
+        raise NotPermitted("only the vendor's staff manage incidents and maintenance")
+
+
+def _title(text: str, field: str = "title") -> str:
+    title = (text or "").strip()
+    if not title:
+        raise Refused(f"{field}: say in a few words what is affected")
+    if len(title) > TITLE_MAX:
+        raise Refused(f"{field}: at most {TITLE_MAX} characters")
+    return title
+
+
+def _not_future(moment: datetime, now: datetime, field: str) -> None:
+    if moment > now + CLOCK_SKEW:
+        raise Refused(f"{field}: cannot be in the future")
+
+
+# ---------------------------------------------------------------------------------------------
+# Module-regions by name
+
+
+def find_module(text: str) -> Module | None:
+    """A module by slug or name, ignoring case."""
+    return Module.objects.filter(Q(slug__iexact=text) | Q(name__iexact=text)).first()
+
+
+def find_region(text: str) -> Region | None:
+    """A region by code or name, ignoring case."""
+    return Region.objects.filter(Q(code__iexact=text) | Q(name__iexact=text)).first()
+
+
+def find_module_region(module: str, region: str) -> ModuleRegion:
+    """The module-region named by module (slug or name) and region (code or name)."""
+    found_module = find_module(module)
+    if found_module is None:
+        raise Refused(f"module: no module {module!r}")
+    found_region = find_region(region)
+    if found_region is None:
+        raise Refused(f"region: no region {region!r}")
+    try:
+        return ModuleRegion.objects.select_related("module", "region").get(
+            module=found_module, region=found_region
+        )
+    except ModuleRegion.DoesNotExist:
+        raise Refused(f"module: {found_module} does not run in {found_region}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# External sources
+
+
+def create_source(
+    *,
+    name: str,
+    kind: str,
+    actor: User,
+    module_region: ModuleRegion | None = None,
+    module_label: str = "module",
+    region_label: str = "region",
+    impact: str = Impact.MAJOR_OUTAGE,
+) -> tuple[ExternalSource, str]:
+    """A new external source and its token's text (shown once, stored only as a digest)."""
+    _require_staff(actor)
+    name = _title(name, "name")[:100]
+    if kind not in SourceKind.values:
+        raise Refused(f"kind: must be one of {', '.join(SourceKind.values)}")
+    if impact not in Impact.values:
+        raise Refused(f"impact: must be one of {', '.join(Impact.values)}")
+    if ExternalSource.objects.filter(name__iexact=name).exists():
+        raise Refused("name: another source has this name")
+    source = ExternalSource(
+        name=name,
+        kind=kind,
+        module_region=module_region,
+        module_label=module_label.strip() or "module",
+        region_label=region_label.strip() or "region",
+        impact=impact,
+    )
+    token = source.new_token()
+    source.save()
+    return source, token
+
+
+def rotate_token(source: ExternalSource, *, actor: User) -> str:
+    """A new token for the source; the old one stops working at once."""
+    _require_staff(actor)
+    token = source.new_token()
+    source.save(update_fields=["token_prefix", "token_digest"])
+    return token
+
+
+@dataclass(frozen=True)
+class AlertOutcome:
+    alert: str  # the alert's place in the payload, e.g. "alerts[1]"
+    monitor: str
+    outcome: str  # opened, closed, recorded (arrived resolved), unchanged
+    outage_id: int | None
+
+
+def _mapped(source: ExternalSource, event: AlertEvent) -> tuple[ModuleRegion, str]:
+    """The module-region and impact an alert is about: its labels, else the source's default."""
+    if source.kind == SourceKind.ALERTMANAGER:
+        module_label, region_label = source.module_label, source.region_label
+        base = f"{event.where}.labels."
+    else:
+        module_label, region_label = "module", "region"
+        base = f"{event.where}." if event.where else ""
+    default = source.module_region
+    module_text = event.labels.get(module_label, "")
+    region_text = event.labels.get(region_label, "")
+    if module_text:
+        module = find_module(module_text)
+        if module is None:
+            raise PayloadError(f"{base}{module_label}", f"no module {module_text!r} in Accord")
+    elif default is not None:
+        module = default.module
+    else:
+        raise PayloadError(
+            f"{base}{module_label}", "is missing and the source has no default module-region"
+        )
+    if region_text:
+        region = find_region(region_text)
+        if region is None:
+            raise PayloadError(f"{base}{region_label}", f"no region {region_text!r} in Accord")
+    elif default is not None:
+        region = default.region
+    else:
+        raise PayloadError(
+            f"{base}{region_label}", "is missing and the source has no default module-region"
+        )
+    found = ModuleRegion.objects.filter(module=module, region=region).first()
+    if found is None:
+        raise PayloadError(f"{base}{region_label}", f"{module} does not run in {region}")
+    impact = source.impact
+    if source.kind == SourceKind.ALERTMANAGER and event.labels.get("impact"):
+        impact = event.labels["impact"]
+        if impact not in Impact.values:
+            raise PayloadError(f"{base}impact", f"must be one of {', '.join(Impact.values)}")
+    return found, impact
+
+
+def receive_alerts(
+    source: ExternalSource, events: Iterable[AlertEvent], *, now: datetime
+) -> list[AlertOutcome]:
+    """Open and close outages for an external source's alerts, idempotently.
+
+    Every event is checked (times, mapping) before anything is written, so a payload refused
+    with a PayloadError changed nothing. A redelivered notification finds its `ExternalAlert`
+    and changes nothing: a firing alert already open stays open, a resolved one already closed
+    stays closed (a late "firing" never reopens a resolved alert). An alert that arrives
+    resolved without Accord having seen it fire is recorded as a closed outage.
+    """
+    items = list(events)
+    plans = []
+    for event in items:
+        for moment, name in ((event.start, "start"), (event.end, "end")):
+            if moment is not None and moment > now + CLOCK_SKEW:
+                field = _time_field(source, event, name)
+                raise PayloadError(field, "is in the future (check the monitor's clock)")
+        plans.append((event, *_mapped(source, event)))
+    outcomes = []
+    for event, module_region, impact in plans:
+        if source.kind == SourceKind.ALERTMANAGER:
+            outcome = _alertmanager_event(source, event, module_region, impact, now=now)
+        else:
+            outcome = _webhook_event(source, event, module_region, now=now)
+        outcomes.append(outcome)
+    source.last_received_at = now
+    source.save(update_fields=["last_received_at"])
+    return outcomes
+
+
+def _time_field(source: ExternalSource, event: AlertEvent, name: str) -> str:
+    if source.kind == SourceKind.ALERTMANAGER:
+        return f"{event.where}.{'startsAt' if name == 'start' else 'endsAt'}"
+    return f"{event.where}.at" if event.where else "at"
+
+
+def _open_outage(
+    source: ExternalSource,
+    event: AlertEvent,
+    module_region: ModuleRegion,
+    impact: str,
+    *,
+    start: datetime,
+    end: datetime | None,
+    now: datetime,
+) -> ExternalAlert | None:
+    """A new outage and its alert row; None when a concurrent delivery made it first."""
+    try:
+        with transaction.atomic():
+            outage = Outage.objects.create(
+                module_region=module_region,
+                source=Source.ALERTMANAGER
+                if source.kind == SourceKind.ALERTMANAGER
+                else Source.WEBHOOK,
+                impact=impact,
+                start=start,
+                end=end,
+                reference=event.key,
+                note=f"{source.name}: {event.summary}"[:500] if event.summary else source.name,
+            )
+            return ExternalAlert.objects.create(
+                source=source,
+                monitor=event.key,
+                start=start,
+                outage=outage,
+                received_at=now,
+                summary=event.summary[:500],
+            )
+    except IntegrityError:
+        return None
+
+
+def _alertmanager_event(
+    source: ExternalSource,
+    event: AlertEvent,
+    module_region: ModuleRegion,
+    impact: str,
+    *,
+    now: datetime,
+) -> AlertOutcome:
+    assert event.start is not None
+    existing = (
+        ExternalAlert.objects.select_related("outage")
+        .filter(source=source, monitor=event.key, start=event.start)
+        .first()
+    )
+    if existing is None:
+        made = _open_outage(
+            source,
+            event,
+            module_region,
+            impact,
+            start=event.start,
+            end=None if event.firing else event.end,
+            now=now,
+        )
+        if made is None:
+            return AlertOutcome(event.where, event.key, "unchanged", None)
+        return AlertOutcome(
+            event.where, event.key, "opened" if event.firing else "recorded", made.outage_id
+        )
+    outage = existing.outage
+    if not event.firing and outage.end is None:
+        closed = Outage.objects.filter(pk=outage.pk, end__isnull=True).update(end=event.end)
+        if closed:
+            return AlertOutcome(event.where, event.key, "closed", outage.pk)
+    return AlertOutcome(event.where, event.key, "unchanged", outage.pk)
+
+
+def _webhook_event(
+    source: ExternalSource, event: AlertEvent, module_region: ModuleRegion, *, now: datetime
+) -> AlertOutcome:
+    open_alert = (
+        ExternalAlert.objects.select_related("outage")
+        .filter(source=source, monitor=event.key, outage__end__isnull=True)
+        .order_by("-start")
+        .first()
+    )
+    if event.firing:
+        assert event.start is not None
+        if open_alert is not None:
+            return AlertOutcome(event.where, event.key, "unchanged", open_alert.outage_id)
+        if ExternalAlert.objects.filter(
+            source=source, monitor=event.key, start=event.start
+        ).exists():
+            return AlertOutcome(event.where, event.key, "unchanged", None)  # redelivered
+        made = _open_outage(
+            source, event, module_region, source.impact, start=event.start, end=None, now=now
+        )
+        if made is None:
+            return AlertOutcome(event.where, event.key, "unchanged", None)
+        return AlertOutcome(event.where, event.key, "opened", made.outage_id)
+    if open_alert is None:
+        return AlertOutcome(event.where, event.key, "unchanged", None)  # was not down
+    assert event.end is not None
+    outage = open_alert.outage
+    if event.end < outage.start:
+        field = f"{event.where}.at" if event.where else "at"
+        raise PayloadError(field, f"is before the outage began ({outage.start:%Y-%m-%dT%H:%M:%SZ})")
+    Outage.objects.filter(pk=outage.pk, end__isnull=True).update(end=event.end)
+    return AlertOutcome(event.where, event.key, "closed", outage.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incidents
+
+
+def open_incidents() -> QuerySet[Incident]:
+    return Incident.objects.filter(status__in=OPEN_INCIDENT_STATUSES)
+
+
+def current_outages(incident: Incident) -> QuerySet[IncidentOutage]:
+    """The incident's impacts now: its outages that have not ended."""
+    return (
+        IncidentOutage.objects.filter(incident=incident, outage__end__isnull=True)
+        .select_related(
+            "outage__module_region__module", "outage__module_region__region", "outage__organisation"
+        )
+        .order_by("outage__module_region__region__name", "outage__module_region__module__position")
+    )
+
+
+def _check_status(status: str) -> None:
+    if status not in IncidentStatus.values:
+        raise Refused(f"status: must be one of {', '.join(IncidentStatus.values)}")
+
+
+def _check_impact(impact: str) -> None:
+    if impact and impact not in Impact.values:
+        raise Refused(f"impact: must be one of {', '.join(Impact.values)} (or none)")
+
+
+def declare(
+    *,
+    title: str,
+    message: str,
+    actor: User,
+    now: datetime,
+    status: str = IncidentStatus.INVESTIGATING,
+    impacts: Mapping[ModuleRegion, str] | None = None,
+    started_at: datetime | None = None,
+    public: bool = True,
+) -> Incident:
+    """A new incident with its first public update, and an outage for each impact, from
+    `started_at` (default: now)."""
+    _require_staff(actor)
+    title = _title(title)
+    _check_status(status)
+    if status == IncidentStatus.RESOLVED:
+        raise Refused("status: a new incident cannot start resolved")
+    if not (message or "").strip():
+        raise Refused("message: say what is happening (this is the first public update)")
+    start = started_at or now
+    _not_future(start, now, "started_at")
+    for impact in (impacts or {}).values():
+        _check_impact(impact)
+    incident = Incident.objects.create(
+        title=title, status=status, public=public, started_at=start, created_by=actor
+    )
+    IncidentUpdate.objects.create(
+        incident=incident, status=status, body=message.strip(), at=now, author=actor
+    )
+    for module_region, impact in (impacts or {}).items():
+        if impact:
+            set_impact(
+                incident, module_region=module_region, impact=impact, at=start, actor=actor, now=now
+            )
+    return incident
+
+
+def post_update(
+    incident: Incident, *, status: str, message: str, actor: User, now: datetime
+) -> IncidentUpdate:
+    """A public update. Status `resolved` resolves the incident (its outages end now); a
+    resolved incident takes follow-up notes but stays resolved."""
+    _require_staff(actor)
+    _check_status(status)
+    if not (message or "").strip():
+        raise Refused("message: an update needs some text")
+    if not incident.is_open and status != IncidentStatus.RESOLVED:
+        raise StateConflict(
+            "status: the incident is resolved; declare a new one if the fault is back"
+        )
+    if incident.is_open and status == IncidentStatus.RESOLVED:
+        return resolve(incident, message=message, actor=actor, now=now)
+    if incident.status != status:
+        incident.status = status
+        incident.save(update_fields=["status"])
+    return IncidentUpdate.objects.create(
+        incident=incident, status=status, body=message.strip(), at=now, author=actor
+    )
+
+
+def set_impact(
+    incident: Incident,
+    *,
+    module_region: ModuleRegion,
+    impact: str,
+    actor: User,
+    now: datetime,
+    at: datetime | None = None,
+    organisation: Organisation | None = None,
+) -> Outage | None:
+    """The incident's impact on a module-region (with `organisation`: on that customer only)
+    from `at` (default now): the current outage ends at `at` and, unless `impact` is empty
+    (operational again), the next one starts there. Returns the outage now open, if any."""
+    _require_staff(actor)
+    _check_impact(impact)
+    if not incident.is_open:
+        raise StateConflict("impact: the incident is resolved")
+    moment = at or now
+    _not_future(moment, now, "at")
+    current = (
+        IncidentOutage.objects.select_related("outage")
+        .filter(
+            incident=incident,
+            outage__module_region=module_region,
+            outage__organisation=organisation,
+            outage__end__isnull=True,
+        )
+        .first()
+    )
+    if current is not None:
+        if current.outage.impact == impact:
+            return current.outage
+        if moment < current.outage.start:
+            raise Refused(
+                f"at: the current impact began at {current.outage.start:%Y-%m-%d %H:%M} UTC; "
+                "a change cannot come before it"
+            )
+        Outage.objects.filter(pk=current.outage_id).update(end=moment)
+    elif moment < incident.started_at:
+        raise Refused("at: cannot be before the incident started")
+    if not impact:
+        return None
+    if organisation is None:
+        source, reference = Source.INCIDENT, f"incident:{incident.pk}"
+    else:
+        link = (
+            IncidentTicket.objects.filter(
+                incident=incident,
+                ticket__organisation=organisation,
+                ticket__module=module_region.module,
+                ticket__region=module_region.region,
+            )
+            .order_by("pk")
+            .first()
+        )
+        source = Source.TICKET
+        reference = f"ticket:{link.ticket_id}" if link else f"incident:{incident.pk}"
+    outage = Outage.objects.create(
+        module_region=module_region,
+        organisation=organisation,
+        source=source,
+        impact=impact,
+        start=moment,
+        reference=reference,
+        note=incident.title[:500],
+    )
+    IncidentOutage.objects.create(incident=incident, outage=outage)
+    return outage
+
+
+def resolve(
+    incident: Incident, *, message: str, actor: User, now: datetime, at: datetime | None = None
+) -> IncidentUpdate:
+    """Resolve: every outage of the incident ends at `at` (default now)."""
+    _require_staff(actor)
+    if not incident.is_open:
+        raise StateConflict("status: the incident is already resolved")
+    if not (message or "").strip():
+        raise Refused("message: say what was done (this is the last public update)")
+    moment = at or now
+    _not_future(moment, now, "at")
+    if moment < incident.started_at:
+        raise Refused("at: cannot be before the incident started")
+    opened = current_outages(incident)
+    latest = max((link.outage.start for link in opened), default=None)
+    if latest is not None and moment < latest:
+        raise Refused(
+            f"at: an impact was set at {latest:%Y-%m-%d %H:%M} UTC; resolve at or after it"
+        )
+    Outage.objects.filter(pk__in=[link.outage_id for link in opened]).update(end=moment)
+    incident.status = IncidentStatus.RESOLVED
+    incident.resolved_at = moment
+    incident.save(update_fields=["status", "resolved_at"])
+    return IncidentUpdate.objects.create(
+        incident=incident,
+        status=IncidentStatus.RESOLVED,
+        body=message.strip(),
+        at=now,
+        author=actor,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Severity 1 tickets confirmed as total outages
+
+
+def can_confirm(ticket: Ticket) -> str:
+    """Why the ticket cannot be confirmed as a total outage now ("" when it can)."""
+    if ticket.severity_in_force != 1:
+        return "only a Severity 1 ticket can be confirmed as a total outage"
+    if ticket.status == Status.CLOSED:
+        return "the ticket is closed"
+    if IncidentTicket.objects.filter(ticket=ticket).exists():
+        return "the ticket is already linked to an incident"
+    return ""
+
+
+def default_title(module_region: ModuleRegion) -> str:
+    return f"{module_region.module.name} unavailable in {module_region.region.name}"
+
+
+def confirm_total_outage(
+    ticket: Ticket,
+    *,
+    actor: User,
+    now: datetime,
+    customer_only: bool,
+    incident: Incident | None = None,
+    title: str = "",
+    started_at: datetime | None = None,
+) -> IncidentTicket:
+    """Confirm a Severity 1 ticket as a total outage of its module-region: link it to
+    `incident` (an open one) or to a new incident, with a major outage from `started_at`
+    (default: when the fault was reported). `customer_only`: the fault hit only the ticket's
+    customer, so the outage (source `ticket`) counts for that customer alone and a new
+    incident is not public."""
+    _require_staff(actor)
+    why_not = can_confirm(ticket)
+    if why_not:
+        raise StateConflict(why_not)
+    module_region = ModuleRegion.objects.select_related("module", "region").get(
+        module=ticket.module, region=ticket.region
+    )
+    start = started_at or ticket.reported_at
+    _not_future(start, now, "started_at")
+    if incident is None:
+        incident = declare(
+            title=title or default_title(module_region),
+            message=f"{module_region.module.name} in {module_region.region.name} is unavailable. "
+            "We are investigating.",
+            actor=actor,
+            now=now,
+            started_at=start,
+            public=not customer_only,
+        )
+    elif not incident.is_open:
+        raise StateConflict("incident: that incident is resolved; choose an open one or a new one")
+    else:
+        start = max(start, incident.started_at)
+    link = IncidentTicket.objects.create(
+        incident=incident,
+        ticket=ticket,
+        customer_only=customer_only,
+        confirmed_by=actor,
+        confirmed_at=now,
+    )
+    organisation = ticket.organisation if customer_only else None
+    current = (
+        IncidentOutage.objects.select_related("outage")
+        .filter(
+            incident=incident,
+            outage__module_region=module_region,
+            outage__organisation=organisation,
+            outage__end__isnull=True,
+        )
+        .first()
+    )
+    at = max(start, current.outage.start) if current is not None else start
+    set_impact(
+        incident,
+        module_region=module_region,
+        impact=Impact.MAJOR_OUTAGE,
+        organisation=organisation,
+        at=at,
+        actor=actor,
+        now=now,
+    )
+    scope = f"{ticket.organisation.name} only" if customer_only else "every customer in the region"
+    helpdesk.add_comment(
+        ticket,
+        author=actor,
+        body=f"Confirmed as a total outage ({scope}): incident #{incident.pk} “{incident.title}”.",
+        internal=True,
+        now=now,
+    )
+    return link
+
+
+# ---------------------------------------------------------------------------------------------
+# Ad-hoc maintenance
+
+
+def schedule_maintenance(
+    *,
+    region: Region,
+    title: str,
+    start: datetime,
+    end: datetime,
+    actor: User,
+    now: datetime,
+    description: str = "",
+    module_regions: Iterable[ModuleRegion] = (),
+) -> MaintenanceWindow:
+    """An ad-hoc window, announced now. It is excluded from uptime only if now is at least the
+    contract's notice ahead of `start` (`monitoring.services.maintenance_schedule`)."""
+    _require_staff(actor)
+    title = _title(title)
+    if end <= start:
+        raise Refused("end: must be after the start")
+    if end <= now:
+        raise Refused("end: the window is over already; maintenance is announced ahead")
+    chosen = list(module_regions)
+    for module_region in chosen:
+        if module_region.region_id != region.pk:
+            raise Refused(f"module_regions: {module_region} is not in {region}")
+    window = MaintenanceWindow.objects.create(
+        region=region,
+        title=title,
+        description=(description or "").strip(),
+        start=start,
+        end=end,
+        announced_at=now,
+        created_by=actor,
+    )
+    if chosen:
+        window.module_regions.set(chosen)
+    return window
+
+
+def cancel_maintenance(window: MaintenanceWindow, *, actor: User, now: datetime) -> None:
+    _require_staff(actor)
+    if window.cancelled_at is not None:
+        raise StateConflict("the window is already cancelled")
+    if window.end <= now:
+        raise StateConflict("the window is over: it cannot be cancelled")
+    window.cancelled_at = now
+    window.save(update_fields=["cancelled_at"])
