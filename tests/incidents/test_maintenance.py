@@ -198,7 +198,7 @@ def test_the_staff_page_schedules_in_the_viewer_s_zone_and_cancels(
     assert window.announced_at == NOW
     assert list(window.module_regions.all()) == [us]
     page = client.get(reverse("maintenance_schedule")).content.decode()
-    assert "Failover test" in page and "Sun 8 Mar 2026 04:00 PDT" in page
+    assert "Failover test" in page and "Sun 8 Mar 2026 01:00 PST to 04:00 PDT" in page
     cancel = client.post(reverse("maintenance_cancel", args=[window.pk]))
     assert cancel.status_code == 302
     window.refresh_from_db()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accord.accounts.access import get_or_404, is_staff
 from accord.catalogue.models import Region
-from accord.core.display import format_iso_utc, format_when, viewer_zone
+from accord.core.display import format_iso_utc, format_when, viewer_zone, zone_abbreviation
 from accord.core.forms import AccordForm, add_refusal
 from accord.helpdesk.models import Ticket
 from accord.incidents import maintenance, services
@@ -383,15 +384,24 @@ def maintenance_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the public calendar ----------------------------------------------------------------------
 
 
+def _until(start: datetime, end: datetime, zone_name: str) -> str:
+    """The end of a window as shown after its start: the time alone on the same local day."""
+    tz = ZoneInfo(zone_name)
+    local_end = end.astimezone(tz)
+    if local_end.date() == start.astimezone(tz).date():
+        return f"{local_end:%H:%M} {zone_abbreviation(local_end)}"
+    return format_when(end, zone_name)
+
+
 def _row(item: maintenance.Occurrence, zone_name: str) -> dict[str, Any]:
     return {
         "item": item,
         "iso_start": format_iso_utc(item.start),
         "iso_end": format_iso_utc(item.end),
         "local_start": format_when(item.start, zone_name),
-        "local_end": format_when(item.end, zone_name),
+        "local_end": _until(item.start, item.end, zone_name),
         "utc_start": format_when(item.start, "UTC"),
-        "utc_end": format_when(item.end, "UTC"),
+        "utc_end": _until(item.start, item.end, "UTC"),
         "zone_name": zone_name,
         "notice": maintenance.notice_sentence(item) if item.kind == "adhoc" else "",
     }
