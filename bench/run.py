@@ -3,11 +3,14 @@
 The process is pinned to one core and BLAS/OpenMP pools to one thread before NumPy is
 imported; then bench/suite.py runs every measurement and prints the tables. `--quick` runs a
 tenth of every size, to try the script out (its figures are not the ones to report).
+Then bench/helpdesk.py, in a child process on every core, measures the help desk (ticket
+creation through the API on SQLite and PostgreSQL, the agent queue).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 SINGLE_THREAD = (
@@ -33,7 +36,12 @@ def main() -> int:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from suite import run
 
-    return run(pinning, quick="--quick" in sys.argv[1:])
+    quick = "--quick" in sys.argv[1:]
+    engine = run(pinning, quick=quick)
+    sys.stdout.flush()
+    helpdesk = os.path.join(os.path.dirname(os.path.abspath(__file__)), "helpdesk.py")
+    desk = subprocess.run([sys.executable, helpdesk, *(["--quick"] if quick else [])], check=False)
+    return engine or desk.returncode
 
 
 if __name__ == "__main__":

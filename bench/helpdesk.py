@@ -1,0 +1,875 @@
+"""`make bench`, help desk (issue 3): ticket creation through the API, and the agent queue.
+
+Run by bench/run.py after the engine benchmarks, or alone:
+
+    .venv/bin/python bench/helpdesk.py                  # the figures for docs/performance.md
+    .venv/bin/python bench/helpdesk.py --quick          # a tenth of the sizes, to try it out
+    .venv/bin/python bench/helpdesk.py --skip-postgres  # SQLite only
+
+A. **Creation through the API.** For each database: a fresh one (SQLite in a temporary
+   ACCORD_DATA_DIR; PostgreSQL `accord_bench`, dropped and created), `accord migrate`, one
+   customer organisation with a reporter (who holds the API token) and a customer admin, and
+   four staff (three agents, a manager), so every new ticket queues its notification emails
+   as it would in use. `gunicorn accord.wsgi:application -w 2` serves it on a free loopback
+   port. A closed-loop load generator (httpx, asyncio, 16 requests in flight) sends
+   `POST /api/tickets`, each with its own Idempotency-Key: 100 warm-up requests, then 3,000
+   timed ones, bounded at 120 s. Latency is measured at the client, from sending to the last
+   byte; gunicorn's access log gives the time each request spent in Django. Every request
+   must be answered 201 and the database must hold exactly as many tickets.
+B. **The agent queue with 5,000 open tickets.** In a child process on a fresh database (each
+   kind): five customer organisations in the three regions, 5,000 open tickets bulk-inserted
+   with their events (reported in the past three weeks, severities 1-4 and some not yet
+   designated, reported / acknowledged / in progress), then every clock column computed by the
+   engine from the events (`helpdesk.services.refresh_clocks`, the same code the pages use) and
+   written back; 50 tickets are checked against `services.evaluate` one by one. An agent's
+   `GET /queue/` is rendered by Django's test client in-process: 3 warm-up requests, then 20
+   timed, median and p95 reported (server time: no network, no browser). Also timed: a
+   filtered queue and the last page. One more request has its SQL statements counted and
+   timed, and one is profiled (cProfile; the listing is in the JSON file).
+
+On PostgreSQL both parts also run with `ACCORD_DB_CONN_MAX_AGE=60` (connections kept between
+requests) beside the default (a new connection per request), for comparison.
+
+Figures go to the terminal (rich) and to var/bench-helpdesk.json (--quick:
+var/bench-helpdesk-quick.json). The exit status is non-zero only if a measurement went wrong
+(a failed request, a ticket missing, a clock that disagrees with the engine), not for a missed
+target: targets are reported, in the table and in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import io
+import itertools
+import json
+import math
+import os
+import platform
+import pstats
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "var" / "bench-helpdesk.json"
+QUICK_RESULTS = ROOT / "var" / "bench-helpdesk-quick.json"
+
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+POSTGRES_DB = "accord_bench"
+
+SEED = 20260311
+WORKERS = 2
+CONCURRENCY = 16
+WARMUP_REQUESTS = 100
+REQUESTS = 3_000
+RUN_LIMIT_SECONDS = 120.0
+REQUEST_TIMEOUT_SECONDS = 10.0
+
+QUEUE_TICKETS = 5_000
+QUEUE_WARMUP = 3
+QUEUE_RUNS = 20
+QUEUE_ORGANISATIONS = 5
+
+TARGET_RPS = 200.0
+TARGET_P99_MS = 100.0
+TARGET_QUEUE_MS = 200.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0-100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def unpin() -> str:
+    """bench/run.py pins itself (and so its children) to CPU 0 for the engine; the servers and
+    the load generator here share every CPU, as they would in use."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    cpus = set(range(os.cpu_count() or 1))
+    os.sched_setaffinity(0, cpus)
+    return f"all CPUs {sorted(os.sched_getaffinity(0))}"
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(busy, total) jiffies of the whole machine so far (Linux /proc/stat), or None."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0]
+        fields = [float(x) for x in first.split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_fraction(before: tuple[float, float] | None, after: tuple[float, float] | None) -> Any:
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def accord_env(data_dir: Path, database_url: str | None, **extra: str) -> dict[str, str]:
+    """The environment of Accord's processes: only what the bench sets, never the caller's
+    ACCORD_* or DATABASE_URL."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ACCORD_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        ACCORD_DATA_DIR=str(data_dir),
+        ACCORD_SECRET_KEY=secrets.token_urlsafe(50),
+        ACCORD_ALLOWED_HOSTS="127.0.0.1,testserver",
+        # Notifications are queued as jobs (no worker runs here); nothing is sent anywhere.
+        ACCORD_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DJANGO_SETTINGS_MODULE="accord.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    env.update(extra)
+    return env
+
+
+def run_checked(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
+    done = subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def postgres_admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=5) as c:
+        c.execute(sql)
+
+
+def postgres_reachable() -> str | None:
+    """None if the server answers, else why not."""
+    try:
+        postgres_admin("SELECT 1")
+    except Exception as exc:  # any failure means "skip PostgreSQL, and say why"
+        return f"{type(exc).__name__}: {exc}".strip()
+    return None
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, scratch: Path, label: str) -> Iterator[dict[str, str]]:
+    """A migrated, empty Accord database; the environment that selects it."""
+    data_dir = scratch / label
+    data_dir.mkdir(parents=True)
+    url = None
+    if kind == "postgresql":
+        url = f"{POSTGRES_SERVER}/{POSTGRES_DB}"
+        postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
+        postgres_admin(f"CREATE DATABASE {POSTGRES_DB}")
+    env = accord_env(data_dir, url)
+    try:
+        run_checked([str(BIN / "accord"), "migrate", "--no-input"], env)
+        yield env
+    finally:
+        if kind == "postgresql":
+            postgres_admin(f"DROP DATABASE IF EXISTS {POSTGRES_DB} WITH (FORCE)")
+
+
+def child(mode: str, env: dict[str, str], *args: str, timeout: float = 900) -> dict[str, Any]:
+    """Run this script in `mode` as a child process with `env`; its last output line (JSON)."""
+    out = run_checked([sys.executable, __file__, "--child", mode, *args], env, timeout=timeout)
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+# ---------------------------------------------------------------------------------------------
+# A. Creation through the API
+
+
+def seed_api() -> dict[str, Any]:
+    """Child: the API bench's organisation, people and token."""
+    from accord.accounts.models import Role
+    from accord.accounts.services import create_organisation, create_user, issue_token
+    from accord.catalogue.models import Module, Region
+
+    organisation = create_organisation(
+        name="Bench Customer",
+        slug="bench",
+        region=Region.objects.get(code="us"),
+        email_domains="bench.test",
+    )
+    reporter = create_user(
+        email="reporter@bench.test", role=Role.REPORTER, organisation=organisation
+    )
+    create_user(email="admin@bench.test", role=Role.CUSTOMER_ADMIN, organisation=organisation)
+    for n in range(3):
+        create_user(email=f"agent{n}@vendor.test", role=Role.AGENT)
+    create_user(email="manager@vendor.test", role=Role.MANAGER)
+    _, token = issue_token(user=reporter, name="bench")
+    return {"token": token, "modules": list(Module.objects.values_list("slug", flat=True))}
+
+
+class Gunicorn:
+    """`gunicorn accord.wsgi:application -w 2` on a free loopback port, with an access log
+    holding each request's status and its time in Django (microseconds)."""
+
+    def __init__(self, env: dict[str, str], workdir: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.access_log = workdir / "access.log"
+        self.error_log = workdir / "error.log"
+        args = [
+            str(BIN / "gunicorn"),
+            "accord.wsgi:application",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--access-logfile",
+            str(self.access_log),
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(D)s",
+            "--error-logfile",
+            str(self.error_log),
+        ]
+        self.process = subprocess.Popen(args, env=env, cwd=workdir)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not start:\n{self.error_log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: gunicorn's graceful stop
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def workers_cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the workers have used so far (Linux /proc), or None."""
+        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        pid = self.process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            total = 0
+            for child_pid in children:
+                fields = Path(f"/proc/{child_pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ValueError, IndexError):
+            return None
+        return total / ticks
+
+    def log_lines(self) -> int:
+        return len(self.access_log.read_text().splitlines()) if self.access_log.exists() else 0
+
+    def server_times_ms(self, skip: int) -> list[float]:
+        """Django's time for each POST /api/tickets after the first `skip` log lines."""
+        times = []
+        for line in self.access_log.read_text().splitlines()[skip:]:
+            method, path, _status, micros = line.split()
+            if method == "POST" and path == "/api/tickets":
+                times.append(int(micros) / 1000)
+        return times
+
+
+async def drive(
+    url: str, token: str, modules: list[str], total: int, prefix: str
+) -> dict[str, Any]:
+    """`total` ticket creations, CONCURRENCY in flight (closed loop), bounded in time."""
+    import httpx
+
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+    numbers = itertools.count()
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    stop_at = time.monotonic() + RUN_LIMIT_SECONDS
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=REQUEST_TIMEOUT_SECONDS, headers=headers
+    ) as client:
+
+        async def worker() -> None:
+            while True:
+                n = next(numbers)
+                if n >= total or time.monotonic() > stop_at:
+                    return
+                body = {
+                    "module": modules[n % len(modules)],
+                    "summary": f"Bench fault {prefix}-{n}",
+                    "description": "The release calendar does not load for anyone.",
+                    "severity": n % 4 + 1,
+                }
+                began = time.perf_counter()
+                try:
+                    response = await client.post(
+                        "/api/tickets", json=body, headers={"Idempotency-Key": f"{prefix}-{n}"}
+                    )
+                except httpx.HTTPError as exc:
+                    errors[type(exc).__name__] += 1
+                    continue
+                latencies.append((time.perf_counter() - began) * 1000)
+                statuses[response.status_code] += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        seconds = time.perf_counter() - began
+    return {
+        "seconds": seconds,
+        "latencies_ms": latencies,
+        "statuses": dict(statuses),
+        "errors": dict(errors),
+    }
+
+
+def ticket_count(url: str, token: str) -> int:
+    import httpx
+
+    response = httpx.get(
+        f"{url}/api/tickets?limit=1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    response.raise_for_status()
+    return int(response.json()["count"])
+
+
+def api_bench(kind: str, scratch: Path, requests: int, **extra_env: str) -> dict[str, Any]:
+    label = f"api-{kind}" + "".join(f"-{v}" for v in extra_env.values())
+    with fresh_database(kind, scratch, label) as env:
+        env.update(extra_env)
+        seeded = child("seed-api", env)
+        server = Gunicorn(env, scratch / label)
+        try:
+            server.wait_ready()
+            token, modules = seeded["token"], seeded["modules"]
+            warm = asyncio.run(drive(server.url, token, modules, WARMUP_REQUESTS, "warm"))
+            skip = server.log_lines()
+            load_before = os.getloadavg()
+            workers_before = server.workers_cpu_seconds()
+            client_before, machine_before = time.process_time(), cpu_times()
+            timed = asyncio.run(drive(server.url, token, modules, requests, "timed"))
+            client_cpu, machine_after = time.process_time() - client_before, cpu_times()
+            workers_after = server.workers_cpu_seconds()
+            load_after = os.getloadavg()
+            time.sleep(0.5)  # let the workers' log lines land
+            server_ms = server.server_times_ms(skip)
+            stored = ticket_count(server.url, token)
+        finally:
+            server.stop()
+    latencies = timed["latencies_ms"]
+    created = timed["statuses"].get(201, 0)
+    answered = sum(timed["statuses"].values())
+    expected = warm["statuses"].get(201, 0) + created
+    rps = created / timed["seconds"] if timed["seconds"] else 0.0
+    p99 = percentile(latencies, 99) if latencies else float("inf")
+    return {
+        "database": kind,
+        "settings": dict(extra_env),
+        "workers": WORKERS,
+        "concurrency": CONCURRENCY,
+        "requests": requests,
+        "answered": answered,
+        "created_201": created,
+        "statuses": timed["statuses"],
+        "errors": timed["errors"],
+        "seconds": timed["seconds"],
+        "requests_per_second": rps,
+        "latency_ms": {
+            "p50": percentile(latencies, 50) if latencies else None,
+            "p95": percentile(latencies, 95) if latencies else None,
+            "p99": p99,
+            "max": max(latencies) if latencies else None,
+            "mean": statistics.fmean(latencies) if latencies else None,
+        },
+        "server_ms": {
+            "count": len(server_ms),
+            "p50": percentile(server_ms, 50) if server_ms else None,
+            "p99": percentile(server_ms, 99) if server_ms else None,
+            "mean": statistics.fmean(server_ms) if server_ms else None,
+        },
+        # CPU per created ticket: in the two workers, and in this load generator.
+        "workers_cpu_ms_per_request": (
+            (workers_after - workers_before) * 1000 / created
+            if created and workers_before is not None and workers_after is not None
+            else None
+        ),
+        "client_cpu_ms_per_request": client_cpu * 1000 / created if created else None,
+        # All CPUs of the machine: 1.0 means every CPU was busy (with anything) during the run.
+        "machine_cpu_busy": busy_fraction(machine_before, machine_after),
+        "tickets_stored": stored,
+        "tickets_expected": expected,
+        "load_average_before": list(load_before),
+        "load_average_after": list(load_after),
+        # Sound: every request answered 201 and every answered ticket stored (a run cut short
+        # by the time limit is still sound; its rate is what it is).
+        "complete": answered == requests,
+        "sound": not timed["errors"] and created == answered and stored == expected,
+        "met": rps >= TARGET_RPS and p99 < TARGET_P99_MS,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# B. The agent queue
+
+
+def seed_queue(tickets: int) -> dict[str, Any]:
+    """Child: `tickets` open tickets with their events, clocks computed by the engine."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accord.accounts.models import Role
+    from accord.accounts.services import create_organisation, create_user
+    from accord.catalogue.models import Module, Region
+    from accord.helpdesk import services
+    from accord.helpdesk.models import Channel, EventKind, Status, Ticket, TicketEvent
+
+    rng = random.Random(SEED)
+    now = timezone.now()
+    regions = list(Region.objects.order_by("code"))
+    modules = list(Module.objects.order_by("pk"))
+    reporters = []
+    for n in range(QUEUE_ORGANISATIONS):
+        region = regions[n % len(regions)]
+        organisation = create_organisation(
+            name=f"Customer {n}", slug=f"customer-{n}", region=region
+        )
+        reporters.append(
+            create_user(
+                email=f"reporter{n}@customer{n}.test", role=Role.REPORTER, organisation=organisation
+            )
+        )
+    agent = create_user(email="agent@vendor.test", role=Role.AGENT)
+    agent.timezone = "Europe/London"
+    agent.save(update_fields=["timezone"])
+
+    statuses = [Status.REPORTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS]
+    severities = [1, 2, 2, 3, 3, 3, 4, 4, 4, None]
+    began = time.perf_counter()
+    with transaction.atomic():
+        rows = []
+        for n in range(tickets):
+            reporter = reporters[n % len(reporters)]
+            organisation = reporter.organisation
+            rows.append(
+                Ticket(
+                    organisation=organisation,
+                    module=rng.choice(modules),
+                    region=organisation.region,
+                    summary=f"Bench fault {n}",
+                    description="The release calendar does not load for anyone.",
+                    severity=rng.choice(severities),
+                    channel=rng.choice([Channel.API, Channel.PORTAL, Channel.EMAIL]),
+                    status=rng.choice(statuses),
+                    reported_by=reporter,
+                    reported_at=now - timedelta(seconds=rng.randrange(60, 21 * 86_400)),
+                )
+            )
+        Ticket.objects.bulk_create(rows, batch_size=500)
+        events = []
+        for ticket in Ticket.objects.order_by("pk"):
+            at = ticket.reported_at
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    kind=EventKind.REPORTED,
+                    at=at,
+                    actor_id=ticket.reported_by_id,
+                    severity=ticket.severity,
+                )
+            )
+            for status in statuses[1 : statuses.index(ticket.status) + 1]:
+                at = min(at + timedelta(minutes=rng.randrange(5, 240)), now)
+                events.append(TicketEvent(ticket=ticket, kind=status, at=at, actor=agent))
+        TicketEvent.objects.bulk_create(events, batch_size=1000)
+        # The clock columns, computed by the engine from the events (as the pages do).
+        related = ("organisation__contract", "organisation__region")
+        everything = list(Ticket.objects.select_related(*related).order_by("pk"))
+        for start in range(0, len(everything), 1000):
+            chunk = everything[start : start + 1000]
+            services.refresh_clocks(chunk, now=now)
+            Ticket.objects.bulk_update(chunk, services.CLOCK_FIELDS, batch_size=500)
+    seeded = time.perf_counter() - began
+
+    # The stored clocks are the engine's, ticket by ticket.
+    mismatches = 0
+    for ticket in rng.sample(everything, 50):
+        stored = Ticket.objects.select_related(*related).get(pk=ticket.pk)
+        result = services.evaluate(stored, now)
+        expected = Ticket(pk=stored.pk)
+        services.apply_clock(expected, result, now)
+        for name in services.CLOCK_FIELDS:
+            if name != "clock_computed_at" and getattr(expected, name) != getattr(stored, name):
+                mismatches += 1
+                break
+    open_count = Ticket.objects.filter(status__in=statuses).count()
+    return {
+        "agent": agent.pk,
+        "seed_seconds": seeded,
+        "open_tickets": open_count,
+        "events": len(events),
+        "clock_mismatches": mismatches,
+        "breached": Ticket.objects.filter(standing="breached").count(),
+        "no_severity": Ticket.objects.filter(severity_in_force__isnull=True).count(),
+    }
+
+
+def time_page(client: Any, url: str, warmup: int, runs: int) -> dict[str, Any]:
+    for _ in range(warmup):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url}: {response.status_code}")
+    return {
+        "url": url,
+        "runs": runs,
+        "median_ms": statistics.median(times),
+        "p95_ms": percentile(times, 95),
+        "min_ms": min(times),
+        "max_ms": max(times),
+        "bytes": len(response.content),
+    }
+
+
+def queue_child(tickets: int, runs: int) -> dict[str, Any]:
+    """Child: seed, then time the agent queue in-process."""
+    from django.db import connection
+    from django.test import Client
+
+    from accord.accounts.models import User
+
+    seeded = seed_queue(tickets)
+    client = Client()
+    client.force_login(User.objects.get(pk=seeded["agent"]))
+    pages = [
+        time_page(client, "/queue/", QUEUE_WARMUP, runs),
+        time_page(client, "/queue/?severity=1", QUEUE_WARMUP, runs),
+        time_page(client, f"/queue/?page={tickets // 50}", QUEUE_WARMUP, runs),
+    ]
+    statements: list[tuple[float, str]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            statements.append(((time.perf_counter() - began) * 1000, sql))
+
+    with connection.execute_wrapper(timed):
+        client.get("/queue/")
+    sql_ms = sum(ms for ms, _ in statements)
+    slowest = sorted(statements, reverse=True)[:3]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get("/queue/")
+    profiler.disable()
+    report = io.StringIO()
+    stats = pstats.Stats(profiler, stream=report)
+    stats.sort_stats("cumulative").print_stats("/accord/", 20)  # Accord's own functions
+    stats.sort_stats("tottime").print_stats(15)  # where the interpreter spends its time
+    return {
+        **seeded,
+        "vendor": connection.vendor,
+        "pages": pages,
+        "queries": len(statements),
+        "sql_ms": sql_ms,
+        "slowest_sql": [{"ms": ms, "sql": sql[:400]} for ms, sql in slowest],
+        "profile": report.getvalue(),
+        "met": pages[0]["median_ms"] < TARGET_QUEUE_MS,
+    }
+
+
+def queue_bench(
+    kind: str, scratch: Path, tickets: int, runs: int, **extra_env: str
+) -> dict[str, Any]:
+    label = f"queue-{kind}" + "".join(f"-{v}" for v in extra_env.values())
+    with fresh_database(kind, scratch, label) as env:
+        env.update(extra_env)
+        result = child("queue", env, str(tickets), str(runs))
+    result["database"] = kind
+    result["settings"] = dict(extra_env)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def machine(pinning: str) -> dict[str, Any]:
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    postgres = ""
+    with contextlib.suppress(Exception):
+        import psycopg
+
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", connect_timeout=5) as c:
+            row = c.execute("SHOW server_version").fetchone()
+            postgres = str(row[0]) if row else ""
+    import sqlite3
+    from importlib.util import find_spec
+
+    spec = find_spec("accord")
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "accord_source": str(Path(spec.origin).parent) if spec and spec.origin else "?",
+        "checkout_head": head,
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "affinity": pinning,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "django": version("django"),
+        "django-ninja": version("django-ninja"),
+        "gunicorn": version("gunicorn"),
+        "httpx": version("httpx"),
+        "psycopg": version("psycopg"),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": postgres,
+        "load_average_at_start": list(os.getloadavg()),
+    }
+
+
+def cpu(run: dict[str, Any]) -> str:
+    workers, client = run["workers_cpu_ms_per_request"], run["client_cpu_ms_per_request"]
+    text = f"? + {client:.1f} ms" if workers is None else f"{workers:.1f} + {client:.1f} ms"
+    busy = run.get("machine_cpu_busy")
+    return text if busy is None else f"{text} ({busy:.0%})"
+
+
+def report(console: Any, env: dict[str, Any], api: list[dict[str, Any]], queue: list[Any]) -> None:
+    from rich.table import Table
+
+    def yes(ok: bool) -> str:
+        return "[green]yes[/]" if ok else "[red]NO[/]"
+
+    console.print(f"Accord from {env['accord_source']} (checkout at {env['checkout_head']})")
+    console.print(
+        f"Machine: {env['cpu']}, {env['cpus']} CPUs ({env['affinity']}); Python {env['python']},"
+        f" Django {env['django']}, gunicorn {env['gunicorn']}, SQLite {env['sqlite']},"
+        f" PostgreSQL {env['postgresql'] or 'unreachable'}"
+    )
+    table = Table(
+        title=f"A. POST /api/tickets: gunicorn -w {WORKERS} (sync), {CONCURRENCY} in flight"
+    )
+    columns = ("database", "requests", "req/s", "p50", "p95", "p99", "max", "in Django", "CPU/req")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "database" else "right")
+    table.add_column("target", justify="left")
+    table.add_column("met")
+    for run in api:
+        if "skipped" in run:
+            table.add_row(run["database"], *["-"] * 8, "", "[yellow]skipped[/]")
+            continue
+        lat, srv = run["latency_ms"], run["server_ms"]
+        name = run["database"] + "".join(f" {k}={v}" for k, v in run["settings"].items())
+        table.add_row(
+            name,
+            f"{run['created_201']:,}/{run['requests']:,}",
+            f"{run['requests_per_second']:,.0f}",
+            f"{lat['p50']:.1f} ms",
+            f"{lat['p95']:.1f} ms",
+            f"{lat['p99']:.1f} ms",
+            f"{lat['max']:.1f} ms",
+            f"{srv['p50']:.1f} / {srv['p99']:.1f} ms" if srv["count"] else "-",
+            cpu(run),
+            f">= {TARGET_RPS:.0f}/s, p99 < {TARGET_P99_MS:.0f} ms",
+            yes(run["met"]) if run["sound"] else "[red]UNSOUND[/]",
+        )
+    console.print(table)
+    console.print(
+        "'CPU/req': CPU time per created ticket in the gunicorn workers + in this load"
+        " generator (in brackets: how busy all CPUs of the machine were during the run)."
+    )
+    console.print(
+        "'in Django': p50 / p99 of each request's time inside the worker (gunicorn's access"
+        " log); the rest of the client's latency is waiting for a free worker."
+    )
+    table = Table(title="B. Agent queue (GET /queue/, 50 a page), in-process, server time")
+    for column in ("database", "open", "page", "median", "p95", "SQL", "target", "met"):
+        table.add_column(column, justify="left" if column in ("database", "page") else "right")
+    for run in queue:
+        if "skipped" in run:
+            table.add_row(run["database"], *["-"] * 6, "[yellow]skipped[/]")
+            continue
+        for index, page in enumerate(run["pages"]):
+            first = index == 0
+            name = run["database"] + "".join(f" {k}={v}" for k, v in run["settings"].items())
+            table.add_row(
+                name if first else "",
+                f"{run['open_tickets']:,}" if first else "",
+                page["url"],
+                f"{page['median_ms']:.1f} ms",
+                f"{page['p95_ms']:.1f} ms",
+                f"{run['queries']} q, {run['sql_ms']:.1f} ms" if first else "",
+                f"< {TARGET_QUEUE_MS:.0f} ms" if first else "reported",
+                yes(run["met"]) if first else "",
+            )
+    console.print(table)
+    for run in queue:
+        if "skipped" not in run:
+            console.print(
+                f"{run['database']}: {run['open_tickets']:,}-ticket seed (bulk insert +"
+                " engine clocks) "
+                f"{run['seed_seconds']:.1f} s; {run['breached']:,} breached, "
+                f"{run['no_severity']:,} without a severity; clocks differing from the "
+                f"engine's on 50 checked: {run['clock_mismatches']}"
+            )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of every size")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--only", choices=["api", "queue"])
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child_main(args.child)
+
+    from rich.console import Console
+
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    env = machine(unpin())
+    requests = REQUESTS // 10 if args.quick else REQUESTS
+    tickets = QUEUE_TICKETS // 10 if args.quick else QUEUE_TICKETS
+    kinds = ["sqlite"]
+    skipped: dict[str, str] = {}
+    if not args.skip_postgres:
+        why = postgres_reachable()
+        if why is None:
+            kinds.append("postgresql")
+        else:
+            skipped["postgresql"] = why
+            console.print(f"[yellow]PostgreSQL skipped: {why}[/]")
+    began = time.perf_counter()
+    api: list[dict[str, Any]] = []
+    queue: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="accord-bench-") as scratch:
+        for kind in kinds:
+            if args.only in (None, "api"):
+                console.print(f"A. API creation on {kind} ...")
+                api.append(api_bench(kind, Path(scratch), requests))
+                if kind == "postgresql":
+                    # The default opens a connection per request; for comparison, kept open.
+                    api.append(
+                        api_bench(kind, Path(scratch), requests, ACCORD_DB_CONN_MAX_AGE="60")
+                    )
+            if args.only in (None, "queue"):
+                console.print(f"B. Queue with {tickets:,} open tickets on {kind} ...")
+                queue.append(queue_bench(kind, Path(scratch), tickets, QUEUE_RUNS))
+                if kind == "postgresql":
+                    queue.append(
+                        queue_bench(
+                            kind, Path(scratch), tickets, QUEUE_RUNS, ACCORD_DB_CONN_MAX_AGE="60"
+                        )
+                    )
+    for kind, why in skipped.items():
+        api.append({"database": kind, "skipped": why})
+        queue.append({"database": kind, "skipped": why})
+    env["load_average_at_end"] = list(os.getloadavg())
+    report(console, env, api, queue)
+    console.print(
+        "Load average (1, 5, 15 min) at start "
+        + ", ".join(f"{x:.2f}" for x in env["load_average_at_start"])
+        + " and end "
+        + ", ".join(f"{x:.2f}" for x in env["load_average_at_end"])
+        + f": the machine has {env['cpus']} CPUs, shared with any other jobs."
+    )
+    path = QUICK_RESULTS if args.quick else RESULTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results = {
+        "quick": args.quick,
+        "machine": env,
+        "total_seconds": time.perf_counter() - began,
+        "targets": {
+            "api_requests_per_second": TARGET_RPS,
+            "api_p99_ms": TARGET_P99_MS,
+            "queue_ms": TARGET_QUEUE_MS,
+        },
+        "api": [{k: v for k, v in run.items() if k != "latencies_ms"} for run in api],
+        "queue": queue,
+    }
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    console.print(f"Figures written to {path}.")
+    if args.quick:
+        console.print("[yellow]--quick: a tenth of every size; targets do not apply.[/]")
+    unsound = [r for r in api if "skipped" not in r and not r["sound"]]
+    unsound += [r for r in queue if "skipped" not in r and r["clock_mismatches"]]
+    if unsound:
+        console.print(
+            "[red]A measurement went wrong (failed requests, missing tickets or "
+            "clocks differing from the engine's): see above.[/]"
+        )
+    return 1 if unsound else 0
+
+
+def child_main(argv: list[str]) -> int:
+    import django
+
+    django.setup()
+    mode, *rest = argv
+    if mode == "seed-api":
+        result = seed_api()
+    elif mode == "queue":
+        result = queue_child(int(rest[0]), int(rest[1]))
+    else:
+        raise SystemExit(f"unknown child mode {mode!r}")
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
