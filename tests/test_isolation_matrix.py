@@ -22,6 +22,9 @@ Acme's reporter has an API token. Every piece of it carries a marker (`ACME_MARK
   people get ever mentions Acme's data, with the entry's filters (including ones naming Acme),
   and nothing they create lands in Acme or changes Acme's rows; where a list is meant to show
   Acme's ticket to Acme's people or the staff, it does, so the markers are known to be visible.
+* `PUBLIC`, the pages anyone reaches without signing in (the status page, its feed, the
+  subscription form): nothing Globex's people get there mentions Acme, though Acme's people
+  see their own organisation's figures on them.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "maintenance/<slug:region>/": "one region's public maintenance calendar",
     "status/maintenance.ics": "the public maintenance calendar as an iCalendar feed",
     "status/<slug:region>/maintenance.ics": "one region's public iCalendar feed",
+    "status/subscription/<str:token>/confirm/": "reached by the signed token in an emailed "
+    "link, never by an id; no tenant data (tests/status/test_subscriptions.py)",
+    "status/subscription/<str:token>/unsubscribe/": "the same, to unsubscribe",
 }
 
 ACME_SUMMARY = "Zeppelin console is down at Acme"
@@ -121,6 +127,7 @@ class Scene:
 
 @pytest.fixture
 def scene(world: Any, settings: Any, tmp_path: Path) -> Scene:
+    settings.ACCORD_STATUS_DEMO = True  # the status page's demo switch, for the staff
     from accord.accounts.models import ApiToken
     from accord.helpdesk import services
     from accord.helpdesk.attachments import attach
@@ -477,6 +484,15 @@ OBJECTS: dict[str, list[Case]] = {
     # Acme's customers see the ticket, so the API says why they may not (403), as the help
     # desk's ticket actions do; the portal's page for it is the staff's (404).
     "api:confirm_total_outage": [Case("post", api_ticket, form(customer_only=False))],
+    # --- the status page's demo switch (a module-region is not tenant data): the staff's alone
+    "status_simulate": [
+        Case(
+            "post",
+            lambda s: {"pk": _release_us(s).pk},
+            form(action="down"),
+            insiders="staff",
+        )
+    ],
 }
 
 
@@ -703,6 +719,55 @@ def test_customers_are_shut_out_of_the_admin(scene: Scene) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Public pages: anyone reaches them, signed in or not. A signed-in customer also sees its own
+# figures there (the status page's month panel), so Globex's people must never see Acme's.
+
+
+@dataclass(frozen=True)
+class Public:
+    method: str = "get"
+    kwargs: Mapping[str, str] = field(default_factory=dict)
+    body: Body = None
+    sees: frozenset[str] = frozenset()  # who must see Acme (to `marker`) there
+    marker: str = "Acme Corp"
+
+
+ACME_PEOPLE = frozenset({"acme_reporter", "acme_admin"})
+PUBLIC: dict[str, Public] = {
+    "status_overall": Public(sees=ACME_PEOPLE),
+    "status_region": Public(kwargs={"region": "us"}, sees=ACME_PEOPLE),
+    "status_feed": Public(),
+    "status_region_feed": Public(kwargs={"region": "us"}),
+    "status_subscribe": Public(),
+    "status_subscribe/post": Public(
+        method="post", body=form(email="someone@example.test", region="us")
+    ),
+}
+
+
+@pytest.mark.parametrize("key", list(PUBLIC))
+def test_public_pages_never_show_another_organisation(scene: Scene, key: str) -> None:
+    entry = PUBLIC[key]
+    url = reverse(key.split("/")[0], kwargs=dict(entry.kwargs))
+    before = snapshot(scene)
+    anonymous = call(scene, None, entry.method, url, entry.body, api=False)
+    assert anonymous.status_code in (200, 302), (key, peek(anonymous))
+    if anonymous.status_code == 302:
+        assert not anonymous.url.startswith(reverse("login")), key
+    for role in (*GLOBEX, *STAFF):
+        response = call(scene, role, entry.method, url, entry.body, api=False)
+        assert response.status_code in (200, 302), (role, key)
+        if role in GLOBEX:
+            assert_no_acme(response, f"{role} {entry.method} {url}")
+    touched = acme_rows_touched(scene, before, snapshot(scene))
+    assert not touched, (key, touched)
+    for role in sorted(entry.sees):
+        response = call(scene, role, entry.method, url, entry.body, api=False)
+        assert response.status_code == 200, (role, key)
+        assert entry.marker in text(response), (role, key)
+
+
+# ---------------------------------------------------------------------------------------------
 # Nothing missed
 
 
@@ -732,8 +797,10 @@ def test_every_url_pattern_is_in_the_matrix() -> None:
             continue
         assert name, f"{route!r} has no name: name it, then add it to OBJECTS or LISTS"
         assert routes.setdefault(name, route) == route, f"{name!r} names two routes"
-    objects = {name for name, route in routes.items() if "<" in route}
-    lists = set(routes) - objects
+    public = {key.split("/")[0] for key in PUBLIC}
+    assert public - set(routes) == set(), "PUBLIC names patterns that do not exist (any more)"
+    objects = {name for name, route in routes.items() if "<" in route} - public
+    lists = set(routes) - objects - public
     listed = {key.split("/")[0] for key in LISTS}
     assert objects - set(OBJECTS) == set(), "patterns with an id missing from OBJECTS"
     assert lists - listed == set(), "patterns without an id missing from LISTS"

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
 from accord.accounts import views as accounts
 from accord.api import api
@@ -70,6 +70,8 @@ urlpatterns = [
         incidents.maintenance_region_ics,
         name="maintenance_region_ics",
     ),
+    # The public status page, its feed and email subscriptions
+    path("status/", include("accord.status.urls")),
     # Machines and the vendor's staff
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

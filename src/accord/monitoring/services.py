@@ -13,15 +13,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from math import lcm
+from typing import Any
 
-from django.db.models import Q
+import numpy as np
+from django.db.models import BigIntegerField, Func, Q
 
 from accord.accounts.models import Organisation
 from accord.engine.availability import (
+    IntArray,
     MaintenanceSchedule,
     UptimeResult,
     announced_in_time,
+    format_thousandths,
     uptime,
+    uptime_batch,
 )
 from accord.engine.availability import Outage as EngineOutage
 from accord.engine.policy import ContractTerms
@@ -153,3 +159,325 @@ def daily_uptime(
 
 
 _datetime = from_epoch
+
+
+# ---------------------------------------------------------------------------------------------
+# Many module-regions over many periods: one query, a few engine calls (the status page).
+
+
+class EpochSeconds(Func):
+    """A datetime column as whole seconds since the epoch, fractions dropped (as `to_epoch`),
+    computed by the database: reading thousands of outage rows is then reading integers, not
+    parsing datetimes. SQLite and PostgreSQL, the two databases Accord runs on."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)",
+        )
+
+
+@dataclass(frozen=True)
+class PeriodUptime:
+    """One module-region over one period [start, end) (epoch seconds), as the engine decided
+    it (`uptime_batch`).
+
+    The same figures as an `UptimeResult` without the list of outages; downtime is kept as a
+    numerator over a denominator (partial outages weigh fractions) and turned into exact
+    fractions only when asked for."""
+
+    start: int
+    end: int
+    eligible_seconds: int
+    maintenance_seconds: int
+    downtime_numerator: int
+    downtime_denominator: int
+    met: bool
+    uptime_thousandths: int
+
+    @property
+    def downtime_seconds(self) -> Fraction:
+        return Fraction(self.downtime_numerator, self.downtime_denominator)
+
+    @property
+    def uptime_fraction(self) -> Fraction:
+        if self.eligible_seconds == 0:
+            return Fraction(1)
+        return 1 - self.downtime_seconds / self.eligible_seconds
+
+    @property
+    def uptime_percent_display(self) -> str:
+        """Floored to exactly three decimals, as the engine shows it: "99.899", "100.000"."""
+        return format_thousandths(self.uptime_thousandths)
+
+
+@dataclass(frozen=True)
+class ErrorBudget:
+    """The downtime a month may have and still meet the target, and what is used of it."""
+
+    allowed_seconds: Fraction
+    used_seconds: Fraction
+
+    @property
+    def remaining_seconds(self) -> Fraction:
+        """Negative once the budget is overrun."""
+        return self.allowed_seconds - self.used_seconds
+
+
+def error_budget(
+    target: Fraction, eligible_seconds: int, downtime_seconds: Fraction
+) -> ErrorBudget:
+    """(1 - target) x the month's eligible seconds, and the downtime counted so far; exact.
+    The month is met exactly while what remains is 0 or more (`1 - d / e >= t` is
+    `d <= (1 - t) e`)."""
+    return ErrorBudget(
+        allowed_seconds=(1 - Fraction(target)) * eligible_seconds,
+        used_seconds=Fraction(downtime_seconds),
+    )
+
+
+@dataclass(frozen=True)
+class DailyUptime:
+    """A module-region's bars: one figure per local day, and one over all the days."""
+
+    days: list[PeriodUptime]
+    total: PeriodUptime
+
+
+def uptime_grid(
+    module_regions: Sequence[ModuleRegion],
+    terms: Mapping[int, Terms],
+    periods: Mapping[int, Sequence[tuple[datetime, datetime]]],
+    *,
+    now: datetime,
+    organisation: Organisation | None = None,
+) -> dict[int, list[PeriodUptime]]:
+    """Uptime of every module-region over every period of its region, decided by the engine
+    with exactly the rules of `period_uptime` (a test holds the two equal).
+
+    `terms` and `periods` are keyed by region id; the answer by module-region id, one figure
+    per period of its region, in the order given. The outages of all module-regions come in
+    one query and the ad-hoc maintenance in two, whatever the number of periods. Each
+    (module-region, period) pair is a group of one `uptime_batch` call per region and
+    period length: the group's outages and maintenance are moved by the period's start, so
+    every group of the call shares the period [0, length). Periods of different lengths (a
+    day with a DST change, today so far, the whole span) go in calls of their own.
+    """
+    if not module_regions:
+        return {}
+    spans = [pair for region_periods in periods.values() for pair in region_periods]
+    margin = max(t.min_outage_seconds for t in terms.values()) + 1
+    low = min(to_epoch(start) for start, _ in spans) - margin
+    high = max(to_epoch(end) for _, end in spans) + margin
+    ids = [mr.pk for mr in module_regions]
+    now_epoch = to_epoch(now)
+
+    outages: dict[int, list[tuple[str, int, int]]] = {pk: [] for pk in ids}
+    rows = (
+        Outage.objects.filter(module_region_id__in=ids, start__lt=_datetime(high))
+        .filter(Q(end__isnull=True) | Q(end__gt=_datetime(low)))
+        .filter(Q(organisation__isnull=True) | Q(organisation=organisation))
+        .values_list("module_region_id", "impact", EpochSeconds("start"), EpochSeconds("end"))
+    )
+    for module_region_id, impact, first, last in rows:
+        last = max(now_epoch, first) if last is None else last
+        outages[module_region_id].append((impact, first, last))
+
+    region_ids = {mr.region_id for mr in module_regions}
+    adhoc = list(
+        MaintenanceWindow.objects.filter(
+            region_id__in=region_ids,
+            start__lt=_datetime(high),
+            end__gt=_datetime(low),
+            cancelled_at=None,
+        ).values_list("pk", "region_id", "start", "end", "announced_at")
+    )
+    only_for: dict[int, set[int]] = {}
+    if adhoc:
+        through = MaintenanceWindow.module_regions.through
+        for window_id, module_region_id in through.objects.filter(
+            maintenancewindow_id__in=[row[0] for row in adhoc]
+        ).values_list("maintenancewindow_id", "moduleregion_id"):
+            only_for.setdefault(window_id, set()).add(module_region_id)
+
+    answer: dict[int, list[PeriodUptime]] = {}
+    for region_id in sorted(region_ids):
+        members = [mr for mr in module_regions if mr.region_id == region_id]
+        region_terms = terms[region_id]
+        notice = region_terms.adhoc_notice_hours
+        windows = [
+            (pk, to_epoch(start), to_epoch(end))
+            for pk, window_region, start, end, announced in adhoc
+            if window_region == region_id
+            and announced_in_time(to_epoch(start), to_epoch(announced), notice)
+        ]
+        answer.update(
+            _region_grid(
+                members,
+                region_terms,
+                [(to_epoch(a), to_epoch(b)) for a, b in periods[region_id]],
+                outages,
+                windows,
+                only_for,
+            )
+        )
+    return answer
+
+
+def daily_uptime_batch(
+    module_regions: Sequence[ModuleRegion],
+    terms: Mapping[int, Terms],
+    days: Sequence[date] | Mapping[int, Sequence[date]],
+    *,
+    now: datetime,
+    organisation: Organisation | None = None,
+) -> dict[int, DailyUptime]:
+    """`daily_uptime` for many module-regions at once, plus the figure over all the days
+    (from the first day's start to the last day's end or `now`, whichever is earlier).
+
+    Days are consecutive local dates in each region's terms' time zone, the same for every
+    region or (a mapping) per region id; today counts up to `now`, a day after `now` is empty
+    (100%). `terms` is keyed by region id. One outage query for all."""
+    periods: dict[int, list[tuple[datetime, datetime]]] = {}
+    for region_id in {mr.region_id for mr in module_regions}:
+        tz = zone(terms[region_id].timezone)
+        region_days = days[region_id] if isinstance(days, Mapping) else days
+        bounds = [local_to_epoch(day, 0, tz) for day in region_days]
+        bounds.append(local_to_epoch(region_days[-1] + timedelta(days=1), 0, tz))
+        now_epoch = to_epoch(now)
+        region_periods = [
+            (_datetime(start), _datetime(max(start, min(end, now_epoch))))
+            for start, end in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+        region_periods.append(
+            (_datetime(bounds[0]), _datetime(max(bounds[0], min(bounds[-1], now_epoch))))
+        )
+        periods[region_id] = region_periods
+    grid = uptime_grid(module_regions, terms, periods, now=now, organisation=organisation)
+    return {pk: DailyUptime(days=row[:-1], total=row[-1]) for pk, row in grid.items()}
+
+
+def _overlapping(
+    period_starts: IntArray, length: int, margin: int, starts: IntArray, ends: IntArray
+) -> tuple[IntArray, IntArray]:
+    """For intervals [starts, ends) and periods [p, p + length) (sorted by p): every pair
+    (interval, period) that overlap, each side widened by `margin`, as two index arrays."""
+    first = np.searchsorted(period_starts, starts - length - margin, side="right")
+    last = np.searchsorted(period_starts, ends + margin, side="left")
+    counts = np.maximum(last - first, 0)
+    interval = np.repeat(np.arange(starts.size, dtype=np.int64), counts)
+    offsets = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(
+        np.cumsum(counts) - counts, counts
+    )
+    return interval, np.repeat(first, counts) + offsets
+
+
+def _region_grid(
+    members: Sequence[ModuleRegion],
+    terms: Terms,
+    periods: Sequence[tuple[int, int]],
+    outages: Mapping[int, Sequence[tuple[str, int, int]]],
+    windows: Sequence[tuple[int, int, int]],
+    only_for: Mapping[int, set[int]],
+) -> dict[int, list[PeriodUptime]]:
+    weights = terms.impact_weights
+    denominator = lcm(*(Fraction(w).denominator for w in weights.values())) if weights else 1
+    numerators = {impact: int(Fraction(w) * denominator) for impact, w in weights.items()}
+
+    # Every counted outage of the region's module-regions, as flat arrays.
+    owner: list[int] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    levels: list[int] = []
+    for index, mr in enumerate(members):
+        for impact, start, end in outages[mr.pk]:
+            if impact in numerators:
+                owner.append(index)
+                starts.append(start)
+                ends.append(end)
+                levels.append(numerators[impact])
+    outage_owner = np.asarray(owner, dtype=np.int64)
+    outage_starts = np.asarray(starts, dtype=np.int64)
+    outage_ends = np.asarray(ends, dtype=np.int64)
+    outage_levels = np.asarray(levels, dtype=np.int64)
+
+    # Maintenance: the recurring windows (and any the terms carry) once for the whole span,
+    # for every module-region; the ad-hoc windows for the module-regions they name (or all).
+    span_start = min(start for start, _ in periods)
+    span_end = max(end for _, end in periods)
+    shared_starts, shared_ends = terms.maintenance.intervals(span_start, span_end)
+    m_owner: list[int] = []
+    m_starts: list[int] = []
+    m_ends: list[int] = []
+    for index, mr in enumerate(members):
+        m_owner.extend([index] * int(shared_starts.size))
+        m_starts.extend(shared_starts.tolist())
+        m_ends.extend(shared_ends.tolist())
+        for pk, start, end in windows:
+            if pk not in only_for or mr.pk in only_for[pk]:
+                m_owner.append(index)
+                m_starts.append(start)
+                m_ends.append(end)
+    window_owner = np.asarray(m_owner, dtype=np.int64)
+    window_starts = np.asarray(m_starts, dtype=np.int64)
+    window_ends = np.asarray(m_ends, dtype=np.int64)
+
+    rows: dict[int, list[PeriodUptime | None]] = {mr.pk: [None] * len(periods) for mr in members}
+    by_length: dict[int, list[int]] = {}
+    for position, (start, end) in enumerate(periods):
+        by_length.setdefault(end - start, []).append(position)
+    margin = terms.min_outage_seconds + 1
+    for length, positions in by_length.items():
+        positions.sort(key=lambda position: periods[position][0])
+        period_starts = np.asarray([periods[p][0] for p in positions], dtype=np.int64)
+        n_periods = len(positions)
+        hit, slot = _overlapping(period_starts, length, margin, outage_starts, outage_ends)
+        shift = period_starts[slot]
+        covered, window_slot = _overlapping(period_starts, length, 0, window_starts, window_ends)
+        window_shift = period_starts[window_slot]
+        result = uptime_batch(
+            n_groups=len(members) * n_periods,
+            period=(0, length),
+            group=outage_owner[hit] * n_periods + slot,
+            starts=outage_starts[hit] - shift,
+            ends=outage_ends[hit] - shift,
+            weights=outage_levels[hit],
+            weight_denominator=denominator,
+            target=terms.target,
+            group_maintenance=(
+                window_owner[covered] * n_periods + window_slot,
+                window_starts[covered] - window_shift,
+                window_ends[covered] - window_shift,
+            ),
+            min_outage_seconds=terms.min_outage_seconds,
+            maintenance_mode=terms.maintenance_mode,  # type: ignore[arg-type]
+        )
+        eligible = result.eligible_seconds.tolist()
+        maintenance = result.maintenance_seconds.tolist()
+        downtime = result.downtime_numerator.tolist()
+        met = result.met.tolist()
+        shown = result.display_thousandths.tolist()
+        for index, mr in enumerate(members):
+            row = rows[mr.pk]
+            for slot_index, position in enumerate(positions):
+                group = index * n_periods + slot_index
+                start, end = periods[position]
+                row[position] = PeriodUptime(
+                    start=start,
+                    end=end,
+                    eligible_seconds=eligible[group],
+                    maintenance_seconds=maintenance[group],
+                    downtime_numerator=int(downtime[group]),
+                    downtime_denominator=result.downtime_denominator,
+                    met=bool(met[group]),
+                    uptime_thousandths=shown[group],
+                )
+    return {pk: [cell for cell in row if cell is not None] for pk, row in rows.items()}

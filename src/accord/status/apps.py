@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class StatusConfig(AppConfig):
     name = "accord.status"
     verbose_name = "Status page"
+
+    def ready(self) -> None:
+        # Registers the `status_email` job handler (confirmation emails go through the
+        # worker's outbox, like every other email Accord sends).
+        from accord.status import emails  # noqa: F401

@@ -1,1 +1,55 @@
-"""Models of the status app."""
+"""Models of the status page: the people who asked for status updates by email.
+
+A subscription is double opt-in: the row is created unconfirmed, a link with a signed token is
+emailed, and only a confirmed, not unsubscribed address is ever sent a notice. Tokens are not
+stored: they are signed with the secret key (`django.core.signing`), so the unsubscribe link of
+any future notice can be made again from the row.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from accord.catalogue.models import Region
+
+
+class StatusSubscriber(models.Model):
+    email = models.EmailField()
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty means every region",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmations_sent = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "region"],
+                condition=Q(region__isnull=False),
+                name="one_subscription_per_email_and_region",
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(region__isnull=True),
+                name="one_all_regions_subscription_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.region.code if self.region_id else "all regions"
+        return f"{self.email} ({where})"
+
+    @property
+    def active(self) -> bool:
+        """Confirmed and not unsubscribed: the only state in which notices are sent."""
+        return self.confirmed_at is not None and self.unsubscribed_at is None

@@ -1,0 +1,72 @@
+"""Email from the status page: the double opt-in confirmation, through the worker's outbox.
+
+A subscription request only stores a `status_email` job (in the request's transaction); the
+`accord worker` sends it, retrying with backoff when the mail server fails, like every other
+email Accord sends (`accord.work.notify`). Notices of incident updates to confirmed
+subscribers are not sent yet (see docs/status-page.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from accord.status.models import StatusSubscriber
+from accord.work import services as work
+from accord.work.models import Job
+
+logger = logging.getLogger(__name__)
+
+KIND = "status_email"
+
+
+def absolute(path: str) -> str:
+    """A link on the configured base URL (never the request's Host header, which a client
+    chooses)."""
+    return settings.ACCORD_BASE_URL.rstrip("/") + path
+
+
+def queue_confirmation(subscriber: StatusSubscriber, token: str, *, now: datetime) -> Job:
+    """The confirmation email of one request (one job per request: the key counts them)."""
+    where = subscriber.region.name if subscriber.region_id else "every region"
+    context = {
+        "where": where,
+        "confirm": absolute(reverse("status_confirm", args=[token])),
+        "status_page": absolute(
+            reverse("status_region", args=[subscriber.region.code])
+            if subscriber.region_id
+            else reverse("status_overall")
+        ),
+    }
+    return work.schedule(
+        f"status-confirm:{subscriber.pk}:{subscriber.confirmations_sent}",
+        KIND,
+        now,
+        payload={
+            "to": subscriber.email,
+            "subject": f"Confirm your status updates for {where}",
+            "body": render_to_string("status/confirmation_email.txt", context),
+        },
+    )
+
+
+@work.handler(KIND, atomic=False)
+def send_status_email(job: Job, now: datetime) -> None:
+    """Send one status-page email. At-least-once, like the ticket notifications."""
+    payload = job.payload
+    EmailMessage(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[payload["to"]],
+        headers={
+            "Auto-Submitted": "auto-generated",  # RFC 3834: no auto-replies, please
+            "X-Auto-Response-Suppress": "All",
+        },
+    ).send(fail_silently=False)
+    logger.info("sent %s", job.key)

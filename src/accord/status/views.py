@@ -1,0 +1,162 @@
+"""The public status page, its Atom feed, email subscriptions and the staff's demo switch.
+
+No login is needed for the page, the feed or subscribing. The page is server-rendered with no
+JavaScript at all; forms post and redirect (Post/Redirect/Get). Links in emails that change
+something (confirm, unsubscribe) show a page with a button, so a mail scanner following the
+link changes nothing. What a signed-in customer sees besides the public page is its own month
+(`services.customer_panel`), never another organisation's.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accord.accounts.access import is_staff
+from accord.catalogue.models import Region
+from accord.status import services
+from accord.status.feeds import build_feed
+from accord.status.forms import SimulateForm, SubscribeForm
+
+logger = logging.getLogger(__name__)
+
+
+def _page(request: HttpRequest, region: Region | None) -> HttpResponse:
+    now = timezone.now()
+    page = services.status_page(region, now=now)
+    staff = is_staff(request.user)
+    context = {
+        "page": page,
+        "region": region,
+        "all_regions": page.all_regions,
+        "panel": services.customer_panel(request.user, now=now)  # type: ignore[arg-type]
+        if request.user.is_authenticated
+        else None,
+        "staff": staff,
+        "demo": staff and services.demo_enabled(),
+        "form": SubscribeForm(initial={"region": region}),
+        "feed_url": reverse("status_region_feed", args=[region.code])
+        if region
+        else reverse("status_feed"),
+        "calendar_url": _calendar_url(region),
+    }
+    return render(request, "status/page.html", context)
+
+
+def _calendar_url(region: Region | None) -> str | None:
+    """The iCalendar maintenance feed (accord.incidents), when it is mounted."""
+    path = f"/status/{region.code}/maintenance.ics" if region else "/status/maintenance.ics"
+    try:
+        resolve(path)
+    except Resolver404:
+        return None
+    return path
+
+
+@require_safe
+def overall(request: HttpRequest) -> HttpResponse:
+    return _page(request, None)
+
+
+@require_safe
+def region_page(request: HttpRequest, region: str) -> HttpResponse:
+    return _page(request, get_object_or_404(Region, code=region))
+
+
+@require_safe
+def feed(request: HttpRequest, region: str | None = None) -> HttpResponse:
+    chosen = get_object_or_404(Region, code=region) if region is not None else None
+    atom = build_feed(chosen, now=timezone.now())
+    response = HttpResponse(content_type=f"{atom.content_type}")
+    atom.write(response, "utf-8")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """GET: the form on a page of its own; POST: queue the confirmation email and go back to
+    the status page. The answer is the same whether or not the address was subscribed."""
+    form = SubscribeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        region = form.cleaned_data["region"]
+        with transaction.atomic():
+            queued = services.subscribe(form.cleaned_data["email"], region, now=timezone.now())
+        logger.info("status subscription request (confirmation queued: %s)", queued)
+        messages.success(
+            request,
+            f"Almost done: we sent a link to {form.cleaned_data['email']}. Open it to confirm; "
+            "nothing else is sent until you do.",
+        )
+        return redirect(_status_url(region))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "status/subscribe.html", {"form": form}, status=status)
+
+
+def _status_url(region: Region | None) -> str:
+    try:
+        return reverse("status_region", args=[region.code]) if region else reverse("status_overall")
+    except NoReverseMatch:  # pragma: no cover - a region code the URL pattern refuses
+        return reverse("status_overall")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = services.subscriber_for_confirmation(token)
+    if subscriber is None:
+        return render(request, "status/link_invalid.html", status=404)
+    if request.method == "POST":
+        with transaction.atomic():
+            services.confirm(token, now=timezone.now())
+        messages.success(request, f"Subscribed: status updates will go to {subscriber.email}.")
+        return redirect(_status_url(subscriber.region))
+    return render(request, "status/confirm.html", {"subscriber": subscriber, "token": token})
+
+
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = services.subscriber_for_unsubscribe(token)
+    if subscriber is None:
+        return render(request, "status/link_invalid.html", status=404)
+    if request.method == "POST":
+        with transaction.atomic():
+            services.unsubscribe(token, now=timezone.now())
+        messages.success(request, f"Unsubscribed: nothing more goes to {subscriber.email}.")
+        return redirect(_status_url(subscriber.region))
+    return render(request, "status/unsubscribe.html", {"subscriber": subscriber})
+
+
+@login_required
+@require_POST
+def simulate(request: HttpRequest, pk: int) -> HttpResponse:
+    """The staff's demo switch: open or close a simulated major outage. Anyone else, and
+    everyone while the switch is off, gets 404 (as for a module-region that does not exist)."""
+    if not (is_staff(request.user) and services.demo_enabled()):
+        raise Http404("not found")
+    module_region = services.module_region_of(pk)
+    if module_region is None:
+        raise Http404("not found")
+    form = SimulateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to simulate an outage or to restore.")
+        return redirect(_status_url(module_region.region))
+    down = form.cleaned_data["action"] == "down"
+    with transaction.atomic():
+        services.simulate(module_region, down=down, now=timezone.now())
+    logger.info(
+        "demo: %s %s by %s", "outage of" if down else "restored", module_region, request.user
+    )
+    messages.success(
+        request,
+        f"{module_region.module.name} ({module_region.region.name}): "
+        + ("simulated major outage opened." if down else "simulated outage closed."),
+    )
+    back = None if form.cleaned_data["back"] == "overall" else module_region.region
+    return redirect(_status_url(back) + f"#module-{module_region.pk}")
