@@ -243,6 +243,9 @@ def _serve(console: Console, address: str) -> None:
     """The web server in this process, `accord worker` beside it; Ctrl-C stops both."""
     worker = subprocess.Popen([sys.executable, "-m", "accord", "worker"])
     console.print(f"Serving Accord at [bold]http://{address}/[/] (worker pid {worker.pid}).")
+    console.print(
+        f"Public status page: http://{address}/status/ (staff can simulate an outage there)."
+    )
     try:
         call_command("runserver", address, use_reloader=False)
     finally:
