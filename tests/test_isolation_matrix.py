@@ -624,6 +624,9 @@ LISTS: dict[str, Listing] = {
         body=form(module="release-manager", summary="Raised in the matrix", organisation="acme"),
         headers={"Idempotency-Key": "matrix-1"},
     ),
+    # Probe agents' endpoints: an agent token only; every person's token or session is a 401.
+    "api:probe_checks": Listing(),
+    "api:probe_results": Listing(method="post", body=form(results=[])),
     # Incidents, external monitors and maintenance: staff only (404 for every customer).
     "incident_list": Listing(),
     "incident_new": Listing(),

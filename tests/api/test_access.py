@@ -175,6 +175,8 @@ ALL_ENDPOINTS = [
     ("post", "/api/incidents/1/resolve"),
     ("post", "/api/hooks/alertmanager"),
     ("post", "/api/hooks/webhook"),
+    ("get", "/api/probe/checks"),  # an agent token only (tests/probes/test_api.py)
+    ("post", "/api/probe/results"),
 ]
 
 

@@ -7,6 +7,9 @@ running; jobs it had claimed but not started go back to the queue at once.
 
 `--once` runs everything that is due (including the notifications that work enqueues) and
 exits: for cron, for the demo's first pass and for tests.
+
+Unless `--once` or `--no-probes`, a thread beside the job loop runs the built-in probe location
+(`accord.probes.runner`; one worker at a time holds its lease) and stops with the worker.
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name", default="", help="this worker's name in job rows (default: host:pid)"
         )
+        parser.add_argument(
+            "--no-probes", action="store_true", help="do not run the built-in probe location"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._configure_logging(int(options["verbosity"]))
@@ -63,6 +69,11 @@ class Command(BaseCommand):
         previous = self._install_signal_handlers(stop)
         logger.info("worker %s started", name)
         total = 0
+        probes = None
+        if not options["once"] and not options["no_probes"]:
+            from accord.probes.runner import start_worker_probes
+
+            probes = start_worker_probes(stop, name)
         try:
             while not stop.is_set():
                 _refresh_connections()
@@ -81,6 +92,9 @@ class Command(BaseCommand):
                     break
                 stop.wait(idle)
         finally:
+            stop.set()
+            if probes is not None:
+                probes.join(timeout=30)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             _refresh_connections()
