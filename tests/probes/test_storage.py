@@ -103,12 +103,17 @@ def test_old_aggregates_are_pruned_and_history_is_kept(
     assert Outage.objects.count() == 1 and StatusChange.objects.count() == 2
 
 
-def test_the_retention_setting_is_checked(settings: Any) -> None:
+def test_the_settings_are_checked(settings: Any) -> None:
     settings.ACCORD_PROBE_RETENTION_DAYS = 0
     with pytest.raises(ImproperlyConfigured, match="ACCORD_PROBE_RETENTION_DAYS"):
         conf.retention_days()
     del settings.ACCORD_PROBE_RETENTION_DAYS
     assert conf.retention_days() == 90
+    settings.ACCORD_PROBE_CONNECTIONS_PER_ORIGIN = 0
+    with pytest.raises(ImproperlyConfigured, match="ACCORD_PROBE_CONNECTIONS_PER_ORIGIN"):
+        conf.connections_per_origin()
+    del settings.ACCORD_PROBE_CONNECTIONS_PER_ORIGIN
+    assert conf.connections_per_origin() == 6
 
 
 def test_the_worker_packs_each_hour_and_schedules_the_next(

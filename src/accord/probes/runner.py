@@ -28,7 +28,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.probes import services
+from accord.probes import conf, services
 from accord.probes.models import BUILTIN_LOCATION, ProbeLocation
 from accord.probes.prober import CheckSpec, Prober, Result
 
@@ -180,6 +180,6 @@ class WorkerProbes:
 
 
 def start_worker_probes(stop: threading.Event, name: str) -> WorkerProbes:
-    probes = WorkerProbes(stop, name)
+    probes = WorkerProbes(stop, name, prober_options={"per_origin": conf.connections_per_origin()})
     probes.start()
     return probes

@@ -50,6 +50,9 @@ class Command(BaseCommand):
             "--max-connections", type=int, default=256, help="open connections at most (256)"
         )
         parser.add_argument(
+            "--per-origin", type=int, default=6, help="checks in flight per origin at most (6)"
+        )
+        parser.add_argument(
             "--new-location", metavar="NAME", help="create a location, print its token"
         )
         parser.add_argument("--slug", help="the new location's slug (default: from its name)")
@@ -107,7 +110,10 @@ class Command(BaseCommand):
             token.strip(),
             batch_seconds=max(0.5, options["batch_seconds"]),
             refresh_seconds=max(5.0, options["refresh_seconds"]),
-            prober_options={"max_connections": max(1, options["max_connections"])},
+            prober_options={
+                "max_connections": max(1, options["max_connections"]),
+                "per_origin": min(100, max(1, options["per_origin"])),
+            },
         )
         try:
             asyncio.run(agent.run(stop.is_set))
