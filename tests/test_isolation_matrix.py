@@ -65,6 +65,9 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "status/subscription/<str:token>/confirm/": "reached by the signed token in an emailed "
     "link, never by an id; no tenant data (tests/status/test_subscriptions.py)",
     "status/subscription/<str:token>/unsubscribe/": "the same, to unsubscribe",
+    "status/demo-health/<int:pk>/": "the demo's stand-in health endpoint of a module-region "
+    "(not tenant data): 200 or 503 for anyone, 404 unless the demo switch is enabled "
+    "(tests/status/test_demo_health.py)",
 }
 
 ACME_SUMMARY = "Zeppelin console is down at Acme"

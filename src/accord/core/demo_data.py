@@ -18,6 +18,9 @@ from accord.accounts.services import create_organisation, create_user
 from accord.catalogue.models import Module, Region
 from accord.helpdesk import services
 from accord.helpdesk.models import Repair, Status, Ticket
+from accord.monitoring.models import ModuleRegion
+from accord.probes.models import HealthCheck
+from accord.status.services import demo_health_url
 from accord.work.models import Job, JobState
 from accord.work.notify import muted
 
@@ -125,12 +128,31 @@ def _seed(now: datetime, tickets_per_customer: int) -> list[Login]:
                 reported_at=reported_at,
                 now=now,
             )
+    _health_checks(now)
     # Bring every clock to the present, as the worker would have.
     for ticket in Ticket.objects.all():
         services.recompute_clock(ticket, now=now)
     # The history is the past: its warnings and breaches were due then, not news today.
     Job.objects.filter(state=JobState.PENDING, due_at__lte=now).update(state=JobState.DONE)
     return logins
+
+
+def _health_checks(now: datetime) -> None:
+    """One health check per module-region, probing its stand-in endpoint on the status page
+    (`/status/demo-health/<id>/`, served by `accord demo` itself): the staff's switch there
+    takes it down, and the worker's probes confirm the outage after two failures 10 s apart."""
+    for module_region in ModuleRegion.objects.select_related("module", "region").order_by("pk"):
+        HealthCheck.objects.get_or_create(
+            module_region=module_region,
+            url=demo_health_url(module_region),
+            defaults={
+                "name": "Demo health endpoint",
+                "interval_seconds": 10,
+                "timeout_seconds": 5,
+                "failures_to_confirm": 2,
+                "status_since": now,
+            },
+        )
 
 
 def _history(

@@ -53,3 +53,19 @@ class StatusSubscriber(models.Model):
     def active(self) -> bool:
         """Confirmed and not unsubscribed: the only state in which notices are sent."""
         return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class DemoSwitch(models.Model):
+    """The demo's stand-in health endpoint of one module-region (`/status/demo-health/<id>/`):
+    down makes it answer 503, so the probes confirm an outage for real. Kept in the database so
+    every thread and process of `make demo` sees the same state. Only used while the status
+    page's demo switch is enabled (`services.demo_enabled`)."""
+
+    module_region = models.OneToOneField(
+        "monitoring.ModuleRegion", on_delete=models.CASCADE, related_name="+"
+    )
+    down = models.BooleanField(default=False)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"demo health of {self.module_region}: {'down' if self.down else 'up'}"

@@ -66,7 +66,7 @@ from accord.monitoring.services import (
 )
 from accord.policies import BUILTIN_POLICY, load_builtin
 from accord.status import emails
-from accord.status.models import StatusSubscriber
+from accord.status.models import DemoSwitch, StatusSubscriber
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +315,7 @@ def status_page(region: Region | None, *, now: datetime) -> StatusPage:
         .prefetch_related("module_regions__module")
     )
     open_impacts, demo_open = _open_outages(module_regions, now)
+    demo_open |= demo_down_ids([mr.pk for mr in module_regions])
     in_window = _in_maintenance(module_regions, terms, windows, now)
 
     by_region: dict[int, list[ModuleStatus]] = {r.pk: [] for r in regions}
@@ -848,6 +849,48 @@ def simulate(module_region: ModuleRegion, *, down: bool, now: datetime) -> Outag
         )
     open_demo.update(end=now)
     return None
+
+
+DEMO_HEALTH_PATH = "/status/demo-health/{pk}/"
+
+
+def demo_health_url(module_region: ModuleRegion) -> str:
+    """Where the demo's health check of the module-region points: its stand-in endpoint."""
+    base = str(settings.ACCORD_BASE_URL).rstrip("/")
+    return base + DEMO_HEALTH_PATH.format(pk=module_region.pk)
+
+
+def has_demo_check(module_region: ModuleRegion) -> bool:
+    """Whether an active health check probes the module-region's stand-in endpoint: then the
+    staff's switch takes the endpoint down and the probes confirm the outage for real."""
+    if not apps.is_installed("accord.probes"):
+        return False
+    health_check = apps.get_model("probes", "HealthCheck")
+    path = DEMO_HEALTH_PATH.format(pk=module_region.pk)
+    return health_check.objects.filter(
+        module_region=module_region, active=True, url__endswith=path
+    ).exists()
+
+
+def demo_health_down(module_region: ModuleRegion) -> bool:
+    """Whether the staff switched the module-region's stand-in endpoint down."""
+    return DemoSwitch.objects.filter(module_region=module_region, down=True).exists()
+
+
+def demo_down_ids(module_region_ids: Sequence[int]) -> set[int]:
+    return set(
+        DemoSwitch.objects.filter(module_region_id__in=module_region_ids, down=True).values_list(
+            "module_region_id", flat=True
+        )
+    )
+
+
+def set_demo_health(module_region: ModuleRegion, *, down: bool, now: datetime) -> DemoSwitch:
+    """Switch the module-region's stand-in endpoint down (503) or up (200) again. Idempotent."""
+    switch, _ = DemoSwitch.objects.update_or_create(
+        module_region=module_region, defaults={"down": down, "changed_at": now}
+    )
+    return switch
 
 
 def module_region_of(pk: int) -> ModuleRegion | None:

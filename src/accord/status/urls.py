@@ -11,6 +11,7 @@ urlpatterns = [
     path("subscription/<str:token>/confirm/", views.confirm, name="status_confirm"),
     path("subscription/<str:token>/unsubscribe/", views.unsubscribe, name="status_unsubscribe"),
     path("simulate/<int:pk>/", views.simulate, name="status_simulate"),
+    path("demo-health/<int:pk>/", views.demo_health, name="status_demo_health"),
     path("<slug:region>/", views.region_page, name="status_region"),
     path("<slug:region>/feed.atom", views.feed, name="status_region_feed"),
 ]

@@ -133,6 +133,25 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "status/unsubscribe.html", {"subscriber": subscriber})
 
 
+@require_safe
+def demo_health(request: HttpRequest, pk: int) -> HttpResponse:
+    """The demo's stand-in health endpoint of a module-region, which its demo health check
+    probes: 200 "ok", or 503 while the staff's switch has it down. Public, like any health
+    endpoint, and 404 (as for a module-region that does not exist) unless the demo switch is
+    enabled."""
+    if not services.demo_enabled():
+        raise Http404("not found")
+    module_region = services.module_region_of(pk)
+    if module_region is None:
+        raise Http404("not found")
+    down = services.demo_health_down(module_region)
+    response = HttpResponse(
+        "down\n" if down else "ok\n", status=503 if down else 200, content_type="text/plain"
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_POST
 def simulate(request: HttpRequest, pk: int) -> HttpResponse:
@@ -148,15 +167,33 @@ def simulate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Choose to simulate an outage or to restore.")
         return redirect(_status_url(module_region.region))
     down = form.cleaned_data["action"] == "down"
+    now = timezone.now()
+    name = f"{module_region.module.name} ({module_region.region.name})"
     with transaction.atomic():
-        services.simulate(module_region, down=down, now=timezone.now())
+        probed = services.has_demo_check(module_region)
+        if probed:
+            # The probes find out for themselves: the stand-in endpoint answers 503 (or 200).
+            services.set_demo_health(module_region, down=down, now=now)
+            if not down:
+                services.simulate(module_region, down=False, now=now)
+        else:
+            services.simulate(module_region, down=down, now=now)
     logger.info(
-        "demo: %s %s by %s", "outage of" if down else "restored", module_region, request.user
+        "demo: %s %s by %s%s",
+        "outage of" if down else "restored",
+        module_region,
+        request.user,
+        " (via its health check)" if probed else "",
     )
-    messages.success(
-        request,
-        f"{module_region.module.name} ({module_region.region.name}): "
-        + ("simulated major outage opened." if down else "simulated outage closed."),
-    )
+    if probed:
+        text = (
+            "its health endpoint now fails; the probes confirm the outage after their "
+            "consecutive failures (about half a minute)."
+            if down
+            else "its health endpoint answers again; the outage closes at the next check."
+        )
+    else:
+        text = "simulated major outage opened." if down else "simulated outage closed."
+    messages.success(request, f"{name}: {text}")
     back = None if form.cleaned_data["back"] == "overall" else module_region.region
     return redirect(_status_url(back) + f"#module-{module_region.pk}")
