@@ -36,6 +36,7 @@ from accord.incidents.models import (
     SourceKind,
 )
 from accord.monitoring.models import Impact, MaintenanceWindow, ModuleRegion, Outage, Source
+from accord.status import notices
 
 # How far ahead of Accord's clock a monitor's timestamp may be (clock skew), no further.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -397,9 +398,10 @@ def declare(
     incident = Incident.objects.create(
         title=title, status=status, public=public, started_at=start, created_by=actor
     )
-    IncidentUpdate.objects.create(
+    first = IncidentUpdate.objects.create(
         incident=incident, status=status, body=message.strip(), at=now, author=actor
     )
+    notices.incident_updated(first)  # to subscribers, if public
     for module_region, impact in (impacts or {}).items():
         if impact:
             set_impact(
@@ -426,9 +428,11 @@ def post_update(
     if incident.status != status:
         incident.status = status
         incident.save(update_fields=["status"])
-    return IncidentUpdate.objects.create(
+    update = IncidentUpdate.objects.create(
         incident=incident, status=status, body=message.strip(), at=now, author=actor
     )
+    notices.incident_updated(update)  # to subscribers, if public
+    return update
 
 
 def set_impact(
@@ -524,13 +528,15 @@ def resolve(
     incident.status = IncidentStatus.RESOLVED
     incident.resolved_at = moment
     incident.save(update_fields=["status", "resolved_at"])
-    return IncidentUpdate.objects.create(
+    update = IncidentUpdate.objects.create(
         incident=incident,
         status=IncidentStatus.RESOLVED,
         body=message.strip(),
         at=now,
         author=actor,
     )
+    notices.incident_updated(update)  # to subscribers, if public
+    return update
 
 
 # ---------------------------------------------------------------------------------------------
@@ -667,6 +673,7 @@ def schedule_maintenance(
     )
     if chosen:
         window.module_regions.set(chosen)
+    notices.maintenance_scheduled(window)  # to the region's subscribers
     return window
 
 

@@ -7,5 +7,5 @@ class StatusConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the `status_email` job handler (confirmation emails go through the
-        # worker's outbox, like every other email Accord sends).
-        from accord.status import emails  # noqa: F401
+        # worker's outbox, like every other email Accord sends) and the `status_notice` one.
+        from accord.status import emails, notices  # noqa: F401

@@ -2,8 +2,8 @@
 
 A subscription request only stores a `status_email` job (in the request's transaction); the
 `accord worker` sends it, retrying with backoff when the mail server fails, like every other
-email Accord sends (`accord.work.notify`). Notices of incident updates to confirmed
-subscribers are not sent yet (see docs/status-page.md).
+email Accord sends (`accord.work.notify`). Notices of incident updates and maintenance to
+confirmed subscribers are made by `accord.status.notices` and sent by the same handler.
 """
 
 from __future__ import annotations
@@ -59,6 +59,12 @@ def queue_confirmation(subscriber: StatusSubscriber, token: str, *, now: datetim
 def send_status_email(job: Job, now: datetime) -> None:
     """Send one status-page email. At-least-once, like the ticket notifications."""
     payload = job.payload
+    subscriber = payload.get("subscriber")
+    if subscriber is not None and not any(
+        row.active for row in StatusSubscriber.objects.filter(pk=subscriber)
+    ):
+        logger.info("status email %s not sent: unsubscribed since", job.key)
+        return
     EmailMessage(
         subject=payload["subject"],
         body=payload["body"],

@@ -1,0 +1,195 @@
+"""Status notices: email to confirmed subscribers when a public incident is declared, gets a
+public update or is resolved, and when ad-hoc maintenance is scheduled.
+
+`accord.incidents.services` calls `incident_updated` / `maintenance_scheduled` in the
+transaction of the change. They only enqueue one `status_notice` job per update or window
+(unique key), so a change that rolls back announces nothing. The worker runs that job in the
+transaction that marks it done (an atomic handler) and fans it out: one `status_email` job per
+confirmed subscriber of an affected region (or of every region), keyed per (update or window,
+subscriber), so each subscriber gets each notice once however often the fan-out runs. Fanning
+out in the worker rather than in the change sees the incident as committed, with the impacts
+that `declare` and `confirm_total_outage` set after its first update.
+
+Who is told: an incident's regions are those of its outages that hit everyone (not one
+customer's); an incident that names no module-region concerns every region (as on the status
+page). A non-public incident notifies nobody. Nothing is enqueued inside
+`accord.work.notify.muted()` (bulk imports, demo data).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+
+from accord.engine.timeutil import zone
+from accord.monitoring.models import MaintenanceWindow
+from accord.status import emails
+from accord.status.models import StatusSubscriber
+from accord.status.services import unsubscribe_token
+from accord.work import notify
+from accord.work import services as work
+from accord.work.models import Job
+
+logger = logging.getLogger(__name__)
+
+KIND = "status_notice"
+
+
+# --- the hooks, in the change's transaction ---------------------------------------------------
+
+
+def incident_updated(update: Any) -> Job | None:
+    """Announce an `IncidentUpdate` (the declaration's first one, a later one, the
+    resolution) if its incident is public."""
+    if notify._muted.get() or not update.incident.public:
+        return None
+    return work.schedule(
+        f"status-notice:update-{update.pk}", KIND, update.at, payload={"update": update.pk}
+    )
+
+
+def maintenance_scheduled(window: MaintenanceWindow) -> Job | None:
+    """Announce a newly scheduled ad-hoc maintenance window to its region's subscribers."""
+    if notify._muted.get():
+        return None
+    return work.schedule(
+        f"status-notice:maintenance-{window.pk}",
+        KIND,
+        window.announced_at,
+        payload={"maintenance": window.pk},
+    )
+
+
+# --- the fan-out, in the worker -----------------------------------------------------------------
+
+
+def subscribers(region_ids: set[int] | None) -> list[StatusSubscriber]:
+    """Confirmed, not unsubscribed subscribers of these regions or of every region (None:
+    of any region)."""
+    rows = StatusSubscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at=None)
+    if region_ids is not None:
+        rows = rows.filter(Q(region__isnull=True) | Q(region_id__in=region_ids))
+    return list(rows.select_related("region").order_by("pk"))
+
+
+def status_page_url(subscriber: StatusSubscriber) -> str:
+    if subscriber.region_id:
+        return emails.absolute(reverse("status_region", args=[subscriber.region.code]))
+    return emails.absolute(reverse("status_overall"))
+
+
+def unsubscribe_url(subscriber: StatusSubscriber) -> str:
+    return emails.absolute(reverse("status_unsubscribe", args=[unsubscribe_token(subscriber)]))
+
+
+def _footer(subscriber: StatusSubscriber) -> list[str]:
+    where = subscriber.region.name if subscriber.region_id else "every region"
+    return [
+        f"The status page: {status_page_url(subscriber)}",
+        "",
+        f"You receive this because you subscribed to status updates for {where}.",
+        f"Unsubscribe: {unsubscribe_url(subscriber)}",
+    ]
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(zone('UTC')):%Y-%m-%d %H:%M} UTC"
+
+
+def _fan_out(prefix: str, people: list[StatusSubscriber], render: Any, due_at: datetime) -> None:
+    # Created unless a job of its key exists (INSERT ... ON CONFLICT DO NOTHING).
+    Job.objects.bulk_create(
+        [
+            Job(
+                key=f"{prefix}:subscriber-{person.pk}",
+                kind=emails.KIND,
+                due_at=due_at,
+                payload={"to": person.email, "subscriber": person.pk, **render(person)},
+            )
+            for person in people
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _incident_regions(incident: Any) -> set[int] | None:
+    regions = set(
+        incident.outages.filter(outage__organisation__isnull=True).values_list(
+            "outage__module_region__region_id", flat=True
+        )
+    )
+    if regions:
+        return regions
+    if incident.outages.exists():  # only one customer's outages: not a public region's
+        return set()
+    return None  # names no module-region: every region's concern
+
+
+def _announce_update(update_id: int) -> str:
+    from accord.incidents.models import IncidentUpdate  # the incidents app imports this one
+
+    update = IncidentUpdate.objects.select_related("incident").filter(pk=update_id).first()
+    if update is None:
+        return "the update is gone"
+    incident = update.incident
+    if not incident.public:
+        return "the incident is not public"
+    status = update.get_status_display()
+    subject = f"[{status}] {incident.title}"
+
+    def render(person: StatusSubscriber) -> dict[str, str]:
+        body = [
+            f"{incident.title}",
+            f"Status: {status} ({_utc(update.at)})",
+            "",
+            update.body,
+            "",
+            *_footer(person),
+        ]
+        return {"subject": subject, "body": "\n".join(body) + "\n"}
+
+    people = subscribers(_incident_regions(incident))
+    _fan_out(f"status-notice:update-{update.pk}", people, render, update.at)
+    return f"{len(people)} subscribers"
+
+
+def _announce_maintenance(window_id: int) -> str:
+    window = MaintenanceWindow.objects.select_related("region").filter(pk=window_id).first()
+    if window is None or window.cancelled_at is not None:
+        return "the window is gone or cancelled"
+    local = zone(window.region.timezone)
+    modules = sorted(mr.module.name for mr in window.module_regions.select_related("module"))
+    subject = f"[Scheduled maintenance] {window.title}"
+
+    def render(person: StatusSubscriber) -> dict[str, str]:
+        body = [
+            f"{window.title}",
+            f"Scheduled maintenance in {window.region.name}: "
+            f"{', '.join(modules) if modules else 'every module'}",
+            f"From {_utc(window.start)} to {_utc(window.end)} "
+            f"({window.start.astimezone(local):%Y-%m-%d %H:%M} to "
+            f"{window.end.astimezone(local):%Y-%m-%d %H:%M} {window.region.timezone})",
+            *(["", window.description] if window.description else []),
+            "",
+            *_footer(person),
+        ]
+        return {"subject": subject, "body": "\n".join(body) + "\n"}
+
+    people = subscribers({window.region_id})
+    _fan_out(f"status-notice:maintenance-{window.pk}", people, render, window.announced_at)
+    return f"{len(people)} subscribers"
+
+
+@work.handler(KIND)
+def fan_out(job: Job, now: datetime) -> None:
+    """One `status_email` job per subscriber to tell (atomic: decided once per notice)."""
+    if "update" in job.payload:
+        outcome = _announce_update(job.payload["update"])
+    else:
+        outcome = _announce_maintenance(job.payload.get("maintenance"))
+    logger.info("status notice %s: %s", job.key, outcome)
+    Job.objects.filter(pk=job.pk).update(payload={**job.payload, "outcome": outcome})
