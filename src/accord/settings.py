@@ -49,6 +49,7 @@ ACCORD_APPS = [
     "accord.probes",
     "accord.incidents",
     "accord.status",
+    "accord.releases",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,0 +1,222 @@
+"""Release calendar services: plan from the cadence, move, cancel, record a deployment.
+
+Services take plain values, call the engine for every time figure and run inside the caller's
+transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accord.accounts.access import is_staff
+from accord.accounts.models import User
+from accord.engine.availability import MaintenanceSchedule
+from accord.engine.releases import DeployedRelease, ReleaseKind, cadence, superseded_by
+from accord.engine.timeutil import from_epoch, to_epoch
+from accord.helpdesk import services as helpdesk
+from accord.helpdesk.models import Status, Ticket
+from accord.incidents.maintenance import recurring_schedule
+from accord.monitoring.models import ModuleRegion
+from accord.releases.models import ChangeKind, Kind, Release, ReleaseChange
+
+
+class ReleaseRefused(Exception):
+    """A request the calendar cannot honour; the message says why."""
+
+
+def _staff(actor: User | None) -> None:
+    if actor is not None and not is_staff(actor):
+        raise ReleaseRefused("only the vendor's staff change the release calendar")
+
+
+def planned_version(kind: str, at: datetime) -> str:
+    """The version name of a release planned by the cadence, e.g. `2027.03.10-minor`."""
+    return f"{at:%Y.%m.%d}-{kind}"
+
+
+def plan_from_cadence(
+    start: datetime,
+    end: datetime,
+    *,
+    schedule: MaintenanceSchedule | None = None,
+    module_regions: Iterable[ModuleRegion] | None = None,
+) -> list[Release]:
+    """Create the planned releases of [start, end) for every module-region; idempotent (a
+    release already planned under the same version, even if moved or cancelled, is kept)."""
+    schedule = schedule or recurring_schedule()
+    slots = cadence(schedule, to_epoch(start), to_epoch(end))
+    created: list[Release] = []
+    regions = module_regions if module_regions is not None else ModuleRegion.objects.all()
+    for module_region in regions:
+        for slot in slots:
+            at = from_epoch(slot.at)
+            release, was_created = Release.objects.get_or_create(
+                module_region=module_region,
+                version=planned_version(slot.kind, at),
+                defaults={"kind": slot.kind, "planned_at": at},
+            )
+            if was_created:
+                created.append(release)
+    return created
+
+
+def move(
+    release: Release,
+    to: datetime,
+    *,
+    actor: User | None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> ReleaseChange:
+    _staff(actor)
+    if release.deployed_at is not None or release.cancelled_at is not None:
+        raise ReleaseRefused("a deployed or cancelled release cannot be moved")
+    change = ReleaseChange.objects.create(
+        release=release,
+        kind=ChangeKind.MOVED,
+        from_planned_at=release.planned_at,
+        to_planned_at=to,
+        reason=reason,
+        at=now or timezone.now(),
+        actor=actor,
+    )
+    release.planned_at = to
+    release.save(update_fields=["planned_at"])
+    return change
+
+
+def cancel(
+    release: Release, *, actor: User | None, reason: str = "", now: datetime | None = None
+) -> ReleaseChange:
+    _staff(actor)
+    if release.deployed_at is not None:
+        raise ReleaseRefused("a deployed release cannot be cancelled")
+    if release.cancelled_at is not None:
+        raise ReleaseRefused("the release is already cancelled")
+    at = now or timezone.now()
+    change = ReleaseChange.objects.create(
+        release=release,
+        kind=ChangeKind.CANCELLED,
+        from_planned_at=release.planned_at,
+        reason=reason,
+        at=at,
+        actor=actor,
+    )
+    release.cancelled_at = at
+    release.save(update_fields=["cancelled_at"])
+    return change
+
+
+@dataclass(frozen=True)
+class Recorded:
+    release: Release
+    created: bool
+    fixed_tickets: tuple[int, ...]
+
+
+def record_deployment(
+    module_region: ModuleRegion,
+    version: str,
+    kind: str,
+    at: datetime,
+    notes: str = "",
+    tickets: Sequence[Ticket] = (),
+    *,
+    actor: User,
+) -> Recorded:
+    """Record that `version` is deployed in `module_region` at `at`; idempotent by version and
+    region (a repeat changes nothing already recorded, but links tickets not yet linked).
+
+    Sets the module-region's deployed version (when this is its latest deployment) and marks
+    each linked ticket of the same module and region whose service is restored as having its
+    permanent fix delivered, with `actor` (staff) as the one who did it."""
+    if not is_staff(actor):
+        raise ReleaseRefused("only the vendor's staff record deployments")
+    if kind not in Kind.values:
+        raise ReleaseRefused(f"kind: must be one of {', '.join(Kind.values)}")
+    for ticket in tickets:
+        if (
+            ticket.module_id != module_region.module_id
+            or ticket.region_id != module_region.region_id
+        ):
+            raise ReleaseRefused(f"ticket #{ticket.pk} is not about {module_region}")
+    release, created = Release.objects.get_or_create(
+        module_region=module_region,
+        version=version,
+        defaults={"kind": kind, "deployed_at": at, "notes": notes},
+    )
+    if not created:
+        if release.kind != kind:
+            raise ReleaseRefused(f"version {version} is recorded as {release.kind}, not {kind}")
+        if release.deployed_at is None:
+            release.deployed_at = at
+            release.cancelled_at = None
+            if notes:
+                release.notes = notes
+            release.save(update_fields=["deployed_at", "cancelled_at", "notes"])
+    if tickets:
+        release.tickets.add(*tickets)
+    latest = (
+        Release.objects.filter(module_region=module_region, deployed_at__isnull=False)
+        .order_by("-deployed_at", "-pk")
+        .first()
+    )
+    if latest is not None and module_region.deployed_version != latest.version:
+        module_region.deployed_version = latest.version
+        module_region.save(update_fields=["deployed_version"])
+    fixed: list[int] = []
+    for ticket in release.tickets.order_by("pk"):
+        if ticket.status == Status.RESTORED:
+            helpdesk.change_status(
+                ticket,
+                Status.FIX_DELIVERED,
+                actor=actor,
+                note=f"Permanent fix delivered in release {release.version}",
+                now=release.deployed_at,
+            )
+            fixed.append(ticket.pk)
+    return Recorded(release=release, created=created, fixed_tickets=tuple(fixed))
+
+
+def fixing_release(ticket: Ticket) -> Release | None:
+    """The deployed release that carried the ticket's permanent fix (the earliest one)."""
+    return (
+        ticket.fixed_by_releases.filter(deployed_at__isnull=False).order_by("deployed_at").first()
+    )
+
+
+def superseding(releases: QuerySet[Release]) -> dict[int, Release]:
+    """For each superseded release among `releases` (by pk), the release that supersedes it,
+    computed over all deployed releases of the same module-regions."""
+    scope_ids = set(releases.values_list("module_region_id", flat=True))
+    every = list(Release.objects.filter(module_region_id__in=scope_ids, deployed_at__isnull=False))
+    mapping = superseded_by(
+        DeployedRelease(
+            key=r.pk,
+            scope=r.module_region_id,
+            kind=ReleaseKind(r.kind),
+            deployed_at=to_epoch(r.deployed_at) if r.deployed_at else None,
+        )
+        for r in every
+    )
+    by_pk = {r.pk: r for r in every}
+    return {cast(int, old): by_pk[cast(int, new)] for old, new in mapping.items()}
+
+
+def deployed_version_at(module_region: ModuleRegion, at: datetime) -> str | None:
+    """The version running in the module-region at `at`, from the deployment history."""
+    from accord.engine.releases import deployed_version_at as engine_version_at
+
+    history = [
+        (to_epoch(d), v)
+        for d, v in Release.objects.filter(
+            module_region=module_region, deployed_at__isnull=False
+        ).values_list("deployed_at", "version")
+    ]
+    return engine_version_at(history, to_epoch(at))
