@@ -184,7 +184,11 @@ class ApiToken(models.Model):
         parts = text.split("_", 2)
         if len(parts) != 3 or parts[0] != "acc":
             return None
-        token = cls.objects.select_related("user").filter(prefix=parts[1]).first()
+        # The user's organisation and its region come along: nearly every request needs them
+        # (the tenant scope, a new ticket's region, people's time zones).
+        token = (
+            cls.objects.select_related("user__organisation__region").filter(prefix=parts[1]).first()
+        )
         if token is None or token.revoked_at is not None or not token.user.is_active:
             return None
         if not secrets.compare_digest(token.digest, _digest(text)):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from django.db import IntegrityError, transaction
@@ -46,6 +47,7 @@ from accord.helpdesk.models import (
     EventKind,
     IdempotencyKey,
     Ticket,
+    TicketEvent,
 )
 
 router = Router(tags=["help desk"])
@@ -317,9 +319,32 @@ def _attachment(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def _detail(ticket: Ticket, viewer: User) -> dict[str, Any]:
+def _detail(ticket: Ticket, viewer: User, opened: TicketEvent | None = None) -> dict[str, Any]:
+    """The ticket as TicketDetailOut, its clock recomputed for now.
+
+    `opened`: the ticket was opened by this request and `opened` is its `reported` event, so
+    nothing is read back: that event is its whole log, it has no comments or attachments yet,
+    and its clock columns are the engine's, computed from that event for this request's moment
+    as the row was written."""
+    if opened is not None:
+        return _render_detail(ticket, [opened], comments=[], attachments=[])
     services.refresh_clocks([ticket])
     events = list(ticket.events.select_related("actor").order_by("at", "pk"))
+    return _render_detail(
+        ticket,
+        events,
+        comments=services.visible_comments(ticket, viewer),
+        attachments=services.visible_attachments(ticket, viewer),
+    )
+
+
+def _render_detail(
+    ticket: Ticket,
+    events: list[TicketEvent],
+    *,
+    comments: Iterable[Comment],
+    attachments: Iterable[Attachment],
+) -> dict[str, Any]:
     proposal = next((e for e in reversed(events) if e.kind == EventKind.SEVERITY_PROPOSED), None)
     return {
         **_ticket(ticket),
@@ -347,8 +372,8 @@ def _detail(ticket: Ticket, viewer: User) -> dict[str, Any]:
             }
             for e in events
         ],
-        "comments": [_comment(c) for c in services.visible_comments(ticket, viewer)],
-        "attachments": [_attachment(a) for a in services.visible_attachments(ticket, viewer)],
+        "comments": [_comment(c) for c in comments],
+        "attachments": [_attachment(a) for a in attachments],
     }
 
 
@@ -493,41 +518,46 @@ def create_ticket(
 ) -> Status[dict[str, Any]]:
     user = _caller(request)
     digest = _request_digest(payload)
-    with transaction.atomic():
+    # What only reads comes first, outside the write transaction (SQLite's BEGIN IMMEDIATE
+    # takes the database's one write lock, so the less done under it the better): the retry
+    # check, the references, the contract's clock rules. Two retries racing past the check are
+    # still decided by the key's unique constraint (below).
+    replayed = _replay(user, idempotency_key, digest, response)
+    if replayed is not None:
+        return replayed
+    if payload.organisation is not None:
+        organisation = _organisation(user, payload.organisation)
+    elif user.organisation is not None:
+        organisation = user.organisation
+    else:
+        raise field_error("organisation", "staff must name the customer's organisation")
+    module = _module(payload.module)
+    region = _region(payload.region) if payload.region is not None else None
+    new = services.NewTicket(
+        module=module,
+        summary=payload.summary,
+        description=payload.description,
+        severity=payload.severity,
+        channel=Channel.API,
+    )
+    _ = organisation.contract.terms  # resolved now, cached on the instance the ticket uses
+    try:
+        with transaction.atomic():
+            ticket, event = services.open_ticket(
+                reporter=user, organisation=organisation, new=new, region=region
+            )
+            IdempotencyKey.objects.create(
+                user=user, key=idempotency_key, request_digest=digest, ticket=ticket
+            )
+            return Status(201, _detail(ticket, user, event))
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: the key's unique constraint
+        # refused ours, and this ticket was rolled back with the whole transaction. Theirs is
+        # the answer.
         replayed = _replay(user, idempotency_key, digest, response)
-        if replayed is not None:
-            return replayed
-        if payload.organisation is not None:
-            organisation = _organisation(user, payload.organisation)
-        elif user.organisation is not None:
-            organisation = user.organisation
-        else:
-            raise field_error("organisation", "staff must name the customer's organisation")
-        module = _module(payload.module)
-        region = _region(payload.region) if payload.region is not None else None
-        new = services.NewTicket(
-            module=module,
-            summary=payload.summary,
-            description=payload.description,
-            severity=payload.severity,
-            channel=Channel.API,
-        )
-        try:
-            # A savepoint: if a concurrent retry with the same key committed first, the key's
-            # unique constraint refuses ours, this ticket is rolled back and theirs answered.
-            with transaction.atomic():
-                ticket = services.report(
-                    reporter=user, organisation=organisation, new=new, region=region
-                )
-                IdempotencyKey.objects.create(
-                    user=user, key=idempotency_key, request_digest=digest, ticket=ticket
-                )
-        except IntegrityError:
-            replayed = _replay(user, idempotency_key, digest, response)
-            if replayed is None:
-                raise
-            return replayed
-        return Status(201, _detail(_ticket_for(user, ticket.pk), user))
+        if replayed is None:
+            raise
+        return replayed
 
 
 @router.get("/tickets/{ticket_id}", response=TicketDetailOut, summary="A ticket with its clock")

@@ -107,6 +107,32 @@ def report(
     email_message_id: str = "",
 ) -> Ticket:
     """Open a fault ticket; the clock starts at the report time."""
+    ticket, _ = open_ticket(
+        reporter=reporter,
+        organisation=organisation,
+        new=new,
+        region=region,
+        now=now,
+        email_message_id=email_message_id,
+    )
+    return ticket
+
+
+def open_ticket(
+    *,
+    reporter: User,
+    organisation: Organisation,
+    new: NewTicket,
+    region: Region | None = None,
+    now: datetime | None = None,
+    email_message_id: str = "",
+) -> tuple[Ticket, TicketEvent]:
+    """`report`, also answering the `reported` event it appended.
+
+    A new ticket's whole event log is that one event, so the engine evaluates the clock from it
+    before anything is written, and the ticket row is inserted with its clock columns: no read
+    back of the events, no second write of the row.
+    """
     at = _now(now)
     if not is_staff(reporter) and reporter.organisation_id != organisation.pk:
         raise NotPermitted("you can report faults only for your own organisation")
@@ -114,7 +140,7 @@ def report(
     summary = new.summary.strip()
     if not summary:
         raise ActionRefused("summary: a fault needs a short summary")
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         organisation=organisation,
         module=new.module,
         region=region or organisation.region,
@@ -126,10 +152,17 @@ def report(
         reported_at=at,
         email_message_id=email_message_id,
     )
-    _append(ticket, EventKind.REPORTED, actor=reporter, at=at, severity=new.severity)
-    recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "reported", actor=reporter)
-    return ticket
+    event = TicketEvent(
+        kind=EventKind.REPORTED, actor=reporter, at=at, severity=new.severity, data={}
+    )
+    result = evaluate(ticket, at, events=[event])
+    apply_clock(ticket, result, at)
+    ticket.save(force_insert=True)
+    event.ticket = ticket
+    event.save(force_insert=True)
+    work.schedule_clock_jobs(ticket, result, new=True)
+    work.after_ticket_change(ticket, "reported", actor=reporter, event=event)
+    return ticket, event
 
 
 def change_status(
@@ -168,7 +201,7 @@ def change_status(
     ticket.status = status
     ticket.save(update_fields=["status", "repair"])
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, str(_STATUS_EVENT[status]), actor=actor)
+    work.after_ticket_change(ticket, str(_STATUS_EVENT[status]), actor=actor, event=event)
     return event
 
 
@@ -184,7 +217,7 @@ def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = N
     ticket.repair = ""
     ticket.save(update_fields=["status", "repair"])
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "reopened", actor=actor)
+    work.after_ticket_change(ticket, "reopened", actor=actor, event=event)
     return event
 
 
@@ -202,7 +235,7 @@ def designate_severity(
     ticket.severity = severity
     ticket.save(update_fields=["severity"])
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_designated", actor=actor)
+    work.after_ticket_change(ticket, "severity_designated", actor=actor, event=event)
     return event
 
 
@@ -231,7 +264,7 @@ def propose_severity(
         data={"reason": reason.strip(), "from": ticket.severity_in_force},
     )
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_proposed", actor=actor)
+    work.after_ticket_change(ticket, "severity_proposed", actor=actor, event=event)
     return event
 
 
@@ -268,7 +301,7 @@ def answer_proposal(
     else:
         event = _append(ticket, EventKind.SEVERITY_REJECTED, actor=actor, at=at, data=data)
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, str(event.kind), actor=actor)
+    work.after_ticket_change(ticket, str(event.kind), actor=actor, event=event)
     return event
 
 
@@ -305,7 +338,7 @@ def record_agreement(
         },
     )
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_agreed", actor=actor)
+    work.after_ticket_change(ticket, "severity_agreed", actor=actor, event=event)
     return event
 
 
@@ -373,11 +406,17 @@ def clock_events(events: Iterable[TicketEvent]) -> list[clocks.ClockEvent]:
     ]
 
 
-def evaluate(ticket: Ticket, now: datetime | None = None) -> clocks.ClockResult:
-    """The engine's clock of one ticket at `now`, from its events."""
+def evaluate(
+    ticket: Ticket,
+    now: datetime | None = None,
+    *,
+    events: Iterable[TicketEvent] | None = None,
+) -> clocks.ClockResult:
+    """The engine's clock of one ticket at `now`, from its events (read from the database
+    unless the caller passes the whole log, in order)."""
     rules = ticket.organisation.contract.terms.clock_rules
-    events = clock_events(ticket.events.order_by("at", "pk"))
-    return clocks.evaluate(events, rules, to_epoch(_now(now)))
+    log = ticket.events.order_by("at", "pk") if events is None else events
+    return clocks.evaluate(clock_events(log), rules, to_epoch(_now(now)))
 
 
 def recompute_clock(ticket: Ticket, *, now: datetime | None = None) -> clocks.ClockResult:

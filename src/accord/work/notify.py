@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -148,9 +149,15 @@ _STATUS_HEADLINES = {
 
 
 def notice_for_change(
-    ticket: Ticket, what: str, *, actor: User | None, comment: Comment | None
+    ticket: Ticket,
+    what: str,
+    *,
+    actor: User | None,
+    comment: Comment | None,
+    event: TicketEvent | None = None,
 ) -> Notice | None:
-    """The notice for a ticket change reported through `after_ticket_change`."""
+    """The notice for a ticket change reported through `after_ticket_change`; `event` is the
+    event the change appended (read back, the ticket's latest, when not given)."""
     if what == "commented":
         if comment is None or comment.internal:
             return None  # staff-only notes are never announced
@@ -166,7 +173,8 @@ def notice_for_change(
             comment=comment,
             staff="ticket",
         )
-    event = _latest_event(ticket)
+    if event is None:
+        event = _latest_event(ticket)
     if event is None:
         return None
     at = event.at
@@ -261,12 +269,17 @@ def notice_for_change(
 
 
 def on_ticket_change(
-    ticket: Ticket, what: str, *, actor: User | None, comment: Comment | None = None
+    ticket: Ticket,
+    what: str,
+    *,
+    actor: User | None,
+    comment: Comment | None = None,
+    event: TicketEvent | None = None,
 ) -> None:
     """The CHANGE_LISTENER: enqueue the notifications of a change, in its transaction."""
     if _muted.get():
         return
-    notice = notice_for_change(ticket, what, actor=actor, comment=comment)
+    notice = notice_for_change(ticket, what, actor=actor, comment=comment, event=event)
     if notice is not None:
         publish(notice)
 
@@ -274,18 +287,34 @@ def on_ticket_change(
 # --- who is told ----------------------------------------------------------------------------
 
 
-def customer_recipients(ticket: Ticket) -> list[User]:
-    """The reporter and the organisation's customer admins."""
+def customer_recipients(ticket: Ticket, admins: list[User] | None = None) -> list[User]:
+    """The reporter and the organisation's customer admins (`admins`, when already read)."""
     people = {ticket.reported_by.pk: ticket.reported_by}
-    for admin in User.objects.filter(
-        organisation_id=ticket.organisation_id, role=Role.CUSTOMER_ADMIN
-    ):
+    if admins is None:
+        admins = list(
+            User.objects.filter(organisation_id=ticket.organisation_id, role=Role.CUSTOMER_ADMIN)
+        )
+    for admin in admins:
+        if Ticket.organisation.is_cached(ticket):  # the same row: no read for the time zone
+            admin.organisation = ticket.organisation
         people[admin.pk] = admin
     return list(people.values())
 
 
 def all_staff() -> list[User]:
     return list(User.objects.filter(role__in=[Role.AGENT, Role.MANAGER], is_active=True))
+
+
+def _all_staff_and_admins(ticket: Ticket) -> tuple[list[User], list[User]]:
+    """`all_staff()` and the ticket's organisation's customer admins, in one query."""
+    staff: list[User] = []
+    admins: list[User] = []
+    for person in User.objects.filter(
+        Q(role__in=[Role.AGENT, Role.MANAGER], is_active=True)
+        | Q(organisation_id=ticket.organisation_id, role=Role.CUSTOMER_ADMIN)
+    ):
+        (admins if person.role == Role.CUSTOMER_ADMIN else staff).append(person)
+    return staff, admins
 
 
 def ticket_staff(ticket: Ticket) -> list[User]:
@@ -309,14 +338,17 @@ def recipients(notice: Notice) -> list[tuple[User, bool]]:
     reporter's own acknowledgement), only active people with an address."""
     chosen: dict[int, tuple[User, bool]] = {}
     staff: list[User] = []
-    if notice.staff == "all":
+    admins: list[User] | None = None
+    if notice.staff == "all" and notice.customer_headline:
+        staff, admins = _all_staff_and_admins(notice.ticket)
+    elif notice.staff == "all":
         staff = all_staff()
     elif notice.staff == "ticket":
         staff = ticket_staff(notice.ticket)
     for person in staff:
         chosen[person.pk] = (person, False)
     if notice.customer_headline:
-        for person in customer_recipients(notice.ticket):
+        for person in customer_recipients(notice.ticket, admins):
             if person.role in STAFF_ROLES:  # staff reporting on a customer's behalf
                 chosen.setdefault(person.pk, (person, False))
             else:
@@ -344,15 +376,27 @@ def enqueue(key: str, kind: str, due_at: datetime, payload: dict[str, Any]) -> J
     return job
 
 
+def enqueue_many(jobs: list[Job]) -> None:
+    """`enqueue` for many jobs in one statement: each is created unless a job of its key exists,
+    in whatever state. The unique key decides, in the database (`INSERT ... ON CONFLICT DO
+    NOTHING` on PostgreSQL, `INSERT OR IGNORE` on SQLite): an existing row is left as it is,
+    and of two transactions inserting one key concurrently the second waits for the first and
+    inserts nothing if it commits, so a notice is still enqueued once per key."""
+    if jobs:
+        Job.objects.bulk_create(jobs, ignore_conflicts=True)
+
+
 def publish(notice: Notice) -> None:
     """Enqueue the emails and webhook deliveries of a notice (in the caller's transaction)."""
-    for person, customer in recipients(notice):
-        enqueue(
-            f"email:{notice.key}:user-{person.pk}",
-            "send_email",
-            notice.at,
-            render_email(notice, person, customer=customer),
+    jobs = [
+        Job(
+            key=f"email:{notice.key}:user-{person.pk}",
+            kind="send_email",
+            due_at=notice.at,
+            payload=render_email(notice, person, customer=customer),
         )
+        for person, customer in recipients(notice)
+    ]
     endpoints = WebhookEndpoint.objects.filter(active=True)
     for endpoint in endpoints:
         if endpoint.organisation_id is not None:
@@ -362,16 +406,19 @@ def publish(notice: Notice) -> None:
                 continue
         if not endpoint.wants(notice.event):
             continue
-        enqueue(
-            f"webhook:{endpoint.pk}:{notice.key}",
-            "webhook",
-            notice.at,
-            {
-                "endpoint": endpoint.pk,
-                "event": notice.event,
-                "body": webhook_body(notice, endpoint),
-            },
+        jobs.append(
+            Job(
+                key=f"webhook:{endpoint.pk}:{notice.key}",
+                kind="webhook",
+                due_at=notice.at,
+                payload={
+                    "endpoint": endpoint.pk,
+                    "event": notice.event,
+                    "body": webhook_body(notice, endpoint),
+                },
+            )
         )
+    enqueue_many(jobs)
 
 
 # --- email ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from accord.work.models import Job, JobState
 
 if TYPE_CHECKING:
     from accord.accounts.models import User
-    from accord.helpdesk.models import Comment, Ticket
+    from accord.helpdesk.models import Comment, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -95,35 +95,83 @@ def cancel(key: str) -> None:
     Job.objects.filter(key=key, state=JobState.PENDING).update(state=JobState.CANCELLED)
 
 
-def schedule_clock_jobs(ticket: Ticket, result: ClockResult) -> None:
+def schedule_clock_jobs(ticket: Ticket, result: ClockResult, *, new: bool = False) -> None:
     """One warning job per threshold and one breach job per ticket, at the engine's instants;
-    cancelled while the clock is stopped, rescheduled when it runs again."""
+    cancelled while the clock is stopped, rescheduled when it runs again.
+
+    The same outcome as `schedule` / `cancel` key by key, in at most four statements: one read
+    of the ticket's clock jobs, one insert of the missing ones, one update of those that move,
+    one conditional cancel. `new`: the ticket was created in this transaction, so it has no
+    jobs yet (nobody else can know its id before the commit): no read, one insert.
+    """
     running = result.state is ClockState.RUNNING
+    wanted: dict[str, tuple[str, datetime, dict[str, Any] | None]] = {}
+    stopped: list[str] = []
     for warning in result.warnings:
         fraction = warning.fraction
         key = f"ticket:{ticket.pk}:warning:{fraction.numerator}/{fraction.denominator}"
         if running and warning.at is not None:
-            schedule(
-                key,
-                "clock_warning",
-                from_epoch(warning.at),
-                ticket=ticket,
-                payload={"fraction": str(warning.fraction)},
-            )
+            wanted[key] = ("clock_warning", from_epoch(warning.at), {"fraction": str(fraction)})
         else:
-            cancel(key)
+            stopped.append(key)
     breach_key = f"ticket:{ticket.pk}:breach"
     if result.breach_at is not None and (running or result.breached):
-        schedule(breach_key, "clock_breach", from_epoch(result.breach_at), ticket=ticket)
+        wanted[breach_key] = ("clock_breach", from_epoch(result.breach_at), None)
     else:
-        cancel(breach_key)
+        stopped.append(breach_key)
+
+    def row(key: str) -> Job:
+        kind, due_at, payload = wanted[key]
+        return Job(key=key, kind=kind, due_at=due_at, ticket=ticket, payload=payload or {})
+
+    if new:
+        Job.objects.bulk_create([row(key) for key in wanted])
+        return
+    existing = {job.key: job for job in Job.objects.filter(key__in=[*wanted, *stopped])}
+    missing = [key for key in wanted if key not in existing]
+    if missing:
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent scheduler may win a key
+                Job.objects.bulk_create([row(key) for key in missing])
+        except IntegrityError:
+            for key in missing:  # one by one, each settling its own race
+                kind, due_at, payload = wanted[key]
+                schedule(key, kind, due_at, ticket=ticket, payload=payload)
+    moved = []
+    for key, job in existing.items():
+        if key not in wanted or job.state not in (JobState.PENDING, JobState.CANCELLED):
+            continue  # a job that has run (done, failed) or is running is left alone
+        _, due_at, payload = wanted[key]
+        if (
+            job.state == JobState.PENDING
+            and job.due_at == due_at
+            and (payload is None or job.payload == payload)
+        ):
+            continue  # already so: nothing to write
+        job.due_at = due_at
+        job.state = JobState.PENDING
+        if payload is not None:
+            job.payload = payload
+        moved.append(job)
+    if moved:
+        Job.objects.bulk_update(moved, ["due_at", "state", "payload"])
+    if any(key in existing for key in stopped):
+        Job.objects.filter(key__in=stopped, state=JobState.PENDING).update(state=JobState.CANCELLED)
 
 
 def after_ticket_change(
-    ticket: Ticket, what: str, *, actor: User | None, comment: Comment | None = None
+    ticket: Ticket,
+    what: str,
+    *,
+    actor: User | None,
+    comment: Comment | None = None,
+    event: TicketEvent | None = None,
 ) -> None:
+    """Tell the listeners about a change. `event`: the event the change appended, when the
+    caller has it at hand (listeners then need not read it back)."""
+    extra = {} if event is None else {"event": event}
     for listener in CHANGE_LISTENERS:
-        listener(ticket, what, actor=actor, comment=comment)
+        listener(ticket, what, actor=actor, comment=comment, **extra)
 
 
 def due_rows(*, now: datetime, limit: int = 20) -> list[tuple[int, str, int]]:
