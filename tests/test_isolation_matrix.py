@@ -659,6 +659,19 @@ LISTS: dict[str, Listing] = {
     ),
     "api:list_incidents": Listing(),
     "api:create_incident": Listing(method="post", body=form(title="From the matrix", message="m")),
+    # Releases are public product information (docs/releases.md): anyone signed in reads any
+    # region's; only the staff record a deployment (403 for customers, nothing touched).
+    "api:list_releases": Listing(queries=lambda s: ["", "?region=us", "?upcoming=true"]),
+    "api:record_deployment": Listing(
+        method="post",
+        body=lambda s: {
+            "module": "release-manager",
+            "region": "us",
+            "version": "9.9.9",
+            "kind": "emergency",
+            "tickets": [s.ticket.pk],
+        },
+    ),
     # The webhook receivers take an external source's token only: a person's is a 401.
     "api:alertmanager_webhook": Listing(
         method="post",

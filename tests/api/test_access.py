@@ -173,6 +173,8 @@ ALL_ENDPOINTS = [
     ("post", "/api/incidents/1/updates"),
     ("post", "/api/incidents/1/impacts"),
     ("post", "/api/incidents/1/resolve"),
+    ("get", "/api/releases"),
+    ("post", "/api/releases/deployments"),
     ("post", "/api/hooks/alertmanager"),
     ("post", "/api/hooks/webhook"),
     ("get", "/api/probe/checks"),  # an agent token only (tests/probes/test_api.py)

@@ -178,7 +178,8 @@ def record_deployment(
                 Status.FIX_DELIVERED,
                 actor=actor,
                 note=f"Permanent fix delivered in release {release.version}",
-                now=release.deployed_at,
+                # Never before the ticket's own events: a deployment may be recorded late.
+                now=max(filter(None, (release.deployed_at, timezone.now()))),
             )
             fixed.append(ticket.pk)
     return Recorded(release=release, created=created, fixed_tickets=tuple(fixed))
