@@ -661,6 +661,7 @@ LISTS: dict[str, Listing] = {
     "api:create_incident": Listing(method="post", body=form(title="From the matrix", message="m")),
     # Releases are public product information (docs/releases.md): anyone signed in reads any
     # region's; only the staff record a deployment (403 for customers, nothing touched).
+    "release_calendar": Listing(queries=lambda s: ["", "?region=us"]),
     "api:list_releases": Listing(queries=lambda s: ["", "?region=us", "?upcoming=true"]),
     "api:record_deployment": Listing(
         method="post",
@@ -758,6 +759,7 @@ PUBLIC: dict[str, Public] = {
     "status_feed": Public(),
     "status_region_feed": Public(kwargs={"region": "us"}),
     "status_subscribe": Public(),
+    "release_ics": Public(kwargs={"region": "us"}),
     "status_subscribe/post": Public(
         method="post", body=form(email="someone@example.test", region="us")
     ),

@@ -9,6 +9,7 @@ from accord.api import api
 from accord.core import views as core_views
 from accord.helpdesk import views as helpdesk
 from accord.incidents import views as incidents
+from accord.releases import views as releases
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -70,6 +71,9 @@ urlpatterns = [
         incidents.maintenance_region_ics,
         name="maintenance_region_ics",
     ),
+    # The release calendar: a portal page and a public iCalendar feed per region
+    path("releases/", releases.release_calendar, name="release_calendar"),
+    path("releases/<slug:region>.ics", releases.release_ics, name="release_ics"),
     # The public status page, its feed and email subscriptions
     path("status/", include("accord.status.urls")),
     # Machines and the vendor's staff
