@@ -802,11 +802,8 @@ def main(argv: list[str]) -> int:
             if args.only in (None, "api"):
                 console.print(f"A. API creation on {kind} ...")
                 api.append(api_bench(kind, Path(scratch), requests))
-                if kind == "postgresql":
-                    # The default opens a connection per request; for comparison, kept open.
-                    api.append(
-                        api_bench(kind, Path(scratch), requests, ACCORD_DB_CONN_MAX_AGE="60")
-                    )
+                # The default opens a connection per request; for comparison, kept open.
+                api.append(api_bench(kind, Path(scratch), requests, ACCORD_DB_CONN_MAX_AGE="60"))
             if args.only in (None, "queue"):
                 console.print(f"B. Queue with {tickets:,} open tickets on {kind} ...")
                 queue.append(queue_bench(kind, Path(scratch), tickets, QUEUE_RUNS))

@@ -110,6 +110,9 @@ else:
     _default_db = {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "accord.sqlite3"),
+        # Keeping the connection saves opening it and checkpointing the WAL on every request.
+        "CONN_MAX_AGE": env_int("ACCORD_DB_CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
     }
 
 if _default_db["ENGINE"] == "django.db.backends.sqlite3":
