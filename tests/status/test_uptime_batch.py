@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from accord.engine.availability import error_budget
 from accord.engine.timeutil import from_epoch, local_to_epoch, parse_instant, zone
 from accord.monitoring.models import Impact, MaintenanceWindow, ModuleRegion, Outage, Source
 from accord.monitoring.services import (
     Terms,
     daily_uptime,
     daily_uptime_batch,
-    error_budget,
     month_uptime,
     period_uptime,
     uptime_grid,

@@ -575,6 +575,31 @@ def _check_inverted(starts: IntArray, ends: IntArray, field: str) -> None:
         raise EngineError(f"{field}[{index}]", "ends before it starts")
 
 
+@dataclass(frozen=True)
+class ErrorBudget:
+    """The downtime a month may have and still meet the target, and what is used of it."""
+
+    allowed_seconds: Fraction
+    used_seconds: Fraction
+
+    @property
+    def remaining_seconds(self) -> Fraction:
+        """Negative once the budget is overrun."""
+        return self.allowed_seconds - self.used_seconds
+
+
+def error_budget(
+    target: Fraction, eligible_seconds: int, downtime_seconds: Fraction
+) -> ErrorBudget:
+    """(1 - target) x the month's eligible seconds, and the downtime counted so far; exact.
+    The month is met exactly while what remains is 0 or more (`1 - d / e >= t` is
+    `d <= (1 - t) e`)."""
+    return ErrorBudget(
+        allowed_seconds=(1 - Fraction(target)) * eligible_seconds,
+        used_seconds=Fraction(downtime_seconds),
+    )
+
+
 def announced_in_time(start: int, announced_at: int, notice_hours: int) -> bool:
     """Whether an ad-hoc maintenance window was announced at least the contract's notice
     ahead of its start, and so is excluded from uptime like the recurring window."""

@@ -220,31 +220,6 @@ class PeriodUptime:
 
 
 @dataclass(frozen=True)
-class ErrorBudget:
-    """The downtime a month may have and still meet the target, and what is used of it."""
-
-    allowed_seconds: Fraction
-    used_seconds: Fraction
-
-    @property
-    def remaining_seconds(self) -> Fraction:
-        """Negative once the budget is overrun."""
-        return self.allowed_seconds - self.used_seconds
-
-
-def error_budget(
-    target: Fraction, eligible_seconds: int, downtime_seconds: Fraction
-) -> ErrorBudget:
-    """(1 - target) x the month's eligible seconds, and the downtime counted so far; exact.
-    The month is met exactly while what remains is 0 or more (`1 - d / e >= t` is
-    `d <= (1 - t) e`)."""
-    return ErrorBudget(
-        allowed_seconds=(1 - Fraction(target)) * eligible_seconds,
-        used_seconds=Fraction(downtime_seconds),
-    )
-
-
-@dataclass(frozen=True)
 class DailyUptime:
     """A module-region's bars: one figure per local day, and one over all the days."""
 

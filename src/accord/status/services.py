@@ -44,7 +44,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Region
-from accord.engine.availability import MaintenanceSchedule, announced_in_time
+from accord.engine.availability import MaintenanceSchedule, announced_in_time, error_budget
 from accord.engine.policy import Region as EngineRegion
 from accord.engine.policy import resolve
 from accord.engine.timeutil import (
@@ -61,7 +61,6 @@ from accord.monitoring.services import (
     PeriodUptime,
     Terms,
     daily_uptime_batch,
-    error_budget,
     uptime_grid,
 )
 from accord.policies import BUILTIN_POLICY, load_builtin
