@@ -49,3 +49,24 @@ def test_the_ics_feed_is_public_and_lists_releases(world: Any) -> None:
     assert any("5.3.0" in s for s in summaries)
     assert any(planned[0].version in s for s in summaries)
     assert Client().get("/releases/nowhere.ics").status_code == 404
+
+
+def test_the_ticket_page_shows_the_release_that_fixed_it(world: Any) -> None:
+    from accord.helpdesk import services as helpdesk
+    from accord.helpdesk.models import Repair, Status
+
+    ticket = helpdesk.report(
+        reporter=world.acme_reporter,
+        organisation=world.acme,
+        new=helpdesk.NewTicket(module=world.module, summary="Exports fail", severity=2),
+    )
+    helpdesk.change_status(ticket, Status.RESTORED, actor=world.agent, repair=Repair.TEMPORARY)
+    client = Client()
+    client.force_login(world.acme_reporter)
+    assert "fixing-release" not in client.get(f"/tickets/{ticket.pk}/").content.decode()
+    mr = ModuleRegion.objects.get(module=world.module, region__code="us")
+    services.record_deployment(
+        mr, "5.2.2", Kind.EMERGENCY, datetime.now(UTC), tickets=[ticket], actor=world.agent
+    )
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Permanent fix: release <strong>5.2.2</strong>" in page
