@@ -70,3 +70,11 @@ def test_the_ticket_page_shows_the_release_that_fixed_it(world: Any) -> None:
     )
     page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Permanent fix: release <strong>5.2.2</strong>" in page
+
+
+def test_the_region_status_page_lists_upcoming_releases(world: Any) -> None:
+    planned = setup_releases(world)
+    page = Client().get("/status/us/").content.decode()
+    assert "Upcoming releases" in page and planned[0].version in page
+    assert "New dashboard" in page and "/releases/us.ics" in page
+    assert "Upcoming releases" not in Client().get("/status/").content.decode()
