@@ -35,3 +35,18 @@ def test_plan_is_idempotent(world: Any) -> None:
     first = run("plan", "--weeks", "5")
     assert "planned" in first and Release.objects.exists()
     assert run("plan", "--weeks", "5").startswith("planned 0 ")
+
+
+def test_move_and_cancel_are_recorded(world: Any) -> None:
+    from accord.releases.models import ReleaseChange
+
+    run("plan", "--weeks", "3")
+    mr = ModuleRegion.objects.get(module=world.module, region__code="us")
+    first, second = Release.objects.filter(module_region=mr).order_by("planned_at")[:2]
+    where = ["--module", first.module_region.module.slug, "--region"]
+    where += [first.module_region.region.code]
+    run("move", *where, "--version", first.version, "--to", "2099-01-01T09:00:00Z")
+    run("cancel", *where, "--version", second.version, "--reason", "Nothing to ship")
+    assert list(ReleaseChange.objects.values_list("kind", flat=True)) == ["moved", "cancelled"]
+    with pytest.raises(CommandError):
+        run("cancel", *where, "--version", second.version)
