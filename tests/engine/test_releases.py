@@ -159,3 +159,33 @@ def test_cadence_property(first, days):
         moment: datetime = epoch_to_local(p.at, tz)
         assert (moment.hour, moment.minute) == (1, 0)
         assert p.kind == (MAJOR if moment.day <= 7 else MINOR)
+
+
+def test_a_window_the_dst_gap_empties_still_gets_its_release():
+    # Berlin, Sunday 02:00-03:00: on 28 March 2027 clocks jump from 02:00 to 03:00.
+    berlin = MaintenanceSchedule("Europe/Berlin", (WeeklyWindow(6, 2 * HOUR, 3 * HOUR),))
+    tz = zone("Europe/Berlin")
+    plan = cadence(
+        berlin, local_to_epoch(date(2027, 3, 20), 0, tz), local_to_epoch(date(2027, 4, 10), 0, tz)
+    )
+    assert [(p.at, p.kind) for p in plan] == [
+        (parse_instant("2027-03-21T01:00:00Z", "x"), MINOR),
+        (parse_instant("2027-03-28T01:00:00Z", "x"), MINOR),  # 03:00 CEST, just after the gap
+        (parse_instant("2027-04-04T00:00:00Z", "x"), MAJOR),
+    ]
+
+
+def test_an_overnight_window_written_as_two_is_one_release():
+    tz = zone(LA)
+    overnight = MaintenanceSchedule(
+        LA, (WeeklyWindow(6, 23 * HOUR, 86400), WeeklyWindow(0, 0, HOUR))
+    )
+    plan = cadence(
+        overnight, local_to_epoch(date(2027, 1, 4), 0, tz), local_to_epoch(date(2027, 1, 18), 0, tz)
+    )
+    # Monday 00:00 continues Sunday's window: the only starts are the Sundays at 23:00.
+    assert [epoch_to_local(p.at, tz).isoformat() for p in plan] == [
+        "2027-01-10T23:00:00-08:00",
+        "2027-01-17T23:00:00-08:00",
+    ]
+    assert [p.kind for p in plan] == [MINOR, MINOR]

@@ -13,8 +13,9 @@ should read next).
 
 The cadence places planned releases in the region's maintenance window: a minor release at the
 first window of each local week (Monday to Sunday) and a major release at the first window of each
-local calendar month instead of that week's minor. Window starts come from
-`MaintenanceSchedule.intervals`, so they follow daylight saving time.
+local calendar month instead of that week's minor. Window starts are converted per date with
+`timeutil.local_to_epoch`, exactly as `MaintenanceSchedule.intervals` does, so they follow daylight
+saving time; unlike `intervals`, a window a DST gap shortens to nothing keeps its start.
 """
 
 from __future__ import annotations
@@ -93,13 +94,37 @@ class PlannedRelease:
 
 
 def window_starts(schedule: MaintenanceSchedule, start: int, end: int) -> list[int]:
-    """The start instant of every maintenance window that begins in [start, end)."""
+    """The start instant of every maintenance window that begins in [start, end).
+
+    Windows that touch or overlap (an overnight window written as two) count as one. A weekly
+    window that a DST change shortens to nothing (02:00-03:00 on the night clocks skip that
+    hour) still has a start, the first instant after the gap, so a release is still planned then
+    (`MaintenanceSchedule.intervals` drops such an empty window)."""
     if end <= start:
         return []
-    # A window lasts at most a day, so one that began before `start - DAY` has ended by `start`
-    # and one that began earlier than `start` shows up clipped below `start` and is dropped.
-    lows, _ = schedule.intervals(start - DAY, end)
-    return [int(low) for low in lows if start <= int(low) < end]
+    tz = zone(schedule.timezone)
+    # A window lasts at most a day: one that began before `start - DAY` has ended by `start`.
+    low, high = start - DAY, end
+    raw: list[tuple[int, int]] = [(a, b) for a, b in schedule.windows if b >= low and a < high]
+    day = epoch_to_local(low, tz).date() - timedelta(days=1)
+    last = epoch_to_local(high, tz).date() + timedelta(days=1)
+    while day <= last:
+        for window in schedule.weekly:
+            if window.weekday == day.weekday():
+                raw.append(
+                    (local_to_epoch(day, window.start, tz), local_to_epoch(day, window.end, tz))
+                )
+        day += timedelta(days=1)
+    raw.sort()
+    starts: list[int] = []
+    reach: int | None = None
+    for a, b in raw:
+        if reach is None or a > reach:
+            starts.append(a)
+            reach = b
+        else:
+            reach = max(reach, b)
+    return [at for at in starts if start <= at < end]
 
 
 def cadence(schedule: MaintenanceSchedule, start: int, end: int) -> list[PlannedRelease]:
