@@ -129,7 +129,8 @@ def window_starts(schedule: MaintenanceSchedule, start: int, end: int) -> list[i
 
 def cadence(schedule: MaintenanceSchedule, start: int, end: int) -> list[PlannedRelease]:
     """Planned releases in [start, end): a major at the first maintenance window of each local
-    month, a minor at the first window of every other local week (Monday to Sunday)."""
+    month, a minor at the first window of each other local week (Monday to Sunday): the week of
+    a major gets no minor of its own."""
     if not isinstance(start, int) or not isinstance(end, int):
         raise EngineError("horizon", "start and end must be epoch seconds")
     if end <= start:
