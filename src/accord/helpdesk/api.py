@@ -49,6 +49,8 @@ from accord.helpdesk.models import (
     Ticket,
     TicketEvent,
 )
+from accord.releases.models import Release
+from accord.releases.services import fixing_release
 
 router = Router(tags=["help desk"])
 
@@ -162,8 +164,21 @@ class ProposalOut(Schema):
     at: UtcDateTime
 
 
+class FixingReleaseOut(Schema):
+    """The deployed release that carried the ticket's permanent fix."""
+
+    version: str
+    kind: Literal["major", "minor", "emergency"]
+    module: str = Field(description="Module slug")
+    region: str = Field(description="Region code")
+    deployed_at: UtcDateTime
+
+
 class TicketDetailOut(TicketOut):
     description: str
+    fixed_by_release: FixingReleaseOut | None = Field(
+        description="The deployed release that carried the permanent fix (the earliest one)"
+    )
     open_proposal: ProposalOut | None
     events: list[EventOut]
     comments: list[CommentOut]
@@ -327,7 +342,7 @@ def _detail(ticket: Ticket, viewer: User, opened: TicketEvent | None = None) -> 
     and its clock columns are the engine's, computed from that event for this request's moment
     as the row was written."""
     if opened is not None:
-        return _render_detail(ticket, [opened], comments=[], attachments=[])
+        return _render_detail(ticket, [opened], comments=[], attachments=[], fix=None)
     services.refresh_clocks([ticket])
     events = list(ticket.events.select_related("actor").order_by("at", "pk"))
     return _render_detail(
@@ -335,7 +350,21 @@ def _detail(ticket: Ticket, viewer: User, opened: TicketEvent | None = None) -> 
         events,
         comments=services.visible_comments(ticket, viewer),
         attachments=services.visible_attachments(ticket, viewer),
+        fix=fixing_release(ticket),
     )
+
+
+def _fixing_release(release: Release | None) -> dict[str, Any] | None:
+    if release is None:
+        return None
+    module_region = release.module_region
+    return {
+        "version": release.version,
+        "kind": release.kind,
+        "module": module_region.module.slug,
+        "region": module_region.region.code,
+        "deployed_at": release.deployed_at,
+    }
 
 
 def _render_detail(
@@ -344,11 +373,13 @@ def _render_detail(
     *,
     comments: Iterable[Comment],
     attachments: Iterable[Attachment],
+    fix: Release | None,
 ) -> dict[str, Any]:
     proposal = next((e for e in reversed(events) if e.kind == EventKind.SEVERITY_PROPOSED), None)
     return {
         **_ticket(ticket),
         "description": ticket.description,
+        "fixed_by_release": _fixing_release(fix),
         "open_proposal": (
             {
                 "event_id": proposal.pk,

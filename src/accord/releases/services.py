@@ -188,7 +188,10 @@ def record_deployment(
 def fixing_release(ticket: Ticket) -> Release | None:
     """The deployed release that carried the ticket's permanent fix (the earliest one)."""
     return (
-        ticket.fixed_by_releases.filter(deployed_at__isnull=False).order_by("deployed_at").first()
+        ticket.fixed_by_releases.select_related("module_region__module", "module_region__region")
+        .filter(deployed_at__isnull=False)
+        .order_by("deployed_at", "pk")
+        .first()
     )
 
 
