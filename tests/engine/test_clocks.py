@@ -263,3 +263,10 @@ def test_a_running_clock_projects_its_breach_a_stopped_one_does_not() -> None:
     assert running.breached_at is None
     events = [reported("Mon 09:00", 1), event(EventKind.RESTORED, "Mon 11:00")]
     assert evaluate(events, RULES, now=at("Mon 12:00")).breach_at is None
+
+
+def test_a_clock_read_before_its_report_reads_as_just_reported() -> None:
+    # Another host's clock a second ahead wrote the report: no error, nothing used yet.
+    clock = evaluate([reported("Mon 09:00", 1)], RULES, now=at("Mon 09:00") - 1)
+    assert clock.used_seconds == 0
+    assert clock.due_at == at("Mon 13:00")

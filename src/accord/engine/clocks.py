@@ -160,6 +160,11 @@ def _calendar_for(timeline: _Timeline, rules: ClockRules) -> SupportCalendar:
 
 def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: int) -> _Timeline:
     where = f"tickets[{index}]"
+    first = min(events, key=lambda event: event.at, default=None)
+    if first is not None and first.kind is EventKind.REPORTED and first.at > now:
+        # Read before its own report (another host's clock a little ahead): the clock is
+        # read at the report, with nothing used yet, rather than refused.
+        now = first.at
     ordered = sorted(
         (event for event in events if event.at <= now), key=lambda event: event.at
     )  # stable: events at the same second keep their recorded order
