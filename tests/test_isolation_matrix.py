@@ -65,6 +65,10 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "status/subscription/<str:token>/confirm/": "reached by the signed token in an emailed "
     "link, never by an id; no tenant data (tests/status/test_subscriptions.py)",
     "status/subscription/<str:token>/unsubscribe/": "the same, to unsubscribe",
+    "help/<slug:slug>/": "a help-centre article: vendor content, the same for every customer; "
+    "organisation-only articles need any sign-in (tests/helpcentre)",
+    "help/<slug:slug>/vote/": "a vote on an article; no tenant data (tests/helpcentre)",
+    "help/sla/versions/<int:number>/": "a past version of the public SLA article",
     "status/demo-health/<int:pk>/": "the demo's stand-in health endpoint of a module-region "
     "(not tenant data): 200 or 503 for anyone, 404 unless the demo switch is enabled "
     "(tests/status/test_demo_health.py)",
@@ -632,6 +636,8 @@ LISTS: dict[str, Listing] = {
     "api:probe_results": Listing(method="post", body=form(results=[])),
     # Incidents, external monitors and maintenance: staff only (404 for every customer).
     "incident_list": Listing(),
+    # The help centre's least helpful articles: staff only (404 for every customer).
+    "help_least_helpful": Listing(),
     "incident_new": Listing(),
     "incident_new/post": Listing(
         method="post", body=form(title="From the matrix", status="investigating", message="m")
@@ -760,6 +766,8 @@ PUBLIC: dict[str, Public] = {
     "status_region_feed": Public(kwargs={"region": "us"}),
     "status_subscribe": Public(),
     "release_ics": Public(kwargs={"region": "us"}),
+    "help_index": Public(),
+    "help_sla": Public(),
     "status_subscribe/post": Public(
         method="post", body=form(email="someone@example.test", region="us")
     ),

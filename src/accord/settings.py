@@ -50,6 +50,7 @@ ACCORD_APPS = [
     "accord.incidents",
     "accord.status",
     "accord.releases",
+    "accord.helpcentre",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -74,6 +74,8 @@ urlpatterns = [
     # The release calendar: a portal page and a public iCalendar feed per region
     path("releases/", releases.release_calendar, name="release_calendar"),
     path("releases/<slug:region>.ics", releases.release_ics, name="release_ics"),
+    # The help centre (public articles, the SLA from the policy)
+    path("help/", include("accord.helpcentre.urls")),
     # The public status page, its feed and email subscriptions
     path("status/", include("accord.status.urls")),
     # Machines and the vendor's staff

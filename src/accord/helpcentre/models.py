@@ -1,0 +1,101 @@
+"""Articles (with every published version kept), the SLA's published versions, and votes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Article(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        ORGANISATION = "organisation", "Organisation-only (signed-in customers and staff)"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=100, default="General")
+    body = models.TextField(help_text="Markdown. Raw HTML is shown as text, never run.")
+    visibility = models.CharField(
+        max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if self.status == self.Status.PUBLISHED:
+            latest = self.versions.order_by("-number").first()
+            if latest is None or (latest.title, latest.body) != (self.title, self.body):
+                ArticleVersion.objects.create(
+                    article=self,
+                    number=(latest.number + 1) if latest else 1,
+                    title=self.title,
+                    body=self.body,
+                )
+
+
+class ArticleVersion(models.Model):
+    """One published version of an article, kept for good."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="article_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.number})"
+
+
+class SlaVersion(models.Model):
+    """One published rendering of the SLA from a policy; a changed policy adds a new one."""
+
+    number = models.PositiveIntegerField(unique=True)
+    policy_id = models.CharField(max_length=100)
+    content_hash = models.CharField(max_length=64)
+    body = models.TextField()  # the Markdown rendered from the policy
+    policy_data = models.JSONField()
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"SLA version {self.number}"
+
+
+class Vote(models.Model):
+    """ "Was this article helpful?": one per reader (user, else session) and article."""
+
+    article_slug = models.SlugField()  # an Article's slug, or "sla"
+    reader = models.CharField(max_length=100)  # "user:<id>" or "session:<key>"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article_slug", "reader"], name="one_vote_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_slug}: {'yes' if self.helpful else 'no'}"
