@@ -131,3 +131,14 @@ def test_pages_work_without_javascript(client: Client) -> None:
     page = client.get(reverse("help_article", args=["how-to"])).content.decode()
     assert 'method="post"' in page and 'name="helpful" value="yes"' in page
     assert 'href="#top"' in page and "Last updated" in page
+
+
+def test_search_is_full_text_on_this_database() -> None:
+    """FTS5 on SQLite, to_tsvector on PostgreSQL: stemmed words match, punctuation is safe."""
+    make(body="Our engineers are restarting the deployment servers.")
+    make("unrelated", body="Invoices and credits.")
+    assert [a.slug for a in search("restart server")] == ["how-to"]
+    assert [a.slug for a in search('deployment "OR* NEAR(')] == []  # no syntax from readers
+    make("after", body="A later article about restarting.")
+    Article.objects.filter(slug="after").update(body="Now about invoices.")  # trigger kept
+    assert sorted(a.slug for a in search("invoices")) == ["after", "unrelated"]
