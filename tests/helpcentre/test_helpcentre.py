@@ -142,3 +142,10 @@ def test_search_is_full_text_on_this_database() -> None:
     make("after", body="A later article about restarting.")
     Article.objects.filter(slug="after").update(body="Now about invoices.")  # trigger kept
     assert sorted(a.slug for a in search("invoices")) == ["after", "unrelated"]
+
+
+def test_an_article_cannot_take_the_sla_pages_address() -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        Article(slug="sla", title="SLA", body="x").full_clean()

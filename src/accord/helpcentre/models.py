@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+# Slugs the help centre's own pages use under /help/.
+RESERVED_SLUGS = frozenset({"sla", "staff"})
+
+
+def not_reserved(slug: str) -> None:
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(f"{slug!r} is the address of a help-centre page: choose another")
 
 
 class Article(models.Model):
@@ -15,7 +24,7 @@ class Article(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField(unique=True, validators=[not_reserved])
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=100, default="General")
     body = models.TextField(help_text="Markdown. Raw HTML is shown as text, never run.")

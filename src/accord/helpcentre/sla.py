@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accord.engine.policy import policy_to_data
 from accord.helpcentre.models import SlaVersion
@@ -131,17 +131,22 @@ def publish(data: dict[str, Any] | None = None) -> SlaVersion:
     data = data if data is not None else current_policy_data()
     body = sla_markdown(data)
     digest = hashlib.sha256((body + json.dumps(data, sort_keys=True)).encode("utf-8")).hexdigest()
-    with transaction.atomic():
-        latest = SlaVersion.objects.select_for_update().order_by("-number").first()
+    for _attempt in range(3):
+        latest = SlaVersion.objects.order_by("-number").first()
         if latest is not None and latest.content_hash == digest:
             return latest
-        return SlaVersion.objects.create(
-            number=(latest.number + 1) if latest else 1,
-            policy_id=str(data.get("id", "")),
-            content_hash=digest,
-            body=body,
-            policy_data=data,
-        )
+        try:
+            with transaction.atomic():
+                return SlaVersion.objects.create(
+                    number=(latest.number + 1) if latest else 1,
+                    policy_id=str(data.get("id", "")),
+                    content_hash=digest,
+                    body=body,
+                    policy_data=data,
+                )
+        except IntegrityError:
+            continue  # another request published that number first: look again
+    raise RuntimeError("could not publish the SLA article")
 
 
 def windows_in_zones(
