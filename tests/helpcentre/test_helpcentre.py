@@ -149,3 +149,17 @@ def test_an_article_cannot_take_the_sla_pages_address() -> None:
 
     with pytest.raises(ValidationError):
         Article(slug="sla", title="SLA", body="x").full_clean()
+
+
+def test_staff_preview_drafts_on_the_page(world: Any) -> None:
+    make("draft", status="draft", body="DRAFT-TEXT")
+    staff = Client()
+    staff.force_login(world.agent)
+    page = staff.get(reverse("help_article", args=["draft"])).content.decode()
+    assert "DRAFT-TEXT" in page and "Draft" in page
+    customer = Client()
+    customer.force_login(world.acme_reporter)
+    assert customer.get(reverse("help_article", args=["draft"])).status_code == 404
+    assert (
+        Client().post(reverse("help_vote", args=["draft"]), {"helpful": "yes"}).status_code == 404
+    )

@@ -23,9 +23,10 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ("preview",)
     inlines = [ArticleVersionInline]
 
-    @admin.display(description="Public page")
+    @admin.display(description="Page (a draft: its preview)")
     def view_link(self, obj: Article) -> str:
-        return format_html('<a href="{}">view</a>', reverse("help_article", args=[obj.slug]))
+        label = "preview" if obj.status == Article.Status.DRAFT else "view"
+        return format_html('<a href="{}">{}</a>', reverse("help_article", args=[obj.slug]), label)
 
     @admin.display(description="Preview (saved text, as readers will see it)")
     def preview(self, obj: Article) -> str:

@@ -20,9 +20,13 @@ from accord.helpcentre.search import search
 SLA_SLUG = "sla"
 
 
-def visible_articles(request: HttpRequest) -> QuerySet[Article]:
-    articles = Article.objects.filter(status=Article.Status.PUBLISHED)
+def visible_articles(request: HttpRequest, *, drafts: bool = False) -> QuerySet[Article]:
+    """Published articles (org-only ones for anyone signed in); drafts too for the staff's
+    preview when `drafts`."""
     user = request.user
+    articles = Article.objects.all()
+    if not (drafts and is_staff(user)):
+        articles = articles.filter(status=Article.Status.PUBLISHED)
     if not (user.is_authenticated and user.is_active):
         articles = articles.filter(visibility=Article.Visibility.PUBLIC)
     return articles
@@ -61,7 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    item = get_object_or_404(visible_articles(request), slug=slug)
+    item = get_object_or_404(visible_articles(request, drafts=True), slug=slug)
     return render(
         request,
         "helpcentre/article.html",
