@@ -14,17 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import signal
-import sys
 import threading
-import time
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
 
+from accord.core.processes import configure_logging, restore_signals, stop_on_signals
 from accord.probes.agent import Agent, TokenRefused
 
 logger = logging.getLogger("accord.probes")
@@ -102,9 +99,9 @@ class Command(BaseCommand):
             raise CommandError(f"--server: {server!r} is not an http(s) URL")
         if not token:
             raise CommandError("--token (or ACCORD_PROBE_TOKEN): the agent token is required")
-        self._configure_logging(int(options["verbosity"]))
+        configure_logging(int(options["verbosity"]))
         stop = threading.Event()
-        previous = self._install_signal_handlers(stop)
+        previous = stop_on_signals(stop, "stopping")
         agent = Agent(
             server,
             token.strip(),
@@ -120,31 +117,5 @@ class Command(BaseCommand):
         except TokenRefused as exc:
             raise CommandError(f"{exc}: issue a new one with `accord probe --new-token`") from None
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            restore_signals(previous)
         logger.info("agent stopped after sending %s result(s)", agent.sent)
-
-    def _install_signal_handlers(self, stop: threading.Event) -> dict[int, Any]:
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            logger.info("%s received: stopping", signal.Signals(signum).name)
-            stop.set()
-
-        previous: dict[int, Any] = {}
-        if threading.current_thread() is not threading.main_thread():
-            return previous
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, request_stop)
-        return previous
-
-    def _configure_logging(self, verbosity: int) -> None:
-        accord = logging.getLogger("accord")
-        if logging.getLogger().handlers or accord.handlers:
-            return
-        handler = logging.StreamHandler(sys.stderr)
-        formatter = logging.Formatter(
-            "%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
-        )
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
-        accord.addHandler(handler)
-        accord.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))

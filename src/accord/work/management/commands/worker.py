@@ -15,16 +15,13 @@ Unless `--once` or `--no-probes`, a thread beside the job loop runs the built-in
 from __future__ import annotations
 
 import logging
-import signal
-import sys
 import threading
-import time
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections, connections
 
+from accord.core.processes import configure_logging, restore_signals, stop_on_signals
 from accord.work import services as work
 
 logger = logging.getLogger("accord.worker")
@@ -61,12 +58,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self._configure_logging(int(options["verbosity"]))
+        configure_logging(int(options["verbosity"]))
         name = options["name"] or work.worker_name()
         idle = max(0.0, float(options["idle_seconds"]))
         batch = max(1, int(options["batch"]))
         stop = threading.Event()
-        previous = self._install_signal_handlers(stop)
+        previous = stop_on_signals(stop, "stopping after the current job")
         logger.info("worker %s started", name)
         total = 0
         probes = None
@@ -95,33 +92,6 @@ class Command(BaseCommand):
             stop.set()
             if probes is not None:
                 probes.join(timeout=30)
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            restore_signals(previous)
             _refresh_connections()
         logger.info("worker %s stopped after %s job(s)", name, total)
-
-    def _install_signal_handlers(self, stop: threading.Event) -> dict[int, Any]:
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            logger.info("%s received: stopping after the current job", signal.Signals(signum).name)
-            stop.set()
-
-        previous: dict[int, Any] = {}
-        if threading.current_thread() is not threading.main_thread():
-            return previous  # signals can only be handled in the main thread (e.g. in tests)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            previous[signum] = signal.signal(signum, request_stop)
-        return previous
-
-    def _configure_logging(self, verbosity: int) -> None:
-        """Log to standard error (times in UTC) unless the deployment configured logging."""
-        accord = logging.getLogger("accord")
-        if logging.getLogger().handlers or accord.handlers:
-            return
-        handler = logging.StreamHandler(sys.stderr)
-        formatter = logging.Formatter(
-            "%(asctime)sZ %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
-        )
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
-        accord.addHandler(handler)
-        accord.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))
