@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from accord.engine.policy import policy_to_data
+from accord.engine.availability import MaintenanceSchedule
+from accord.engine.policy import policy_from_data, policy_to_data
+from accord.engine.timeutil import DAY, epoch_to_local, to_epoch
 from accord.helpcentre.models import SlaVersion
 from accord.policies import BUILTIN_POLICY, load_builtin
 
@@ -152,24 +154,26 @@ def publish(data: dict[str, Any] | None = None) -> SlaVersion:
 def windows_in_zones(
     data: dict[str, Any], reader_zone: str, now: datetime | None = None
 ) -> list[dict[str, str]]:
-    """Each weekly window's next occurrence, in the policy's zone and in the reader's."""
-    m = data["availability"]["maintenance"]
-    policy_zone = ZoneInfo(m["timezone"])
+    """Each weekly window's next occurrence (or the one in progress), in the policy's zone and
+    in the reader's. The engine places the window, DST rules and `24:00` included."""
+    maintenance = policy_from_data(data).availability.maintenance
+    policy_zone = ZoneInfo(maintenance.timezone)
     reader = ZoneInfo(reader_zone)
-    now = (now or datetime.now(policy_zone)).astimezone(policy_zone)
+    at = to_epoch(now or datetime.now(policy_zone))
     out = []
-    for w in m["weekly"]:
-        days_ahead = (DAYS[w["day"]] - now.weekday()) % 7
-        day = (now + timedelta(days=days_ahead)).date()
-        sh, sm = map(int, w["start"].split(":"))
-        eh, em = map(int, w["end"].split(":"))
-        start = datetime(day.year, day.month, day.day, sh, sm, tzinfo=policy_zone)
-        end = datetime(day.year, day.month, day.day, eh, em, tzinfo=policy_zone)
+    for window in maintenance.weekly:
+        schedule = MaintenanceSchedule(timezone=maintenance.timezone, weekly=(window.to_window(),))
+        starts, ends = schedule.intervals(at - 8 * DAY, at + 8 * DAY)
+        upcoming = [(int(a), int(b)) for a, b in zip(starts, ends, strict=True) if b > at]
+        if not upcoming:  # a window a DST gap swallows this week and next
+            continue
+        start = epoch_to_local(upcoming[0][0], policy_zone)
+        end = epoch_to_local(upcoming[0][1], policy_zone)
         rs, re_ = start.astimezone(reader), end.astimezone(reader)
         out.append(
             {
                 "policy": f"{DAY_NAMES[start.weekday()]} {start:%H:%M}–{end:%H:%M} "
-                f"{start.tzname()} ({m['timezone']})",
+                f"{start.tzname()} ({maintenance.timezone})",
                 "reader": f"{DAY_NAMES[rs.weekday()]} {rs:%H:%M}–{re_:%H:%M} "
                 f"{rs.tzname()} ({reader_zone})",
                 "date": f"{start:%Y-%m-%d}",
