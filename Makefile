@@ -33,7 +33,8 @@ help:
 	@echo "make venv           create or update .venv only"
 	@echo "make clean          remove caches and build artefacts (distclean: also .venv, var/)"
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock scripts/install_system_deps.sh
+	scripts/install_system_deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
