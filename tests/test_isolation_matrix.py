@@ -69,6 +69,10 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "organisation-only articles need any sign-in (tests/helpcentre)",
     "help/<slug:slug>/vote/": "a vote on an article; no tenant data (tests/helpcentre)",
     "help/sla/versions/<int:number>/": "a past version of the public SLA article",
+    "help/staff/articles/<int:pk>/": "the staff's article editor: vendor content, no tenant "
+    "data; 404 for every customer (tests/helpcentre)",
+    "help/staff/articles/<int:pk>/versions/<int:number>/": "a published version of an "
+    "article, staff only: vendor content, no tenant data (tests/helpcentre)",
     "status/demo-health/<int:pk>/": "the demo's stand-in health endpoint of a module-region "
     "(not tenant data): 200 or 503 for anyone, 404 unless the demo switch is enabled "
     "(tests/status/test_demo_health.py)",
@@ -638,6 +642,12 @@ LISTS: dict[str, Listing] = {
     "incident_list": Listing(),
     # The help centre's least helpful articles: staff only (404 for every customer).
     "help_least_helpful": Listing(),
+    # The help centre's article editor: staff only (404 for every customer, nothing written).
+    "help_staff_articles": Listing(),
+    "help_staff_article_new": Listing(),
+    "help_staff_article_new/post": Listing(
+        method="post", body=form(slug="from-the-matrix", title="M", body="m", action="publish")
+    ),
     "incident_new": Listing(),
     "incident_new/post": Listing(
         method="post", body=form(title="From the matrix", status="investigating", message="m")

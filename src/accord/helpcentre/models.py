@@ -1,4 +1,11 @@
-"""Articles (with every published version kept), the SLA's published versions, and votes."""
+"""Articles, their drafts (revisions) and published versions, the SLA's versions, and votes.
+
+An article's row holds what the public reads (its published title and text), or for an article
+never published, its first draft. Everything staff write is a row of its own and is never
+overwritten: each saved draft is an `ArticleRevision`, each publication an `ArticleVersion`.
+`accord.helpcentre.services` is the only writer of those rows for the editor; saving a
+published `Article` directly (code, fixtures) still keeps a version of what it published.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +57,44 @@ class Article(models.Model):
                     number=(latest.number + 1) if latest else 1,
                     title=self.title,
                     body=self.body,
+                    category=self.category,
+                    visibility=self.visibility,
                 )
+
+
+class ArticleRevision(models.Model):
+    """A saved draft of an article (`draft`), or the pending draft dropped (`discarded`).
+
+    The article's pending draft is its latest revision when that is a draft no version
+    published. Rows are only ever added.
+    """
+
+    class Kind(models.TextChoices):
+        DRAFT = "draft", "Draft saved"
+        DISCARDED = "discarded", "Pending draft discarded"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DRAFT)
+    title = models.CharField(max_length=200)
+    category = models.CharField(max_length=100, default="General")
+    visibility = models.CharField(
+        max_length=20, choices=Article.Visibility.choices, default=Article.Visibility.PUBLIC
+    )
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="article_revision_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (revision {self.number}, {self.get_kind_display().lower()})"
 
 
 class ArticleVersion(models.Model):
@@ -60,6 +104,15 @@ class ArticleVersion(models.Model):
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()
+    category = models.CharField(max_length=100, blank=True)
+    visibility = models.CharField(max_length=20, choices=Article.Visibility.choices, blank=True)
+    # The draft it published (none for an article saved directly, as code and fixtures do).
+    revision = models.OneToOneField(
+        ArticleRevision, null=True, blank=True, on_delete=models.PROTECT, related_name="version"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     published_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.access import is_staff
 from accord.core.display import viewer_zone
-from accord.helpcentre import sla
-from accord.helpcentre.models import Article, SlaVersion, Vote
+from accord.helpcentre import services, sla
+from accord.helpcentre.forms import ACTIONS, DISCARD, PREVIEW, PUBLISH, ArticleForm
+from accord.helpcentre.models import Article, ArticleVersion, SlaVersion, Vote
 from accord.helpcentre.rendering import render_markdown
 from accord.helpcentre.search import search
+from accord.helpcentre.services import Content, StaleEdit
 
 SLA_SLUG = "sla"
 
@@ -65,14 +70,23 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def article(request: HttpRequest, slug: str) -> HttpResponse:
+    """The published text for everyone; for staff, an unpublished article's latest draft, and
+    a note when a published one has a draft waiting."""
     item = get_object_or_404(visible_articles(request, drafts=True), slug=slug)
+    staff = is_staff(request.user)
+    shown: Article | Any = item
+    if staff and item.status == Article.Status.DRAFT:
+        shown = services.latest_revision(item) or item
     return render(
         request,
         "helpcentre/article.html",
         {
             "article": item,
-            "body": render_markdown(item.body),
+            "title": shown.title,
+            "body": render_markdown(shown.body),
             "updated": item.updated_at,
+            "staff": staff,
+            "pending": services.pending_draft(item) if staff else None,
             "vote_url": reverse("help_vote", kwargs={"slug": item.slug}),
             **_votes(request, item.slug),
         },
@@ -147,3 +161,147 @@ def least_helpful(request: HttpRequest) -> HttpResponse:
     )
     comments = Vote.objects.exclude(comment="").order_by("-created_at")[:100]
     return render(request, "helpcentre/least_helpful.html", {"rows": rows, "comments": comments})
+
+
+# --- the staff's article editor ---------------------------------------------------------------
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if not is_staff(request.user):
+        raise Http404("not found")
+
+
+@login_required
+def staff_articles(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    rows = [
+        {
+            "article": item,
+            "pending": services.pending_draft(item),
+            "version": services.last_published(item),
+        }
+        for item in Article.objects.order_by("category", "title")
+    ]
+    return render(request, "helpcentre/staff_articles.html", {"rows": rows})
+
+
+def _base(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("base", ""))
+    except ValueError:
+        return None
+
+
+def _editor(request: HttpRequest, item: Article | None) -> HttpResponse:
+    """New and edit: Preview renders the posted text and saves nothing; Save draft keeps it as
+    a revision (a published article's page does not change); Publish makes it live."""
+    new = item is None
+    latest = services.latest_revision(item) if item else None
+    preview = None
+    theirs = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form = ArticleForm(request.POST, new=new)
+        if action == DISCARD and item is not None:
+            try:
+                services.discard_draft(article=item, author=request.user, base=_base(request))
+            except StaleEdit as stale:
+                messages.error(request, str(stale))
+            else:
+                messages.success(request, "Draft discarded: the page keeps its published text.")
+            return redirect("help_staff_article", pk=item.pk)
+        if action not in ACTIONS or action == DISCARD:
+            form.is_valid()
+            form.add_error(None, "Choose Preview, Save draft or Publish.")
+        elif form.is_valid() and action == PREVIEW:
+            preview = render_markdown(form.cleaned_data["body"])
+        elif form.is_valid():
+            content = form.content()
+            author = request.user
+            try:
+                with transaction.atomic():
+                    if item is None:
+                        item = services.create_article(
+                            slug=form.cleaned_data["slug"], content=content, author=author
+                        )
+                        base = 1
+                    else:
+                        base = form.cleaned_data["base"]
+                    if action == PUBLISH:
+                        version = services.publish(
+                            article=item, content=content, author=author, base=base
+                        )
+                        note = f"Published as version {version.number}."
+                    else:
+                        revision = services.save_draft(
+                            article=item, content=content, author=author, base=base
+                        )
+                        note = f"Draft saved as revision {revision.number}; " + (
+                            "readers still see the published text."
+                            if services.is_published(item)
+                            else "the article is not published yet."
+                        )
+            except StaleEdit as stale:
+                data = request.POST.copy()
+                data["base"] = str(stale.latest.number)
+                form = ArticleForm(data, new=new)
+                form.is_valid()
+                form.add_error(None, str(stale))
+                theirs = stale.latest
+                latest = stale.latest
+            else:
+                messages.success(request, note)
+                return redirect("help_staff_article", pk=item.pk)
+    else:
+        source = (services.pending_draft(item) or item) if item else None
+        initial: dict[str, object] = {"base": latest.number if latest else 0}
+        if source is not None:
+            initial.update(vars(Content.of(source)))
+        form = ArticleForm(initial=initial, new=new)
+    return render(
+        request,
+        "helpcentre/editor.html",
+        {
+            "form": form,
+            "article": item if not new else None,
+            "pending": services.pending_draft(item) if item and not new else None,
+            "published": bool(item and not new and services.is_published(item)),
+            "preview": preview,
+            "theirs": theirs,
+            "theirs_body": render_markdown(theirs.body) if theirs else None,
+            "versions": item.versions.order_by("-number") if item and not new else [],
+            "revisions": item.revisions.order_by("-number")[:20] if item and not new else [],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_article_new(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    return _editor(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_article(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    return _editor(request, get_object_or_404(Article, pk=pk))
+
+
+@login_required
+def staff_article_version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """A published version as readers saw it. Staff only: the public reads the current text
+    (docs/help-centre.md says why)."""
+    _require_staff(request)
+    version = get_object_or_404(ArticleVersion, article_id=pk, number=number)
+    latest = services.last_published(version.article)
+    return render(
+        request,
+        "helpcentre/staff_version.html",
+        {
+            "version": version,
+            "body": render_markdown(version.body),
+            "current": latest is not None and latest.pk == version.pk,
+        },
+    )
