@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from accord.engine.availability import MaintenanceSchedule
+from accord.engine.calendar import Duration, SupportCalendar
 from accord.engine.policy import policy_from_data, policy_to_data
-from accord.engine.timeutil import DAY, epoch_to_local, to_epoch
+from accord.engine.timeutil import DAY, epoch_to_local, local_to_epoch, to_epoch
 from accord.helpcentre.models import SlaVersion
 from accord.policies import BUILTIN_POLICY, load_builtin
 
@@ -36,11 +39,210 @@ def _target(target: dict[str, int]) -> str:
     return " ".join(parts) or "none"
 
 
+# The starter articles the SLA links to (accord.helpcentre.starter writes them).
+USE_SUPPORT = "how-to-use-support"
+RAISE_TICKET = "how-to-raise-a-support-ticket"
+SERVICE_MODEL = "service-model"
+
+# A week the examples of the clock sections are worked in (Monday to Sunday). Only weekdays
+# and clock times are printed; the engine does the arithmetic, as everywhere.
+EXAMPLE_MONDAY = date(2026, 3, 2)
+
+
+def _link(slug: str) -> str:
+    return reverse("help_article", kwargs={"slug": slug})
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _always(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The severities counted around the clock."""
+    if data["support_hours"].get("always"):
+        return list(data["severities"])
+    return [s for s in data["severities"] if s.get("calendar") == "always"]
+
+
+def _levels(severities: list[dict[str, Any]]) -> str:
+    names = [f"{s['level']} ({s['name']})" for s in severities]
+    return ("Severity " if len(names) == 1 else "Severities ") + _and(names)
+
+
+def _counted(data: dict[str, Any], severity: dict[str, Any]) -> str:
+    return "around the clock (24×7)" if severity in _always(data) else "in support hours"
+
+
+def _support_calendar(data: dict[str, Any]) -> SupportCalendar:
+    """The policy's support hours as an engine calendar. `region` zones and holiday sets are
+    the customer's; the examples need neither (clock times in any zone read the same)."""
+    hours = data["support_hours"]
+    zone_name = "UTC" if hours["timezone"] == "region" else hours["timezone"]
+    if hours.get("always"):
+        return SupportCalendar.twenty_four_seven(zone_name)
+    return SupportCalendar.from_dict(
+        {"timezone": zone_name, "weekly": hours["weekly"], "overrides": {}, "holidays": []},
+        "support_hours",
+    )
+
+
+def _when(moment: datetime, start: datetime) -> str:
+    later = (moment.date() - start.date()).days
+    week = " of the following week" if later >= 7 - start.weekday() and later >= 7 else ""
+    return f"{DAY_NAMES[moment.weekday()]}{week} at {moment:%H:%M}"
+
+
+def _clock_examples(data: dict[str, Any]) -> list[str]:
+    """Worked examples from the engine: a report outside support hours, and a target in
+    support days and in hours."""
+    counted = [s for s in data["severities"] if s not in _always(data)]
+    if not counted:
+        return []
+    calendar = _support_calendar(data)
+    tz = ZoneInfo(calendar.timezone)
+    week = [EXAMPLE_MONDAY + timedelta(days=n) for n in range(7)]
+    spans = {d: calendar.hours_on(d) for d in week}
+    open_days = [d for d in week if spans[d]]
+    if not open_days:
+        return []
+    out = []
+
+    def at(day: date, seconds: int) -> datetime:
+        return epoch_to_local(local_to_epoch(day, seconds, tz), tz)
+
+    closed = [d for d in week if not spans[d]]
+    outside = at(closed[0], 10 * 3600) if closed else None
+    if outside is None and spans[open_days[0]][-1][1] <= 22 * 3600:
+        outside = at(open_days[0], int(spans[open_days[0]][-1][1]) + 2 * 3600)
+    if outside is not None:
+        opens = epoch_to_local(
+            int(calendar.next_opening(np.array([to_epoch(outside)], dtype=np.int64))[0]), tz
+        )
+        lines = f"{_levels(counted)} count support hours only: a fault reported on " + (
+            f"{_when(outside, outside)} starts counting on {_when(opens, outside)}."
+        )
+        out.append(lines)
+    first = open_days[0]
+    first_start, first_end = (int(x) for x in spans[first][0])
+    raised = at(first, max(first_start, first_end - 3 * 3600))
+    in_days = [s for s in counted if s["target"].get("days")]
+    if in_days:
+        s = min(in_days, key=lambda s: (s["target"]["days"], s["level"]))
+        due = calendar.add(raised, Duration(days=int(s["target"]["days"]))).astimezone(tz)
+        out.append(
+            f"A target in days counts support days, to the same time of day: Severity "
+            f"{s['level']}'s {_target(s['target'])} from a report on {_when(raised, raised)} "
+            f"end on {_when(due, raised)}."
+        )
+    in_hours = [s for s in counted if not s["target"].get("days")]
+    if in_hours:
+        s = max(in_hours, key=lambda s: s["level"])
+        t = s["target"]
+        length = Duration(seconds=int(t.get("hours", 0)) * 3600 + int(t.get("minutes", 0)) * 60)
+        due = calendar.add(raised, length).astimezone(tz)
+        out.append(
+            f"Severity {s['level']}'s {_target(t)} from a report on {_when(raised, raised)} end "
+            f"on {_when(due, raised)}."
+        )
+    return out
+
+
+def clock_section(data: dict[str, Any]) -> list[str]:
+    """What starts, stops and pauses the clock, from the policy (its calendars per severity,
+    pausing, warnings) and the engine's rules (a temporary repair stops the clock, a reopened
+    ticket resumes it)."""
+    clock = data["clock"]
+    lines = [
+        "## What starts and stops the clock",
+        "",
+        "**It starts** when the fault is reported to the help desk, through any channel and "
+        "at any hour.",
+        "",
+    ]
+    always = _always(data)
+    if always and len(always) == len(data["severities"]):
+        lines += ["Every severity is counted around the clock (24×7), weekends included.", ""]
+    elif always:
+        lines += [
+            f"{_levels(always)} {'is' if len(always) == 1 else 'are'} counted around the "
+            "clock (24×7), nights, weekends and public holidays included.",
+            "",
+        ]
+    lines += [x for example in _clock_examples(data) for x in (example, "")]
+    lines += [
+        "**It stops** when service is returned to working order, a temporary repair included: "
+        "a workaround that lets you use the application again stops the clock. The permanent "
+        "fix is tracked on the ticket after that, but is not on this clock.",
+        "",
+        "**It resumes** if the fault returns: the ticket is reopened and the clock continues "
+        "with the time already used.",
+        "",
+        (
+            "**It may be paused** by the help desk, with a reason on the ticket (for example "
+            "while waiting for information only you can give); paused time does not count, and "
+            "the clock resumes where it stopped."
+            if clock.get("allow_pause")
+            else "**It is never paused**: waiting for a reply does not stop it."
+        ),
+        "",
+    ]
+    warnings = [f"{w}%" for w in clock.get("warn_at_percent", [])]
+    warned = (
+        f"Support staff are warned when {_and(warnings)} of a ticket's target has been used."
+        if warnings
+        else "No warning is sent before a breach."
+    )
+    lines += [
+        f"{warned} A breach is recorded the moment the target is exceeded, not when someone "
+        "next looks.",
+        "",
+    ]
+    return lines
+
+
+def severity_section(data: dict[str, Any]) -> list[str]:
+    """Who designates severity and how a disagreement is settled; the levels from the
+    policy."""
+    names = [f"{s['level']} {s['name']}" for s in data["severities"]]
+    levels = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+    most = data["severities"][0]
+    return [
+        "## How severity is designated and disputed",
+        "",
+        f"You designate the severity ({levels}) when you report the fault, or as soon as "
+        "practicable after. Its target counts from the time of the report, not from the time "
+        "you designate it. Until then the ticket has no target.",
+        "",
+        "If we disagree, our support staff propose another severity with a reason. Your "
+        "severity stays in force until both sides agree: you accept or reject the proposal on "
+        "the ticket, or the two sides meet and a support manager records the severity agreed "
+        "and who agreed on each side. The agreed severity applies from the time of the report, "
+        "so the whole ticket is measured against its target"
+        + (
+            f" (a change to or from Severity {most['level']} also changes whether the clock "
+            "counted around the clock)."
+            if most in _always(data) and len(_always(data)) < len(data["severities"])
+            else "."
+        ),
+        "",
+        "Every designation, proposal, answer and agreement is kept in the ticket's history, "
+        "with who and when.",
+        "",
+    ]
+
+
 def sla_markdown(data: dict[str, Any]) -> str:
     """The article's text (everything but the reader's own time zone, shown beside it)."""
     a = data["availability"]
     m = a["maintenance"]
     lines = [f"# {data['name']}", "", f"Source: {data.get('source', '')}", ""]
+    lines += [
+        f"Before you report a fault, read [How to use support]({_link(USE_SUPPORT)}) and "
+        f"[How to raise a support ticket]({_link(RAISE_TICKET)}). "
+        f"[Our service model]({_link(SERVICE_MODEL)}) explains how the service is run: "
+        "regions, releases and maintenance.",
+        "",
+    ]
     lines += ["## Covered modules", ""] + [f"- {x}" for x in a["modules"]] + [""]
     lines += [
         "## Uptime commitment",
@@ -72,33 +274,18 @@ def sla_markdown(data: dict[str, Any]) -> str:
         "",
         "## Severities and return-to-service targets",
         "",
-        "| Severity | Description | Target |",
-        "|---|---|---|",
+        "| Severity | Description | Target | Counted |",
+        "|---|---|---|---|",
     ]
     for s in data["severities"]:
         lines.append(
-            f"| {s['level']} – {s['name']} | {s['description']} | {_target(s['target'])} |"
+            f"| {s['level']} – {s['name']} | {s['description']} | {_target(s['target'])} "
+            f"| {_counted(data, s)} |"
         )
     lines += [
         "",
-        "Targets are counted in support hours.",
-        "",
-        "## What starts and stops the clock",
-        "",
-        "The clock starts when the ticket is raised and stops when service is returned "
-        "(the fault is resolved or a workaround is accepted). "
-        + (
-            "The clock may be paused while waiting on the customer."
-            if data["clock"]["allow_pause"]
-            else "The clock is never paused."
-        ),
-        "",
-        "## How severity is designated and disputed",
-        "",
-        "The customer proposes a severity when raising a ticket; the vendor's support staff "
-        "designate it. Either side may propose a different severity with a reason, and the "
-        "other side agrees or not; every change is recorded on the ticket.",
-        "",
+        *clock_section(data),
+        *severity_section(data),
         "## Support hours",
         "",
     ]
@@ -112,7 +299,17 @@ def sla_markdown(data: dict[str, Any]) -> str:
     lines += [
         "",
         "In the customer's region time zone." if zone == "region" else f"In {zone}.",
-        "Closed on the region's public holidays." if hours.get("region_holidays") else "",
+        "Closed on the region's public holidays."
+        if hours.get("region_holidays") and not hours.get("always")
+        else "",
+        "",
+        "The help desk takes reports at any hour, every day: through the portal, by email and "
+        "through the API. Support hours decide which of those hours count towards a target"
+        + (
+            f" ({_levels(_always(data))} counted around the clock)."
+            if _always(data) and len(_always(data)) < len(data["severities"])
+            else "."
+        ),
         "",
         "## Release cadence",
         "",
@@ -124,6 +321,7 @@ def sla_markdown(data: dict[str, Any]) -> str:
         "",
     ]
     lines += [f"- {b}" for b in data["supported_browsers"]]
+    lines += ["", f"Read more about [our service model]({_link(SERVICE_MODEL)})."]
     lines += ["", "## Assumptions", ""] + [f"- {x}" for x in data["assumptions"]]
     return "\n".join(lines) + "\n"
 
