@@ -51,6 +51,7 @@ ACCORD_APPS = [
     "accord.status",
     "accord.releases",
     "accord.helpcentre",
+    "accord.reports",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -186,3 +187,9 @@ ACCORD_MAIL_DEFAULT_MODULE = env_str("ACCORD_MAIL_DEFAULT_MODULE", "")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Monthly SLA reports: a month's report is taken (frozen) at 00:00 on this day of the next month
+# in the contract's reporting time zone, and sent to the customer's admins then (1-28).
+ACCORD_REPORT_DAY = env_int("ACCORD_REPORT_DAY", 3)
+if not 1 <= ACCORD_REPORT_DAY <= 28:
+    raise ImproperlyConfigured("ACCORD_REPORT_DAY: must be a day of the month from 1 to 28")

@@ -127,6 +127,41 @@ class SupportCalendar:
         for day, ranges in self.overrides:
             _check_ranges(ranges, f"overrides.{day.isoformat()}")
 
+    def describe(self) -> str:
+        """The calendar in words, for reports: "Mon-Fri 08:00-18:00 (Europe/London); closed
+        on the public holidays of GB and on 2 other dates"."""
+        if self.always:
+            return f"24x7 ({self.timezone})"
+        groups: list[tuple[int, int, Ranges]] = []
+        for index, ranges in enumerate(self.weekly):
+            if groups and groups[-1][2] == ranges and groups[-1][1] == index - 1:
+                groups[-1] = (groups[-1][0], index, ranges)
+            else:
+                groups.append((index, index, ranges))
+        parts = []
+        for first, last, ranges in groups:
+            if not ranges:
+                continue
+            days = WEEKDAYS[first].title()
+            if last != first:
+                days += f"-{WEEKDAYS[last].title()}"
+            hours = ", ".join(f"{format_clock(a)}-{format_clock(b)}" for a, b in ranges)
+            parts.append(f"{days} {hours}")
+        text = f"{'; '.join(parts) or 'never open'} ({self.timezone})"
+        closed = [
+            f"the public holidays of {s.country}{'-' + s.subdiv if s.subdiv else ''}"
+            for s in self.holiday_sets
+        ]
+        if self.holidays:
+            count = len(self.holidays)
+            closed.append(f"{count} other date{'s' if count != 1 else ''}")
+        if closed:
+            text += "; closed on " + " and on ".join(closed)
+        if self.overrides:
+            count = len(self.overrides)
+            text += f"; other hours on {count} date{'s' if count != 1 else ''}"
+        return text
+
     # -- construction ------------------------------------------------------------------------
 
     @classmethod

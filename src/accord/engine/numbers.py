@@ -36,3 +36,15 @@ def parse_percent(value: object, field: str) -> Fraction:
     if percent > 100:
         raise EngineError(field, f"must be between 0 and 100, not {value}")
     return Fraction(percent)
+
+
+def format_fraction(value: Fraction, places: int = 3) -> str:
+    """An exact fraction as a decimal string: in full when it has a finite decimal form of at
+    most `places` decimals ("1234.5", "60"), else floored to `places` decimals ("33.333")."""
+    value = Fraction(value)
+    scaled = value * 10**places
+    units = scaled.numerator // scaled.denominator
+    sign = "-" if units < 0 else ""
+    whole, part = divmod(abs(units), 10**places)
+    digits = f"{part:0{places}d}".rstrip("0") if places else ""
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"

@@ -60,6 +60,35 @@ class Terms:
         )
 
 
+def counted_outage_rows(
+    module_region: ModuleRegion,
+    start: datetime,
+    end: datetime,
+    weights: Mapping[str, Fraction],
+    *,
+    organisation: Organisation | None = None,
+) -> list[Outage]:
+    """The outage rows overlapping [start, end) whose impact the contract counts: those of the
+    whole module-region and those that hit only `organisation`, oldest first."""
+    rows = Outage.objects.filter(
+        module_region=module_region, start__lt=end, impact__in=list(weights)
+    ).filter(Q(end__isnull=True) | Q(end__gt=start))
+    rows = rows.filter(Q(organisation__isnull=True) | Q(organisation=organisation))
+    return list(rows.order_by("start", "pk"))
+
+
+def as_engine_outage(
+    row: Outage, weights: Mapping[str, Fraction], *, now: datetime
+) -> EngineOutage:
+    """An outage row as the engine sees it: weighted by impact; one still going on lasts
+    until `now`."""
+    return EngineOutage(
+        start=to_epoch(row.start),
+        end=to_epoch(row.end or max(now, row.start)),
+        weight=weights[row.impact],
+    )
+
+
 def engine_outages(
     module_region: ModuleRegion,
     start: datetime,
@@ -72,18 +101,17 @@ def engine_outages(
     """The outages overlapping [start, end) that the contract counts, weighted by impact; an
     outage still going on lasts until `now`. Outages that hit only one customer count for
     that customer alone."""
-    rows = Outage.objects.filter(
-        module_region=module_region, start__lt=end, impact__in=list(weights)
-    ).filter(Q(end__isnull=True) | Q(end__gt=start))
-    rows = rows.filter(Q(organisation__isnull=True) | Q(organisation=organisation))
-    return [
-        EngineOutage(
-            start=to_epoch(row.start),
-            end=to_epoch(row.end or max(now, row.start)),
-            weight=weights[row.impact],
-        )
-        for row in rows
-    ]
+    rows = counted_outage_rows(module_region, start, end, weights, organisation=organisation)
+    return [as_engine_outage(row, weights, now=now) for row in rows]
+
+
+def covered_module_regions(organisation: Organisation, terms: ContractTerms) -> list[ModuleRegion]:
+    """The module-regions a contract covers in the customer's region, in the policy's order."""
+    order = {name: n for n, name in enumerate(terms.modules)}
+    rows = ModuleRegion.objects.filter(
+        region_id=organisation.region_id, module__name__in=list(order)
+    ).select_related("module", "region")
+    return sorted(rows, key=lambda mr: order[mr.module.name])
 
 
 def maintenance_schedule(

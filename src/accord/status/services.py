@@ -60,6 +60,7 @@ from accord.monitoring.services import (
     DailyUptime,
     PeriodUptime,
     Terms,
+    covered_module_regions,
     daily_uptime_batch,
     uptime_grid,
 )
@@ -669,13 +670,7 @@ def customer_panel(user: User, *, now: datetime) -> CustomerPanel | None:
     local = epoch_to_local(to_epoch(now), tz)
     month = f"{local.year:04d}-{local.month:02d}"
     first, following = (from_epoch(b) for b in month_bounds(month, tz))
-    order = {name: n for n, name in enumerate(contract_terms.modules)}
-    module_regions = sorted(
-        ModuleRegion.objects.filter(
-            region_id=organisation.region_id, module__name__in=list(order)
-        ).select_related("module", "region"),
-        key=lambda mr: order[mr.module.name],
-    )
+    module_regions = covered_module_regions(organisation, contract_terms)
     grid = uptime_grid(
         module_regions,
         {organisation.region_id: terms},

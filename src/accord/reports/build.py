@@ -1,0 +1,473 @@
+"""A customer's monthly SLA report, assembled from the help desk's and monitoring's rows and
+decided by the engine. Nothing here does time, clock, uptime or credit arithmetic of its own.
+
+Which month a ticket belongs to (docs/reports.md, "Tickets"): a report covers the tickets
+reported in its month, plus those carried over: reported earlier and still open (neither
+restored within target nor breached) at the previous month's cut-off. Every clock is read at
+this report's cut-off, 00:00 on `ACCORD_REPORT_DAY` of the next month in the reporting time
+zone, from the events recorded by then. So each ticket is counted as met or breached in exactly
+one report, the first whose cut-off comes after its outcome, and a report regenerated after its
+cut-off gives the same figures unless the rows it reads were corrected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from django.conf import settings
+
+from accord.accounts.models import Organisation
+from accord.core.display import format_iso_utc
+from accord.engine import clocks, credits
+from accord.engine.numbers import format_fraction
+from accord.engine.policy import ContractTerms
+from accord.engine.reporting import nearest_rank, outage_shares
+from accord.engine.timeutil import from_epoch, local_to_epoch, month_bounds, to_epoch, zone
+from accord.helpdesk.models import EventKind, Ticket, TicketEvent
+from accord.helpdesk.services import clock_events
+from accord.monitoring.models import ModuleRegion, Source
+from accord.monitoring.services import (
+    Terms,
+    as_engine_outage,
+    counted_outage_rows,
+    covered_module_regions,
+    daily_uptime_batch,
+    maintenance_schedule,
+    period_uptime,
+)
+from accord.reports import schema
+
+# How far back a ticket can be carried over from (a ticket open for longer is still listed
+# while it stays open, as long as it was reported within this span).
+CARRY_OVER_LOOKBACK = timedelta(days=400)
+
+
+@dataclass(frozen=True)
+class Month:
+    """A report's month in the reporting time zone, and its cut-off."""
+
+    name: str  # YYYY-MM
+    timezone: str
+    start: int
+    end: int
+    cutoff: int
+    previous_cutoff: int
+
+    @classmethod
+    def of(cls, name: str, timezone: str, report_day: int | None = None) -> Month:
+        day = settings.ACCORD_REPORT_DAY if report_day is None else report_day
+        tz = zone(timezone)
+        start, end = month_bounds(name, tz)
+        first = from_epoch(start).astimezone(tz).date()
+        following = from_epoch(end).astimezone(tz).date()
+        return cls(
+            name=name,
+            timezone=timezone,
+            start=start,
+            end=end,
+            cutoff=local_to_epoch(following.replace(day=day), 0, tz),
+            previous_cutoff=local_to_epoch(first.replace(day=day), 0, tz),
+        )
+
+    def days(self) -> list[date]:
+        tz = zone(self.timezone)
+        first = from_epoch(self.start).astimezone(tz).date()
+        last = from_epoch(self.end).astimezone(tz).date()
+        return [first + timedelta(days=n) for n in range((last - first).days)]
+
+
+def report_month(organisation: Organisation, month: str) -> Month:
+    return Month.of(month, organisation.contract.terms.reporting_timezone)
+
+
+def build_report(
+    organisation: Organisation,
+    month: str,
+    *,
+    now: datetime,
+    terms: ContractTerms | None = None,
+    monthly_fee: Decimal | None = None,
+) -> schema.Report:
+    """The report of `month` as it stands at `now`: final once the cut-off has passed (taken at
+    the cut-off), provisional before (taken at `now`). `terms` replaces the contract's (the
+    contract simulator); `monthly_fee` likewise."""
+    contract = organisation.contract
+    terms = terms or contract.terms
+    fee = contract.monthly_fee if monthly_fee is None else monthly_fee
+    period = Month.of(month, terms.reporting_timezone)
+    as_of = min(to_epoch(now), period.cutoff)
+    uptime = _uptime(organisation, terms, period, as_of)
+    tickets, summaries, disputes = _tickets(organisation, terms, period, as_of)
+    breaches: dict[int, int] = {}
+    for ticket in tickets:
+        if ticket.outcome == "breached" and ticket.severity is not None:
+            breaches[ticket.severity] = breaches.get(ticket.severity, 0) + 1
+    result = credits.statement(
+        schedule=terms.penalties,
+        monthly_fee=fee,
+        module_uptimes={m.module_name: Fraction(m.uptime_exact) for m in uptime},
+        breaches=breaches,
+    )
+    return schema.Report(
+        customer=schema.Customer(
+            slug=organisation.slug,
+            name=organisation.name,
+            region_code=organisation.region.code,
+            region_name=organisation.region.name,
+        ),
+        period=schema.Period(
+            month=month,
+            timezone=terms.reporting_timezone,
+            start=_iso(period.start),
+            end=_iso(period.end),
+            minutes=(period.end - period.start) // 60,
+            cutoff=_iso(period.cutoff),
+            provisional=as_of < period.cutoff,
+        ),
+        policy=terms.policy.id,
+        assumptions=assumptions(terms, period),
+        uptime=uptime,
+        severities=summaries,
+        tickets=tickets,
+        disputes=disputes,
+        statement=schema.Statement(
+            currency=result.currency,
+            monthly_fee=None if result.monthly_fee is None else str(result.monthly_fee),
+            lines=[
+                schema.StatementLine(
+                    rule=line.rule,
+                    subject=line.subject,
+                    detail=line.detail,
+                    quantity=line.quantity,
+                    percent=None if line.percent is None else str(line.percent),
+                    amount=None if line.amount is None else str(line.amount),
+                )
+                for line in result.lines
+            ],
+            total_percent=str(result.total_percent),
+            total_amount=None if result.total_amount is None else str(result.total_amount),
+            capped=result.capped,
+        ),
+    )
+
+
+def _iso(epoch: int) -> str:
+    return format_iso_utc(from_epoch(epoch))
+
+
+# ---------------------------------------------------------------------------------------------
+# Uptime
+
+
+def _uptime(
+    organisation: Organisation, terms: ContractTerms, period: Month, as_of: int
+) -> list[schema.ModuleUptime]:
+    uptime_terms = Terms.of(terms)
+    module_regions = covered_module_regions(organisation, terms)
+    now = from_epoch(as_of)
+    start, end = from_epoch(period.start), from_epoch(period.end)
+    days = period.days()
+    daily = daily_uptime_batch(
+        module_regions,
+        {organisation.region_id: uptime_terms},
+        days,
+        now=now,
+        organisation=organisation,
+    )
+    weights = uptime_terms.impact_weights
+    answer = []
+    for mr in module_regions:
+        result = period_uptime(mr, uptime_terms, start, end, organisation=organisation, now=now)
+        rows = counted_outage_rows(mr, start, end, weights, organisation=organisation)
+        rows = [row for row in rows if to_epoch(row.start) < as_of]
+        shares = outage_shares(
+            period=(period.start, period.end),
+            outages=[as_engine_outage(row, weights, now=now) for row in rows],
+            maintenance=maintenance_schedule(mr, uptime_terms, start, end),
+            min_outage_seconds=uptime_terms.min_outage_seconds,
+            maintenance_mode=uptime_terms.maintenance_mode,  # type: ignore[arg-type]
+        )
+        outages = [
+            schema.OutageLine(
+                source=row.source,
+                source_label=Source(row.source).label,
+                impact=row.impact,
+                weight=format_fraction(weights[row.impact]),
+                start=format_iso_utc(row.start),
+                end=_iso(min(to_epoch(row.end), as_of) if row.end else as_of),
+                ongoing=row.end is None or to_epoch(row.end) > as_of,
+                counted_seconds=format_fraction(share),
+                customer_only=row.organisation_id is not None,
+                reference=row.reference,
+                note=row.note,
+            )
+            for row, share in zip(rows, shares, strict=True)
+        ]
+        fraction = result.uptime_fraction
+        answer.append(
+            schema.ModuleUptime(
+                module=mr.module.slug,
+                module_name=mr.module.name,
+                region=mr.region.code,
+                period_seconds=result.period_seconds,
+                maintenance_seconds=result.maintenance_seconds,
+                eligible_seconds=result.eligible_seconds,
+                downtime_seconds=format_fraction(result.downtime_seconds),
+                uptime_percent=result.uptime_percent_display,
+                uptime_exact=f"{fraction.numerator}/{fraction.denominator}",
+                target_percent=format_fraction(terms.target * 100),
+                met=result.met,
+                outages=outages,
+                daily=[
+                    schema.DayUptime(
+                        date=day.isoformat(),
+                        uptime_percent=cell.uptime_percent_display,
+                        downtime_seconds=format_fraction(cell.downtime_seconds),
+                        met=cell.met,
+                    )
+                    for day, cell in zip(days, daily[mr.pk].days, strict=True)
+                ],
+            )
+        )
+    return answer
+
+
+# ---------------------------------------------------------------------------------------------
+# Tickets
+
+
+def _events_by_ticket(ticket_ids: Sequence[int], until: int) -> dict[int, list[TicketEvent]]:
+    events: dict[int, list[TicketEvent]] = {pk: [] for pk in ticket_ids}
+    rows = TicketEvent.objects.filter(ticket_id__in=ticket_ids, at__lte=from_epoch(until))
+    for event in rows.order_by("at", "pk"):
+        events[event.ticket_id].append(event)
+    return events
+
+
+def _outcome(result: clocks.ClockResult) -> str:
+    if result.severity is None:
+        return "no_severity"
+    if result.breached:
+        return "breached"
+    if result.state is clocks.ClockState.STOPPED:
+        return "met"
+    return "open"
+
+
+def carried_over(organisation: Organisation, terms: ContractTerms, period: Month) -> list[Ticket]:
+    """Tickets reported before the month that were still open at the previous cut-off."""
+    earlier = list(
+        Ticket.objects.filter(
+            organisation=organisation,
+            reported_at__lt=from_epoch(period.start),
+            reported_at__gte=from_epoch(period.start) - CARRY_OVER_LOOKBACK,
+        ).exclude(breached_at__lt=from_epoch(period.previous_cutoff))
+    )
+    if not earlier:
+        return []
+    events = _events_by_ticket([t.pk for t in earlier], period.previous_cutoff)
+    results = clocks.evaluate_many(
+        [clock_events(events[t.pk]) for t in earlier], terms.clock_rules, period.previous_cutoff
+    )
+    return [
+        t for t, r in zip(earlier, results, strict=True) if _outcome(r) in ("open", "no_severity")
+    ]
+
+
+def _tickets(
+    organisation: Organisation, terms: ContractTerms, period: Month, as_of: int
+) -> tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]]:
+    own = list(
+        Ticket.objects.filter(
+            organisation=organisation,
+            reported_at__gte=from_epoch(period.start),
+            reported_at__lt=from_epoch(min(period.end, as_of + 1)),
+        )
+    )
+    carried = carried_over(organisation, terms, period)
+    carried_ids = {t.pk for t in carried}
+    tickets = sorted([*carried, *own], key=lambda t: (t.reported_at, t.pk))
+    modules = dict(
+        ModuleRegion.objects.filter(region_id=organisation.region_id).values_list(
+            "module_id", "module__slug"
+        )
+    )
+    events = _events_by_ticket([t.pk for t in tickets], as_of)
+    results = clocks.evaluate_many(
+        [clock_events(events[t.pk]) for t in tickets], terms.clock_rules, as_of
+    )
+    lines = []
+    for ticket, result in zip(tickets, results, strict=True):
+        designated = [e.severity for e in events[ticket.pk] if _designates(e)]
+        lines.append(
+            schema.TicketLine(
+                id=ticket.pk,
+                summary=ticket.summary,
+                module=modules.get(ticket.module_id, str(ticket.module_id)),
+                status=_status_at(events[ticket.pk]),
+                reported_at=format_iso_utc(ticket.reported_at),
+                severity=result.severity,
+                severity_designated=designated[-1] if designated else None,
+                outcome=_outcome(result),
+                used_seconds=result.used_seconds,
+                target_seconds=result.target_seconds,
+                breached_at=None if result.breached_at is None else _iso(result.breached_at),
+                carried_over=ticket.pk in carried_ids,
+            )
+        )
+    summaries = []
+    for level in terms.policy.severities:
+        mine = [
+            (line, result)
+            for line, result in zip(lines, results, strict=True)
+            if line.severity == level.level
+        ]
+        used = [line.used_seconds for line, _ in mine]
+        summaries.append(
+            schema.SeveritySummary(
+                severity=level.level,
+                name=level.name,
+                target=level.target.to_duration().describe(),
+                tickets=len(mine),
+                met=sum(1 for line, _ in mine if line.outcome == "met"),
+                breached=sum(1 for line, _ in mine if line.outcome == "breached"),
+                open=sum(1 for line, _ in mine if line.outcome == "open"),
+                median_used_seconds=nearest_rank(used, 50),
+                p90_used_seconds=nearest_rank(used, 90),
+                used_percent_of_target=[
+                    format_fraction(Fraction(line.used_seconds * 100, line.target_seconds), 1)
+                    for line, _ in mine
+                    if line.target_seconds
+                ],
+            )
+        )
+    disputes = [
+        dispute
+        for ticket, result in zip(tickets, results, strict=True)
+        if (dispute := _dispute(ticket, events[ticket.pk], result)) is not None
+    ]
+    return lines, summaries, disputes
+
+
+def _designates(event: TicketEvent) -> bool:
+    return event.severity is not None and event.kind in (
+        EventKind.REPORTED,
+        EventKind.SEVERITY_DESIGNATED,
+    )
+
+
+_STATUS_AFTER = {
+    EventKind.REPORTED: "reported",
+    EventKind.ACKNOWLEDGED: "acknowledged",
+    EventKind.IN_PROGRESS: "in_progress",
+    EventKind.RESTORED: "restored",
+    EventKind.FIX_DELIVERED: "fix_delivered",
+    EventKind.CLOSED: "closed",
+    EventKind.REOPENED: "in_progress",
+}
+
+
+def _status_at(events: Sequence[TicketEvent]) -> str:
+    """The ticket's status as its events up to the cut-off leave it."""
+    status = "reported"
+    for event in events:
+        status = _STATUS_AFTER.get(EventKind(event.kind), status)
+    return status
+
+
+def _dispute(
+    ticket: Ticket, events: Sequence[TicketEvent], result: clocks.ClockResult
+) -> schema.Dispute | None:
+    proposals = [e for e in events if e.kind == EventKind.SEVERITY_PROPOSED]
+    agreements = [e for e in events if e.kind == EventKind.SEVERITY_AGREED]
+    if not proposals and not agreements:
+        return None
+    designated = [e.severity for e in events if _designates(e)]
+    last = max([*proposals, *agreements], key=lambda e: (e.at, e.pk))
+    answers = [e for e in events if e.kind == EventKind.SEVERITY_REJECTED and e.at >= last.at]
+    if result.dispute_open:
+        outcome = "open"
+        detail = f"Severity {last.severity} proposed; the customer's severity stands until agreed"
+    elif agreements and (not answers or agreements[-1].at >= answers[-1].at):
+        agreed = agreements[-1]
+        outcome = "agreed"
+        how = agreed.data.get("how", "agreed")
+        parties = [
+            agreed.data.get(key, "")
+            for key in ("vendor_party", "customer_party")
+            if key in agreed.data
+        ]
+        detail = f"Severity {agreed.severity} {how}"
+        if parties:
+            detail += f" ({' and '.join(parties)})"
+        detail += "; it applies from the report time"
+    else:
+        outcome = "rejected"
+        detail = "The customer rejected the proposal; the customer's severity stands"
+    return schema.Dispute(
+        ticket_id=ticket.pk,
+        summary=ticket.summary,
+        designated=designated[-1] if designated else None,
+        proposed=[e.severity for e in proposals if e.severity is not None],
+        outcome=outcome,
+        severity_in_force=result.severity,
+        detail=detail,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Assumptions printed on every report
+
+
+def assumptions(terms: ContractTerms, period: Month) -> list[str]:
+    tz = terms.reporting_timezone
+    maintenance = terms.maintenance
+    counted = ", ".join(
+        f"{impact.replace('_', ' ')} x{format_fraction(weight)}"
+        for impact, weight in terms.impact_weights.items()
+    )
+    cutoff = from_epoch(period.cutoff).astimezone(zone(tz))
+    lines = [
+        f"The month is {period.name} in {tz}: {(period.end - period.start) // 60:,} minutes.",
+        (
+            f"Scheduled maintenance is read in {maintenance.timezone}"
+            + (
+                " (US Pacific wall-clock time: PST in winter, PDT in summer)"
+                if maintenance.timezone == "America/Los_Angeles"
+                else ""
+            )
+            + (
+                "; maintenance time is excluded from eligible minutes."
+                if terms.maintenance_mode == "exclude"
+                else "; maintenance time counts as up time."
+            )
+        ),
+        f"Impacts that count against uptime, with their weights: {counted or 'none'}.",
+        (
+            f"Outages shorter than {terms.min_outage_seconds} seconds do not count."
+            if terms.min_outage_seconds
+            else "Every outage counts, however short."
+        ),
+        (
+            "Ad-hoc maintenance is excluded only when announced at least "
+            f"{terms.adhoc_notice_hours} hours ahead."
+        ),
+        "Uptime is shown floored to three decimals; met is decided on the exact figure.",
+        f"Support hours: {terms.support_calendar.describe()}.",
+        *(
+            f"Severity {level} counts on its own calendar: {calendar.describe()}."
+            for level, calendar in sorted(terms.clock_rules.calendars.items())
+            if calendar != terms.support_calendar
+        ),
+        (
+            f"Tickets: those reported in the month and those still open at the previous "
+            f"cut-off, their clocks as at the cut-off {cutoff:%Y-%m-%d %H:%M} {cutoff.tzname()}."
+        ),
+        "Support time used: median and 90th percentile by nearest rank.",
+        *terms.assumptions,
+    ]
+    return lines

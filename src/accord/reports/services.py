@@ -1,0 +1,164 @@
+"""Reports as people get them: live (provisional) until the month's cut-off, then frozen.
+
+`report_for` is the one way pages, exports, the command and the worker obtain a report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from accord.accounts.models import Organisation, User
+from accord.engine.timeutil import to_epoch
+from accord.reports import schema
+from accord.reports.build import build_report, report_month
+from accord.reports.models import ReportVersion
+
+
+class MonthNotClosed(Exception):
+    """A month's report can be frozen only after its cut-off."""
+
+
+def canonical_json(data: object) -> bytes:
+    """The bytes a report's hash is taken of: keys sorted, no spaces, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def content_hash(report: schema.Report) -> str:
+    return hashlib.sha256(canonical_json(report.to_json_data())).hexdigest()
+
+
+@dataclass(frozen=True)
+class Issued:
+    report: schema.Report
+    version: ReportVersion | None  # None while the month is open (a provisional report)
+
+
+def is_closed(organisation: Organisation, month: str, *, now: datetime) -> bool:
+    return to_epoch(now) >= report_month(organisation, month).cutoff
+
+
+def latest_version(organisation: Organisation, month: str) -> ReportVersion | None:
+    return (
+        ReportVersion.objects.filter(organisation=organisation, month=month)
+        .order_by("-version")
+        .first()
+    )
+
+
+def report_for(organisation: Organisation, month: str, *, now: datetime) -> Issued:
+    """The latest frozen version of a closed month (freezing it on first use), or the live
+    provisional report of an open one."""
+    if not is_closed(organisation, month, now=now):
+        return Issued(build_report(organisation, month, now=now), None)
+    version = latest_version(organisation, month)
+    if version is None:
+        version, _ = freeze(organisation, month, now=now)
+    return Issued(schema.Report.from_json_data(version.data), version)
+
+
+def freeze(
+    organisation: Organisation,
+    month: str,
+    *,
+    now: datetime,
+    actor: User | None = None,
+    reason: str = "",
+) -> tuple[ReportVersion, bool]:
+    """Store the closed month's report as it stands now. A new version only when its content
+    differs from the latest one (regenerating an unchanged month is a no-op): returns the
+    version and whether it is new."""
+    if not is_closed(organisation, month, now=now):
+        raise MonthNotClosed(f"month: {month} is still open; its report is provisional")
+    report = build_report(organisation, month, now=now)
+    digest = content_hash(report)
+    for _attempt in range(3):
+        latest = latest_version(organisation, month)
+        if latest is not None and latest.content_hash == digest:
+            return latest, False
+        changes = (
+            []
+            if latest is None
+            else describe_changes(schema.Report.from_json_data(latest.data), report)
+        )
+        try:
+            with transaction.atomic():
+                version = ReportVersion.objects.create(
+                    organisation=organisation,
+                    month=month,
+                    version=1 if latest is None else latest.version + 1,
+                    data=report.to_json_data(),
+                    content_hash=digest,
+                    reason=reason or ("First issue" if latest is None else "Correction"),
+                    changes=changes,
+                    created_at=now,
+                    created_by=actor,
+                )
+            return version, True
+        except IntegrityError:
+            continue  # another process froze the same month at the same moment: read again
+    raise RuntimeError(f"could not store the report of {organisation.slug} {month}")
+
+
+def describe_changes(old: schema.Report, new: schema.Report) -> list[str]:
+    """What a correction changed, one sentence per figure a reader would compare."""
+    changes: list[str] = []
+    old_uptime = {m.module: m for m in old.uptime}
+    for module in new.uptime:
+        before = old_uptime.pop(module.module, None)
+        if before is None:
+            changes.append(f"{module.module_name}: added ({module.uptime_percent}%)")
+        elif before.uptime_percent != module.uptime_percent or before.met != module.met:
+            changes.append(
+                f"{module.module_name} uptime {before.uptime_percent}% -> "
+                f"{module.uptime_percent}%"
+                + (
+                    ""
+                    if before.met == module.met
+                    else f" ({'met' if module.met else 'not met'} now)"
+                )
+            )
+        elif before.outages != module.outages:
+            changes.append(f"{module.module_name}: outage list changed, uptime unchanged")
+    for gone in old_uptime.values():
+        changes.append(f"{gone.module_name}: no longer covered")
+    old_severity = {s.severity: s for s in old.severities}
+    for summary in new.severities:
+        before = old_severity.get(summary.severity)
+        if before is None:
+            continue
+        for label in ("tickets", "met", "breached", "open"):
+            a, b = getattr(before, label), getattr(summary, label)
+            if a != b:
+                changes.append(f"Severity {summary.severity} {label}: {a} -> {b}")
+    old_tickets = {t.id: t for t in old.tickets}
+    for ticket in new.tickets:
+        before = old_tickets.pop(ticket.id, None)
+        if before is None:
+            changes.append(f"Ticket #{ticket.id} added ({ticket.outcome})")
+        elif (before.outcome, before.severity) != (ticket.outcome, ticket.severity):
+            changes.append(
+                f"Ticket #{ticket.id}: severity {before.severity} {before.outcome} -> "
+                f"severity {ticket.severity} {ticket.outcome}"
+            )
+    for gone in old_tickets.values():
+        changes.append(f"Ticket #{gone.id} removed")
+    old_total = (old.statement.total_amount, old.statement.total_percent)
+    new_total = (new.statement.total_amount, new.statement.total_percent)
+    if old_total != new_total:
+        changes.append(f"Penalty total {_total(old.statement)} -> {_total(new.statement)}")
+    if old.assumptions != new.assumptions:
+        changes.append("The assumptions printed on the report changed")
+    if not changes:
+        changes.append("Wording or detail changed; no figure changed")
+    return changes
+
+
+def _total(statement: schema.Statement) -> str:
+    if statement.total_amount is not None:
+        return f"{statement.total_amount} {statement.currency}"
+    return f"{statement.total_percent}% of the monthly fee"
