@@ -30,8 +30,8 @@ class ArticleForm(AccordForm):
     body = forms.CharField(
         label="Text",
         widget=forms.Textarea(attrs={"rows": 24, "cols": 90}),
-        help_text="Markdown. Raw HTML is shown as text, never run; links may be http, https or "
-        "relative.",
+        help_text="Markdown. Raw HTML is shown as text, never run; links may be http, https, "
+        "mailto or relative.",
     )
     base = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
 

@@ -108,7 +108,7 @@ class ArticleVersion(models.Model):
     visibility = models.CharField(max_length=20, choices=Article.Visibility.choices, blank=True)
     # The draft it published (none for an article saved directly, as code and fixtures do).
     revision = models.OneToOneField(
-        ArticleRevision, null=True, blank=True, on_delete=models.PROTECT, related_name="version"
+        ArticleRevision, null=True, blank=True, on_delete=models.CASCADE, related_name="version"
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -1,4 +1,4 @@
-"""Safe Markdown: raw HTML is escaped, links only http, https or relative.
+"""Safe Markdown: raw HTML is escaped, links only http, https, mailto or relative.
 
 markdown-it-py is a direct dependency (pyproject.toml), pinned in requirements.lock.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
-_SAFE_SCHEMES = ("http:", "https:")
+_SAFE_SCHEMES = ("http:", "https:", "mailto:")
 
 
 def _validate_link(url: str) -> bool:
