@@ -61,7 +61,7 @@ def test_a_new_message_opens_a_ticket_and_keeps_the_raw_message(
     )
     assert (inbound.message_id, inbound.sender) == ("<m1@mail.acme.test>", "RITA@Acme.Test")
     # Notifications were enqueued in the same transaction (the outbox).
-    assert Job.objects.filter(kind="send_email", key__startswith=f"email:ticket:{ticket.pk}:")
+    assert Job.objects.filter(kind="notify", key=f"notify:ticket:{ticket.pk}:reported")
 
 
 def test_severity_and_module_come_from_the_body_when_the_subject_names_none(

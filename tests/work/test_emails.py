@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage
 from accord.helpdesk import mail, services
 from accord.helpdesk.models import Status
 from accord.work import notify
+from accord.work import services as work
 from accord.work.models import Job, JobState
 
 STAFF = ["alex@vendor.test", "morgan@vendor.test"]
@@ -34,9 +35,19 @@ def test_notifications_are_enqueued_with_the_change_and_sent_by_the_worker(
     report: Any, drain: Any, at: Any, mailoutbox: list[Any]
 ) -> None:
     ticket = report()
+    # The change enqueues its notice, one `notify` job, in its own transaction ...
+    notice = Job.objects.get(kind="notify")
+    assert notice.key == f"notify:ticket:{ticket.pk}:reported"
+    assert not Job.objects.filter(kind="send_email").exists()
+    assert mailoutbox == []  # nothing is sent while the ticket changes
+    # ... which the worker fans out into one email per recipient, once however often it runs.
+    (claimed,) = work.claim("w", now=at("09T09:00"))
+    work.run_job(claimed, now=at("09T09:00"))
     keys = set(Job.objects.filter(kind="send_email").values_list("key", flat=True))
     assert len(keys) == 4 and all(k.startswith(f"email:ticket:{ticket.pk}:reported:") for k in keys)
-    assert mailoutbox == []  # nothing is sent while the ticket changes
+    notify.fan_out(claimed, at("09T09:00"))  # a killed worker's job claimed again
+    assert Job.objects.filter(kind="send_email").count() == 4
+    assert mailoutbox == []
     drain(at("09T09:00"))
     assert to_of(mailoutbox) == sorted(CUSTOMER + STAFF)
     assert set(Job.objects.filter(kind="send_email").values_list("state", flat=True)) == {
