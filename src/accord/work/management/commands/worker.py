@@ -5,6 +5,9 @@ to do. Any number of workers can run against one database; a worker that dies le
 to the others once their lease runs out. SIGTERM or SIGINT stops the worker after the job it is
 running; jobs it had claimed but not started go back to the queue at once.
 
+At start and every hour it also plans the monthly reports (`accord.reports.delivery`): an
+organisation with a contract and no report job gets the job of its next report.
+
 `--once` runs everything that is due (including the notifications that work enqueues) and
 exits: for cron, for the demo's first pass and for tests.
 
@@ -16,12 +19,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections, connections
+from django.utils import timezone
 
 from accord.core.processes import configure_logging, restore_signals, stop_on_signals
+from accord.reports.delivery import PLAN_INTERVAL, plan_reports
 from accord.work import services as work
 
 logger = logging.getLogger("accord.worker")
@@ -71,10 +77,15 @@ class Command(BaseCommand):
             from accord.probes.runner import start_worker_probes
 
             probes = start_worker_probes(stop, name)
+        next_plan = 0.0
         try:
             while not stop.is_set():
                 _refresh_connections()
                 try:
+                    if time.monotonic() >= next_plan:
+                        # Every organisation with a contract has its next report job.
+                        plan_reports(now=timezone.now())
+                        next_plan = time.monotonic() + PLAN_INTERVAL.total_seconds()
                     done = work.run_due(name, limit=batch, should_stop=stop.is_set)
                 except DatabaseError:
                     logger.exception("database error; retrying in %ss", max(idle, 1.0))
