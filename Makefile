@@ -92,6 +92,7 @@ bench: $(STAMP)
 	@test -f bench/run.py || { echo "bench: bench/run.py does not exist yet" >&2; exit 1; }
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/prober.py
+	$(BIN)/python bench/reports.py
 
 # Resolve against PyPI alone (no local pip configuration or wheel mirrors), for Python 3.11,
 # with hashes, in a throwaway venv so the project venv is not disturbed.

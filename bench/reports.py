@@ -1,0 +1,651 @@
+"""`make bench`, monthly reports (issue 5): one big customer-month, and every customer's month.
+
+Run by `make bench` after bench/run.py and bench/prober.py, or alone:
+
+    .venv/bin/python bench/reports.py            # the figures for docs/performance.md
+    .venv/bin/python bench/reports.py --quick    # 100 customers, fewer runs, to try it out
+    .venv/bin/python bench/reports.py --only single
+
+The database is a fresh SQLite file in a temporary ACCORD_DATA_DIR (`accord migrate`), seeded
+by a child process with bulk inserts (the seeding time is reported, not counted): 1,000 customer
+organisations in the three regions on the built-in policy (one in ten reporting in UTC, a
+monthly fee on most), October 2026 (America/Los_Angeles and the others) with:
+
+- outages: per module-region 8 shared ones (probe, webhook, incident; major, partial,
+  degraded; 2 to 90 minutes) and, for one customer in five, one that hit that customer only;
+  an ad-hoc maintenance window per region announced in time;
+- tickets with realistic event logs: reported (severity 1-4, one in twenty without, designated
+  an hour later), acknowledged, in progress, restored (after a spread of delays, so some breach
+  and a tenth stay open), a fix delivered and closed for most; one in ten disputed (a proposal
+  then agreed, rejected or still open). The first customer has 500 tickets in the month, the
+  others 0 to 30 (about 15 on average).
+
+A. **One customer-month** (the first customer: 5 modules, 500 tickets, its outages):
+   `build_report` then `render.report_html`, each timed over RUNS runs after a warm-up, median
+   reported (target: the two together under 300 ms); one more build profiled (cProfile).
+B. **Every customer's month, PDFs included**: for each of the 1,000 customers
+   `services.report_for` (the month is closed: it is built and frozen, as the worker's
+   delivery does) and `render.report_pdf`; a process pool of PROCESSES processes, each with its
+   own database connection, wall-clock time from the first report to the last (target: under
+   2 minutes). The time each process spent building, freezing and rendering PDFs is summed.
+
+Figures go to the terminal and to var/bench-reports.json (--quick: var/bench-reports-quick.json).
+The exit status is non-zero only if a measurement went wrong (a report missing, a PDF that is
+not one), never for a missed target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "var" / "bench-reports.json"
+QUICK_RESULTS = ROOT / "var" / "bench-reports-quick.json"
+
+SEED = 20261103
+MONTH = "2026-10"
+CUSTOMERS = 1_000
+BIG_TICKETS = 500
+RUNS = 15
+PROCESSES = 2
+TARGET_SINGLE_MS = 300.0
+TARGET_ALL_SECONDS = 120.0
+
+
+def unpin() -> str:
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned"
+    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    return f"all CPUs {sorted(os.sched_getaffinity(0))}"
+
+
+def accord_env(data_dir: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ACCORD_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(
+        ACCORD_DATA_DIR=str(data_dir),
+        ACCORD_SECRET_KEY=secrets.token_urlsafe(50),
+        ACCORD_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DJANGO_SETTINGS_MODULE="accord.settings",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def run_checked(args: list[str], env: dict[str, str], timeout: float = 1800) -> str:
+    done = subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+def child(mode: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+    out = run_checked([sys.executable, __file__, "--child", mode, *args], env)
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeding (a child process)
+
+
+def seed(customers: int) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from accord.accounts.models import Contract, Organisation, Role, User
+    from accord.catalogue.models import Module, Region
+    from accord.engine.policy import policy_to_data
+    from accord.helpdesk.models import Channel, EventKind, Status, Ticket, TicketEvent
+    from accord.monitoring.models import Impact, MaintenanceWindow, ModuleRegion, Outage, Source
+    from accord.policies import BUILTIN_POLICY, load_builtin
+
+    rng = random.Random(SEED)
+    began = time.perf_counter()
+    month_start = datetime(2026, 10, 1, 7, 0, tzinfo=UTC)  # 00:00 PDT
+    month_span = 31 * 86_400
+    regions = list(Region.objects.order_by("code"))
+    us = Region.objects.get(code="us")  # the big customer's: months in America/Los_Angeles
+    modules = list(Module.objects.order_by("position"))
+    policy = policy_to_data(load_builtin(BUILTIN_POLICY))
+    with transaction.atomic():
+        organisations = Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    name=f"Customer {n:04d}",
+                    slug=f"customer-{n:04d}",
+                    region=us if n == 0 else regions[n % len(regions)],
+                )
+                for n in range(customers)
+            ],
+            batch_size=500,
+        )
+        Contract.objects.bulk_create(
+            [
+                Contract(
+                    organisation=org,
+                    policy_id=BUILTIN_POLICY,
+                    policy_data=policy,
+                    reporting_timezone="UTC" if n % 10 == 9 else "",
+                    monthly_fee=None if n % 7 == 6 else Decimal(1000 + 250 * (n % 9)),
+                )
+                for n, org in enumerate(organisations)
+            ],
+            batch_size=500,
+        )
+        people = []
+        for n, org in enumerate(organisations):
+            for role, who in ((Role.REPORTER, "reporter"), (Role.CUSTOMER_ADMIN, "admin")):
+                email = f"{who}@customer-{n:04d}.test"
+                people.append(User(username=email, email=email, role=role, organisation=org))
+        for person in people:
+            person.set_unusable_password()
+        User.objects.bulk_create(people, batch_size=1000)
+        agent = User.objects.create(
+            username="agent@vendor.test", email="agent@vendor.test", role=Role.AGENT
+        )
+        reporters = {
+            u.organisation_id: u.pk for u in User.objects.filter(role=Role.REPORTER).only("pk")
+        }
+
+        # Outages: shared ones per module-region, and some that hit one customer only.
+        outages = []
+        sources = [Source.PROBE, Source.WEBHOOK, Source.INCIDENT, Source.PROBE]
+        impacts = [Impact.MAJOR_OUTAGE, Impact.MAJOR_OUTAGE, Impact.PARTIAL_OUTAGE, Impact.DEGRADED]
+        module_regions = list(ModuleRegion.objects.all())
+        for mr in module_regions:
+            for _ in range(8):
+                start = month_start + timedelta(seconds=rng.randrange(month_span))
+                outages.append(
+                    Outage(
+                        module_region=mr,
+                        source=rng.choice(sources),
+                        impact=rng.choice(impacts),
+                        start=start,
+                        end=start + timedelta(seconds=rng.randrange(120, 5400)),
+                        reference="bench",
+                    )
+                )
+        by_region: dict[int, list[Any]] = {}
+        for mr in module_regions:
+            by_region.setdefault(mr.region_id, []).append(mr)
+        for n, org in enumerate(organisations):
+            if n % 5 == 0:
+                start = month_start + timedelta(seconds=rng.randrange(month_span))
+                outages.append(
+                    Outage(
+                        module_region=rng.choice(by_region[org.region_id]),
+                        organisation=org,
+                        source=Source.TICKET,
+                        impact=Impact.MAJOR_OUTAGE,
+                        start=start,
+                        end=start + timedelta(seconds=rng.randrange(300, 7200)),
+                        reference="customer only",
+                    )
+                )
+        Outage.objects.bulk_create(outages, batch_size=1000)
+        for region in regions:
+            start = month_start + timedelta(days=17, hours=3)
+            MaintenanceWindow.objects.create(
+                region=region,
+                title="Database upgrade",
+                start=start,
+                end=start + timedelta(hours=1),
+                announced_at=start - timedelta(days=10),
+                created_by=agent,
+            )
+
+        # Tickets and their event logs.
+        targets = {1: 4 * 3600, 2: 12 * 3600, 3: 2 * 86_400, 4: 7 * 86_400}
+        tickets = []
+        plans = []
+        for n, org in enumerate(organisations):
+            count = BIG_TICKETS if n == 0 else rng.randrange(0, 31)
+            for k in range(count):
+                severity = rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 4, 4])
+                undesignated = rng.random() < 0.05
+                reported = month_start + timedelta(seconds=rng.randrange(month_span - 3600))
+                tickets.append(
+                    Ticket(
+                        organisation=org,
+                        module=rng.choice(modules),
+                        region_id=org.region_id,
+                        summary=f"Fault {k} of customer {n}",
+                        severity=None if undesignated else severity,
+                        channel=rng.choice([Channel.API, Channel.PORTAL, Channel.EMAIL]),
+                        status=Status.REPORTED,
+                        reported_by_id=reporters[org.pk],
+                        reported_at=reported,
+                    )
+                )
+                plans.append((severity, undesignated, reported))
+        Ticket.objects.bulk_create(tickets, batch_size=1000)
+        events = []
+        statuses = []
+        for ticket, (severity, undesignated, at) in zip(tickets, plans, strict=True):
+            reporter = ticket.reported_by_id
+            ticket_id = ticket.pk
+
+            def add(
+                kind: str,
+                when: Any,
+                actor: int,
+                level: int | None = None,
+                ticket_id: int = ticket_id,
+                **data: Any,
+            ) -> None:
+                events.append(
+                    TicketEvent(
+                        ticket_id=ticket_id,
+                        kind=kind,
+                        at=when,
+                        actor_id=actor,
+                        severity=level,
+                        data=data,
+                    )
+                )
+
+            add(EventKind.REPORTED, at, reporter, None if undesignated else severity)
+            if undesignated:
+                add(EventKind.SEVERITY_DESIGNATED, at + timedelta(hours=1), reporter, severity)
+            ack = at + timedelta(minutes=rng.randrange(5, 90))
+            add(EventKind.ACKNOWLEDGED, ack, agent.pk)
+            add(EventKind.IN_PROGRESS, ack + timedelta(minutes=rng.randrange(1, 60)), agent.pk)
+            if rng.random() < 0.1:
+                proposed = severity + 1 if severity < 4 else severity - 1
+                when = at + timedelta(hours=2)
+                add(
+                    EventKind.SEVERITY_PROPOSED,
+                    when,
+                    agent.pk,
+                    proposed,
+                    reason="Only one user affected",
+                    **{"from": severity},
+                )
+                answer = rng.random()
+                if answer < 0.6:
+                    add(
+                        EventKind.SEVERITY_AGREED,
+                        when + timedelta(hours=3),
+                        reporter,
+                        proposed,
+                        how="customer accepted the proposal",
+                    )
+                elif answer < 0.9:
+                    add(EventKind.SEVERITY_REJECTED, when + timedelta(hours=3), reporter)
+            status = Status.IN_PROGRESS
+            if rng.random() >= 0.1:  # a tenth stay open
+                # Wall-clock delay around the target (support hours stretch it further).
+                delay = targets[severity] * rng.lognormvariate(-0.8, 0.8)
+                restored = at + timedelta(seconds=max(600, int(delay)))
+                add(EventKind.RESTORED, restored, agent.pk, repair="temporary")
+                status = Status.RESTORED
+                if rng.random() < 0.7:
+                    add(EventKind.FIX_DELIVERED, restored + timedelta(days=2), agent.pk)
+                    add(EventKind.CLOSED, restored + timedelta(days=3), reporter)
+                    status = Status.CLOSED
+            ticket.status = status
+            statuses.append(ticket)
+        TicketEvent.objects.bulk_create(events, batch_size=2000)
+        Ticket.objects.bulk_update(statuses, ["status"], batch_size=1000)
+    return {
+        "seed_seconds": time.perf_counter() - began,
+        "customers": customers,
+        "tickets": len(tickets),
+        "events": len(events),
+        "outages": len(outages),
+        "big_customer": organisations[0].slug,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# A. One customer-month
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def single(slug: str, runs: int) -> dict[str, Any]:
+    from accord.accounts.models import Organisation
+    from accord.reports.build import build_report
+
+    try:
+        from accord.reports import render
+    except ImportError:  # rendering is another part of the issue: report what there is
+        render = None  # type: ignore[assignment]
+
+    def organisation() -> Any:
+        # Read afresh each run, as a request does (no contract or terms cached on the row).
+        return Organisation.objects.select_related("contract", "region").get(slug=slug)
+
+    report = build_report(organisation(), MONTH, now=_now())  # warm-up (imports, caches)
+    html = render.report_html(report, None) if render else ""
+    builds, renders = [], []
+    for _ in range(runs):
+        org = organisation()
+        began = time.perf_counter()
+        report = build_report(org, MONTH, now=_now())
+        builds.append((time.perf_counter() - began) * 1000)
+        if render is not None:
+            began = time.perf_counter()
+            html = render.report_html(report, None)
+            renders.append((time.perf_counter() - began) * 1000)
+    profiler = cProfile.Profile()
+    org = organisation()
+    profiler.enable()
+    build_report(org, MONTH, now=_now())
+    profiler.disable()
+    listing = io.StringIO()
+    stats = pstats.Stats(profiler, stream=listing)
+    stats.sort_stats("cumulative").print_stats("/accord/", 25)
+    stats.sort_stats("tottime").print_stats(12)
+    build_ms = statistics.median(builds)
+    render_ms = statistics.median(renders) if renders else None
+    return {
+        "tickets": len(report.tickets),
+        "modules": len(report.uptime),
+        "outages": sum(len(m.outages) for m in report.uptime),
+        "breached": len(report.breached_tickets),
+        "disputes": len(report.disputes),
+        "runs": runs,
+        "build_ms": build_ms,
+        "build_min_ms": min(builds),
+        "render_ms": render_ms,
+        "render_min_ms": min(renders) if renders else None,
+        "html_bytes": len(html),
+        "total_ms": build_ms + (render_ms or 0.0),
+        "met": render_ms is not None and build_ms + render_ms < TARGET_SINGLE_MS,
+        "profile": listing.getvalue(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# B. Every customer's month, PDFs included
+
+
+def _pool_init() -> None:
+    import django
+
+    django.setup()
+
+
+def _reports_of(ids: list[int], out_dir: str) -> dict[str, Any]:
+    """One pool task: the reports (frozen) and PDFs of these organisations."""
+    from accord.accounts.models import Organisation
+    from accord.reports import render, services
+
+    build = pdf = 0.0
+    pages = 0
+    sizes = []
+    bad = []
+    organisations = Organisation.objects.select_related("contract", "region").filter(pk__in=ids)
+    for org in organisations.order_by("pk"):
+        began = time.perf_counter()
+        issued = services.report_for(org, MONTH, now=_now())
+        middle = time.perf_counter()
+        data = render.report_pdf(issued.report, issued.version)
+        build += middle - began
+        pdf += time.perf_counter() - middle
+        if data[:5] != b"%PDF-" or issued.version is None:
+            bad.append(org.slug)
+        sizes.append(len(data))
+        pages += data.count(b"/Type /Page\n") or data.count(b"/Type/Page")
+        (Path(out_dir) / f"{org.slug}-{MONTH}-sla-report.pdf").write_bytes(data)
+    return {
+        "count": len(sizes),
+        "build_seconds": build,
+        "pdf_seconds": pdf,
+        "bytes": sum(sizes),
+        "bad": bad,
+    }
+
+
+def every_customer(processes: int, profile_one: bool) -> dict[str, Any]:
+    import multiprocessing
+
+    from accord.accounts.models import Organisation
+    from accord.reports.models import ReportVersion
+
+    ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    # Small tasks handed out in turn: the big customer does not hold a process up at the end.
+    chunks = [ids[i : i + 10] for i in range(0, len(ids), 10)]
+    out_dir = tempfile.mkdtemp(prefix="accord-bench-pdfs-")
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes, initializer=_pool_init) as pool:
+        pool.apply(time.sleep, (0,))  # the processes are up (Django set up) before timing
+        began = time.perf_counter()
+        parts = pool.starmap(_reports_of, [(chunk, out_dir) for chunk in chunks], chunksize=1)
+        wall = time.perf_counter() - began
+    frozen = ReportVersion.objects.filter(month=MONTH).count()
+    result = {
+        "customers": len(ids),
+        "processes": processes,
+        "wall_seconds": wall,
+        "reports": sum(p["count"] for p in parts),
+        "frozen": frozen,
+        "build_seconds": sum(p["build_seconds"] for p in parts),
+        "pdf_seconds": sum(p["pdf_seconds"] for p in parts),
+        "pdf_megabytes": sum(p["bytes"] for p in parts) / 1e6,
+        "bad": [slug for p in parts for slug in p["bad"]],
+        "met": wall < TARGET_ALL_SECONDS,
+    }
+    if profile_one:  # where one process's time goes, on 20 customers (not timed above)
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM reports_reportversion WHERE organisation_id IN %s"
+                % ("(" + ",".join(str(pk) for pk in ids[1:21]) + ")")
+            )
+        profiler = cProfile.Profile()
+        profiler.enable()
+        _reports_of(ids[1:21], out_dir)
+        profiler.disable()
+        listing = io.StringIO()
+        stats = pstats.Stats(profiler, stream=listing)
+        stats.sort_stats("cumulative").print_stats(30)
+        result["profile"] = listing.getvalue()
+    for name in os.listdir(out_dir):
+        os.unlink(os.path.join(out_dir, name))
+    os.rmdir(out_dir)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def machine(pinning: str) -> dict[str, Any]:
+    from importlib.metadata import version
+
+    model = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    import sqlite3
+
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "checkout_head": head,
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "affinity": pinning,
+        "python": platform.python_version(),
+        "django": version("django"),
+        "weasyprint": version("weasyprint"),
+        "sqlite": sqlite3.sqlite_version,
+        "load_average_at_start": list(os.getloadavg()),
+    }
+
+
+def report(console: Any, env: dict[str, Any], seeded: dict[str, Any], a: Any, b: Any) -> None:
+    from rich.table import Table
+
+    def yes(ok: bool) -> str:
+        return "[green]yes[/]" if ok else "[red]NO[/]"
+
+    console.print(
+        f"Machine: {env['cpu']}, {env['cpus']} CPUs ({env['affinity']}); Python "
+        f"{env['python']}, Django {env['django']}, WeasyPrint {env['weasyprint']}, SQLite "
+        f"{env['sqlite']}; checkout at {env['checkout_head']}"
+    )
+    console.print(
+        f"Seeded (bulk inserts, not timed below) in {seeded['seed_seconds']:.1f} s: "
+        f"{seeded['customers']:,} customers, {seeded['tickets']:,} tickets, "
+        f"{seeded['events']:,} events, {seeded['outages']:,} outages"
+    )
+    if a is not None:
+        table = Table(title=f"A. One customer-month ({MONTH}), median of {a['runs']} runs")
+        for column in ("tickets", "modules", "outages", "build", "HTML render", "total"):
+            table.add_column(column, justify="right")
+        table.add_column("target")
+        table.add_column("met")
+        table.add_row(
+            f"{a['tickets']} ({a['breached']} breached, {a['disputes']} disputed)",
+            str(a["modules"]),
+            str(a["outages"]),
+            f"{a['build_ms']:.1f} ms",
+            "-" if a["render_ms"] is None else f"{a['render_ms']:.1f} ms",
+            f"{a['total_ms']:.1f} ms",
+            f"< {TARGET_SINGLE_MS:.0f} ms",
+            yes(a["met"]) if a["render_ms"] is not None else "[yellow]no renderer[/]",
+        )
+        console.print(table)
+    if b is not None:
+        table = Table(title=f"B. Every customer's {MONTH} report, frozen, with its PDF")
+        for column in ("customers", "processes", "wall", "per report", "build+freeze", "PDF"):
+            table.add_column(column, justify="right")
+        table.add_column("target")
+        table.add_column("met")
+        n = max(b["reports"], 1)
+        table.add_row(
+            f"{b['reports']:,}",
+            str(b["processes"]),
+            f"{b['wall_seconds']:.1f} s",
+            f"{b['wall_seconds'] / n * 1000:.0f} ms",
+            f"{b['build_seconds']:.1f} s ({b['build_seconds'] / n * 1000:.0f} ms each)",
+            f"{b['pdf_seconds']:.1f} s ({b['pdf_seconds'] / n * 1000:.0f} ms each)",
+            f"< {TARGET_ALL_SECONDS:.0f} s",
+            yes(b["met"]),
+        )
+        console.print(table)
+        console.print(
+            "'build+freeze' and 'PDF': CPU-bound time summed over the processes; "
+            f"{b['pdf_megabytes']:.1f} MB of PDF written."
+        )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="100 customers, 5 runs")
+    parser.add_argument("--only", choices=["single", "all"])
+    parser.add_argument("--customers", type=int, default=None)
+    parser.add_argument("--processes", type=int, default=PROCESSES)
+    parser.add_argument("--profile", action="store_true", help="also profile part B's work")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child_main(args.child)
+
+    from rich.console import Console
+
+    console = Console(width=None if sys.stdout.isatty() else 150)
+    env = machine(unpin())
+    customers = args.customers or (CUSTOMERS // 10 if args.quick else CUSTOMERS)
+    runs = 5 if args.quick else RUNS
+    began = time.perf_counter()
+    a = b = None
+    with tempfile.TemporaryDirectory(prefix="accord-bench-reports-") as scratch:
+        accord = accord_env(Path(scratch) / "data")
+        Path(accord["ACCORD_DATA_DIR"]).mkdir()
+        run_checked([str(BIN / "accord"), "migrate", "--no-input"], accord)
+        console.print(f"Seeding {customers:,} customers ...")
+        seeded = child("seed", accord, str(customers))
+        if args.only in (None, "single"):
+            console.print("A. One customer-month ...")
+            a = child("single", accord, seeded["big_customer"], str(runs))
+        if args.only in (None, "all"):
+            console.print(f"B. {customers:,} reports with PDFs, {args.processes} processes ...")
+            b = child("all", accord, str(args.processes), "1" if args.profile else "0")
+    env["load_average_at_end"] = list(os.getloadavg())
+    report(console, env, seeded, a, b)
+    console.print(
+        "Load average (1, 5, 15 min) at start "
+        + ", ".join(f"{x:.2f}" for x in env["load_average_at_start"])
+        + " and end "
+        + ", ".join(f"{x:.2f}" for x in env["load_average_at_end"])
+        + f": the machine has {env['cpus']} CPUs, shared with any other jobs."
+    )
+    path = QUICK_RESULTS if args.quick else RESULTS
+    path.parent.mkdir(parents=True, exist_ok=True)
+    results = {
+        "quick": args.quick,
+        "machine": env,
+        "total_seconds": time.perf_counter() - began,
+        "targets": {"single_ms": TARGET_SINGLE_MS, "all_seconds": TARGET_ALL_SECONDS},
+        "seed": seeded,
+        "single": a,
+        "all": b,
+    }
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    console.print(f"Figures written to {path}.")
+    if args.quick:
+        console.print("[yellow]--quick: fewer customers and runs; targets do not apply.[/]")
+    wrong = b is not None and (b["bad"] or b["reports"] != customers or b["frozen"] != customers)
+    if wrong:
+        console.print("[red]A measurement went wrong (a report or PDF missing): see above.[/]")
+    return 1 if wrong else 0
+
+
+def child_main(argv: list[str]) -> int:
+    import django
+
+    django.setup()
+    mode, *rest = argv
+    if mode == "seed":
+        result = seed(int(rest[0]))
+    elif mode == "single":
+        result = single(rest[0], int(rest[1]))
+    elif mode == "all":
+        result = every_customer(int(rest[0]), rest[1] == "1")
+    else:
+        raise SystemExit(f"unknown child mode {mode!r}")
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
