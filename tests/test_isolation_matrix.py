@@ -699,6 +699,22 @@ LISTS: dict[str, Listing] = {
         ),
     ),
     "api:generic_webhook": Listing(method="post", body=form(status="down")),
+    # The SLA dashboard: the staff's (404 for every customer); the simulator: managers and
+    # vendor admins (404 for agents and customers). GET only, nothing saved.
+    "dashboard": Listing(
+        queries=lambda s: ["", "?customer=acme", "?sort=-credit&at_risk=on&module=stryka"],
+        sees=frozenset(STAFF),
+        marker="Acme Corp",
+    ),
+    "dashboard_simulator": Listing(
+        queries=lambda s: [
+            "",
+            "?customer=acme",
+            "?customer=acme&month_from=2026-10&calendar=always&calendar_1=always",
+        ],
+        sees=frozenset({"manager", "vendor_admin"}),
+        marker="Acme Corp",
+    ),
 }
 
 

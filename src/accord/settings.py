@@ -52,6 +52,7 @@ ACCORD_APPS = [
     "accord.releases",
     "accord.helpcentre",
     "accord.reports",
+    "accord.dashboard",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -78,6 +78,8 @@ urlpatterns = [
     path("help/", include("accord.helpcentre.urls")),
     # The public status page, its feed and email subscriptions
     path("status/", include("accord.status.urls")),
+    # The vendor's SLA dashboard and the contract simulator (staff)
+    path("dashboard/", include("accord.dashboard.urls")),
     # Machines and the vendor's staff
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

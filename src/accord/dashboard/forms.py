@@ -1,0 +1,212 @@
+"""Forms of the dashboard and the contract simulator: plain GET forms (they work with
+JavaScript off and change nothing). They check the shape of the input; the engine checks the
+terms, and its refusal is shown beside the field it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accord.accounts.access import scope
+from accord.accounts.models import Organisation, User
+from accord.catalogue.models import Module, Region
+from accord.core.forms import AccordForm
+from accord.dashboard import services, simulator
+from accord.engine.errors import EngineError
+from accord.engine.policy import Policy
+from accord.engine.timeutil import month_bounds, zone
+
+SORT_CHOICES = [(key, key) for key in services.SORTS] + [
+    (f"-{key}", f"-{key}") for key in services.SORTS
+]
+
+
+class DashboardFilterForm(AccordForm):
+    customer = forms.ModelChoiceField(
+        label="Customer",
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="All customers",
+        to_field_name="slug",
+    )
+    region = forms.ModelChoiceField(
+        label="Region",
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label="All regions",
+        to_field_name="code",
+    )
+    module = forms.ModelChoiceField(
+        label="Module",
+        queryset=Module.objects.all(),
+        required=False,
+        empty_label="All modules",
+        to_field_name="slug",
+    )
+    at_risk = forms.BooleanField(label="Only customers with tickets at risk", required=False)
+    below_target = forms.BooleanField(label="Only modules below target", required=False)
+    sort = forms.ChoiceField(
+        choices=SORT_CHOICES, required=False, widget=forms.HiddenInput, initial="customer"
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = services.customers_with_contracts(
+            scope(user, Organisation.objects.all())
+        )
+
+
+CALENDAR_PRESETS = [
+    ("contract", "The contract's support hours"),
+    ("always", "24×7 (every hour of every day)"),
+    ("business", "Monday–Friday 08:00–18:00 in the time zone below"),
+    ("custom", "Edit the calendar (JSON below)"),
+]
+SEVERITY_CALENDARS = [
+    ("", "As the contract"),
+    ("support_hours", "Support hours"),
+    ("always", "24×7"),
+]
+
+
+class SimulatorForm(AccordForm):
+    customer = forms.ModelChoiceField(
+        label="Customer",
+        queryset=Organisation.objects.none(),
+        empty_label="Choose a customer",
+        to_field_name="slug",
+    )
+    month_from = forms.CharField(
+        label="Month", max_length=7, help_text="YYYY-MM, in the contract's reporting time zone"
+    )
+    month_to = forms.CharField(
+        label="Through month",
+        max_length=7,
+        required=False,
+        help_text=f"Optional: a range of up to {simulator.MAX_MONTHS} months",
+    )
+    calendar = forms.ChoiceField(
+        label="Support calendar",
+        choices=CALENDAR_PRESETS,
+        initial="contract",
+        widget=forms.RadioSelect,
+    )
+    calendar_timezone = forms.CharField(
+        label="Time zone of Monday–Friday 08:00–18:00",
+        max_length=64,
+        required=False,
+        help_text="An IANA zone such as Europe/London (default: the customer's region)",
+    )
+    region_holidays = forms.BooleanField(
+        label="Closed on the region's public holidays (Monday–Friday preset)", required=False
+    )
+    calendar_json = forms.CharField(
+        label="Calendar (JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+        help_text=(
+            'A support-hours object: {"timezone": "region" or an IANA zone, "weekly": {"mon": '
+            '[["08:00", "18:00"]], ...}, "holidays": ["2026-12-25"], "region_holidays": true} '
+            'or {"always": true}.'
+        ),
+    )
+    target_percent = forms.CharField(
+        label="Uptime target (%)",
+        max_length=12,
+        required=False,
+        help_text="Blank: the contract's",
+    )
+    penalties = forms.CharField(
+        label="Penalty schedule (TOML or JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+        help_text="Blank: the contract's. The contract's schedule is shown beside, to copy.",
+    )
+
+    def __init__(self, *args: Any, user: User, policy: Policy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = services.customers_with_contracts(
+            scope(user, Organisation.objects.all())
+        )
+        self.levels = [severity.level for severity in policy.severities]
+        for severity in policy.severities:
+            target = severity.target.to_duration().describe()
+            counted = "24×7" if severity.calendar == "always" else "support hours"
+            self.fields[f"calendar_{severity.level}"] = forms.ChoiceField(
+                label=f"Severity {severity.level} {severity.name}: counted in",
+                choices=SEVERITY_CALENDARS,
+                required=False,
+                help_text=f"The contract: {counted}",
+            )
+            self.fields[f"target_{severity.level}"] = forms.CharField(
+                label=f"Severity {severity.level} {severity.name}: return-to-service target",
+                max_length=30,
+                required=False,
+                help_text=f"The contract: {target}. Write 4h, 12h, 2d or 1d 4h (support time).",
+            )
+
+    def severity_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"calendar_{level}"], self[f"target_{level}"]) for level in self.levels]
+
+    def clean_month_from(self) -> str:
+        return _month(self.cleaned_data["month_from"])
+
+    def clean_month_to(self) -> str:
+        value = self.cleaned_data["month_to"].strip()
+        return _month(value) if value else ""
+
+    def clean_calendar_timezone(self) -> str:
+        value = self.cleaned_data["calendar_timezone"].strip()
+        if value:
+            try:
+                zone(value)
+            except EngineError as error:
+                raise forms.ValidationError(error.problem) from None
+        return value
+
+    def clean_target_percent(self) -> str:
+        value = self.cleaned_data["target_percent"].strip().removesuffix("%").strip()
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for level in self.levels:
+            text = data.get(f"target_{level}", "")
+            if text:
+                try:
+                    data[f"parsed_target_{level}"] = simulator.parse_target(text)
+                except ValueError as error:
+                    self.add_error(f"target_{level}", str(error))
+        organisation = data.get("customer")
+        first, last = data.get("month_from"), data.get("month_to")
+        if organisation is not None and first:
+            last = last or first
+            months = simulator.month_range(first, last)
+            if not months:
+                self.add_error("month_to", "must be the same month as Month or later")
+            elif len(months) > simulator.MAX_MONTHS:
+                self.add_error(
+                    "month_to",
+                    f"a range is at most {simulator.MAX_MONTHS} months ({len(months)} given)",
+                )
+            else:
+                from django.utils import timezone
+
+                this_month, _ = services.current_month(organisation.contract, timezone.now())
+                if last > this_month:
+                    field = "month_to" if data.get("month_to") else "month_from"
+                    self.add_error(field, f"must be {this_month} or earlier (months not begun)")
+                data["months"] = months
+        if data.get("calendar") == "custom" and not data.get("calendar_json", "").strip():
+            self.add_error("calendar_json", "give the calendar as JSON (or choose a preset)")
+        return data
+
+
+def _month(value: str) -> str:
+    value = value.strip()
+    try:
+        month_bounds(value, zone("UTC"))
+    except EngineError:
+        raise forms.ValidationError(f"{value!r} is not a month YYYY-MM") from None
+    return value

@@ -1,0 +1,61 @@
+"""Template helpers of the dashboard and the simulator: money and signed deltas as text."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+
+from accord.core.display import format_when
+from accord.engine.credits import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Any, currency: str = "") -> str:
+    """ "1,500.00 USD"; "—" when there is no amount (no monthly fee)."""
+    if amount is None or amount == "":
+        return "—"
+    return format_money(Decimal(amount), currency) if currency else f"{Decimal(amount):,.2f}"
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """ "6.00%" (a statement's percent string as it stands)."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(value):f}%"
+
+
+@register.filter
+def signed(value: Any) -> str:
+    """A delta with its sign: "+2", "−1.50", "0"."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(value)
+    if number == 0:
+        return "0"
+    text = f"{abs(number):,f}"
+    return f"+{text}" if number > 0 else f"\u2212{text}"
+
+
+@register.filter
+def iso_when(iso: str, zone_name: str) -> str:
+    """An ISO 8601 UTC instant from a report ("2026-03-10T16:00:00Z") in a zone, named."""
+    from datetime import datetime
+
+    if not iso:
+        return "—"
+    return format_when(datetime.fromisoformat(iso.replace("Z", "+00:00")), zone_name)
+
+
+@register.filter
+def outcome_label(outcome: str) -> str:
+    return {
+        "met": "Met",
+        "breached": "Breached",
+        "open": "Open",
+        "no_severity": "No severity",
+    }.get(outcome, outcome)
