@@ -88,7 +88,7 @@ def contract_penalties(organisation: Organisation) -> dict[str, Any]:
     return dict(contract.terms.policy.penalties)
 
 
-_DURATION = re.compile(r"(\d+)\s*(d|days?|h|hours?|m|min|minutes?)", re.IGNORECASE)
+_DURATION = re.compile(r"(\d+)\s*(days?|d|hours?|h|minutes?|min|m)\b", re.IGNORECASE)
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
@@ -132,6 +132,8 @@ def parse_document(text: str, what: str) -> dict[str, Any]:
             message = str(exc)
             found = re.search(r"\(at line (\d+), column \d+\)", message)
             where = f"line {found.group(1)}: " if found else ""
+            if not found and "end of document" in message:
+                where = "at the end: "
             message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
             raise ValueError(f"{where}not valid TOML or JSON: {message}") from None
     if list(data) == [what] and isinstance(data[what], dict):
@@ -147,65 +149,64 @@ def locate(text: str, path: str) -> int | None:
         parts.append(int(index) if index else name)
     if parts and parts[0] in ("penalties", "support_hours"):
         parts = parts[1:]
-    position, found = 0, None
+    position, limit, found = 0, len(text), None
     for number, part in enumerate(parts):
         if isinstance(part, int):
             continue
         index = parts[number + 1] if number + 1 < len(parts) else None
-        header = re.compile(rf"^\s*\[\[\s*(?:\w+\.)*{part}\s*\]\]", re.MULTILINE)
-        headers = [m.start() for m in header.finditer(text, position)]
+        header = re.compile(rf"^[ \t]*\[\[[ \t]*(?:\w+\.)*{part}[ \t]*\]\]", re.MULTILINE)
+        headers = [m.start() for m in header.finditer(text, position, limit)]
         if isinstance(index, int) and headers:
             if index >= len(headers):
-                return found
-            position = headers[index]
-            found = position
+                break
+            position = found = headers[index]
+            following = re.compile(r"^[ \t]*\[", re.MULTILINE).search(text, position + 2, limit)
+            limit = following.start() if following else limit
             continue
-        key = re.compile(rf"(?:^|[\s{{,\[\"])\"?{part}\"?\s*[=:]", re.MULTILINE)
-        match = key.search(text, position)
+        key = re.compile(rf"(?:^|[\s{{,\[])(?P<key>\"?{part}\"?)\s*[=:]", re.MULTILINE)
+        match = key.search(text, position, limit)
         if match is None:
             break
-        position = found = match.start() + (1 if text[match.start()] in ' \t{,["' else 0)
+        position = found = match.start("key")
         if isinstance(index, int):
-            start = _element(text, match.end(), index)
-            if start is None:
+            span = _element(text, match.end(), index)
+            if span is None:
                 break
-            position = found = start
+            position = found = span[0]
+            limit = span[1]
     return None if found is None else text.count("\n", 0, found) + 1
 
 
-def _element(text: str, start: int, index: int) -> int | None:
-    """Where the `index`-th element of the array that opens after `start` begins."""
+def _element(text: str, start: int, index: int) -> tuple[int, int] | None:
+    """Where the `index`-th element of the array that opens after `start` begins and ends."""
     opening = text.find("[", start)
     if opening < 0:
         return None
     depth, count, quote = 0, 0, ""
-    position = opening
     element_start: int | None = None
-    while position < len(text):
+    for position in range(opening, len(text)):
         char = text[position]
         if quote:
-            if char == "\\":
-                position += 1
-            elif char == quote:
+            if char == quote and text[position - 1] != "\\":
                 quote = ""
-        elif char in "\"'":
+            continue
+        if char in "\"'":
             quote = char
-        elif char in "[{":
+        if depth == 1 and element_start is None and not char.isspace() and char not in ",]":
+            element_start = position
+        if char in "[{":
             depth += 1
-            if depth == 2 and element_start is None:
-                element_start = position
         elif char in "]}":
             depth -= 1
             if depth == 0:
-                return element_start if count == index else None
+                if count == index and element_start is not None:
+                    return element_start, position
+                return None
         elif char == "," and depth == 1:
-            if count == index:
-                return element_start
+            if count == index and element_start is not None:
+                return element_start, position
             count += 1
             element_start = None
-        elif depth == 1 and element_start is None and not char.isspace():
-            element_start = position
-        position += 1
     return None
 
 
