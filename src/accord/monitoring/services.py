@@ -70,11 +70,28 @@ def counted_outage_rows(
 ) -> list[Outage]:
     """The outage rows overlapping [start, end) whose impact the contract counts: those of the
     whole module-region and those that hit only `organisation`, oldest first."""
+    return counted_outage_rows_many(
+        [module_region], start, end, weights, organisation=organisation
+    )[module_region.pk]
+
+
+def counted_outage_rows_many(
+    module_regions: Sequence[ModuleRegion],
+    start: datetime,
+    end: datetime,
+    weights: Mapping[str, Fraction],
+    *,
+    organisation: Organisation | None = None,
+) -> dict[int, list[Outage]]:
+    """`counted_outage_rows` of several module-regions in one query, by module-region id."""
+    answer: dict[int, list[Outage]] = {mr.pk: [] for mr in module_regions}
     rows = Outage.objects.filter(
-        module_region=module_region, start__lt=end, impact__in=list(weights)
+        module_region_id__in=list(answer), start__lt=end, impact__in=list(weights)
     ).filter(Q(end__isnull=True) | Q(end__gt=start))
     rows = rows.filter(Q(organisation__isnull=True) | Q(organisation=organisation))
-    return list(rows.order_by("start", "pk"))
+    for row in rows.order_by("start", "pk"):
+        answer[row.module_region_id].append(row)
+    return answer
 
 
 def as_engine_outage(
@@ -119,18 +136,48 @@ def maintenance_schedule(
 ) -> MaintenanceSchedule:
     """The contract's recurring windows plus the ad-hoc windows for this module-region that
     were announced at least the contract's notice ahead and not cancelled."""
-    windows = [
-        (to_epoch(w.start), to_epoch(w.end))
-        for w in MaintenanceWindow.objects.filter(
-            region_id=module_region.region_id, start__lt=end, end__gt=start, cancelled_at=None
-        ).filter(Q(module_regions=None) | Q(module_regions=module_region))
-        if announced_in_time(to_epoch(w.start), to_epoch(w.announced_at), terms.adhoc_notice_hours)
-    ]
-    return MaintenanceSchedule(
-        timezone=terms.maintenance.timezone,
-        weekly=terms.maintenance.weekly,
-        windows=(*terms.maintenance.windows, *windows),
+    return maintenance_schedules([module_region], terms, start, end)[module_region.pk]
+
+
+def maintenance_schedules(
+    module_regions: Sequence[ModuleRegion], terms: Terms, start: datetime, end: datetime
+) -> dict[int, MaintenanceSchedule]:
+    """`maintenance_schedule` of several module-regions in two queries, by module-region id."""
+    adhoc = list(
+        MaintenanceWindow.objects.filter(
+            region_id__in={mr.region_id for mr in module_regions},
+            start__lt=end,
+            end__gt=start,
+            cancelled_at=None,
+        ).values_list("pk", "region_id", "start", "end", "announced_at")
     )
+    only_for: dict[int, set[int]] = {}
+    if adhoc:
+        through = MaintenanceWindow.module_regions.through
+        for window_id, module_region_id in through.objects.filter(
+            maintenancewindow_id__in=[row[0] for row in adhoc]
+        ).values_list("maintenancewindow_id", "moduleregion_id"):
+            only_for.setdefault(window_id, set()).add(module_region_id)
+    announced = [
+        (pk, region_id, to_epoch(first), to_epoch(last))
+        for pk, region_id, first, last, at in adhoc
+        if announced_in_time(to_epoch(first), to_epoch(at), terms.adhoc_notice_hours)
+    ]
+    return {
+        mr.pk: MaintenanceSchedule(
+            timezone=terms.maintenance.timezone,
+            weekly=terms.maintenance.weekly,
+            windows=(
+                *terms.maintenance.windows,
+                *(
+                    (first, last)
+                    for pk, region_id, first, last in announced
+                    if region_id == mr.region_id and (pk not in only_for or mr.pk in only_for[pk])
+                ),
+            ),
+        )
+        for mr in module_regions
+    }
 
 
 def period_uptime(
@@ -143,12 +190,33 @@ def period_uptime(
     now: datetime,
 ) -> UptimeResult:
     """Uptime of [start, end) as the engine decides it."""
+    return uptime_of_rows(
+        counted_outage_rows(
+            module_region, start, end, terms.impact_weights, organisation=organisation
+        ),
+        maintenance_schedule(module_region, terms, start, end),
+        terms,
+        start,
+        end,
+        now=now,
+    )
+
+
+def uptime_of_rows(
+    rows: Sequence[Outage],
+    maintenance: MaintenanceSchedule,
+    terms: Terms,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+) -> UptimeResult:
+    """`period_uptime` from rows already read (`counted_outage_rows_many`,
+    `maintenance_schedules`)."""
     return uptime(
         period=(to_epoch(start), to_epoch(end)),
-        outages=engine_outages(
-            module_region, start, end, terms.impact_weights, organisation=organisation, now=now
-        ),
-        maintenance=maintenance_schedule(module_region, terms, start, end),
+        outages=[as_engine_outage(row, terms.impact_weights, now=now) for row in rows],
+        maintenance=maintenance,
         target=terms.target,
         min_outage_seconds=terms.min_outage_seconds,
         maintenance_mode=terms.maintenance_mode,  # type: ignore[arg-type]

@@ -12,13 +12,15 @@ cut-off gives the same figures unless the rows it reads were corrected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.db.models import Q
 
 from accord.accounts.models import Organisation
 from accord.core.display import format_iso_utc
@@ -33,11 +35,11 @@ from accord.monitoring.models import ModuleRegion, Source
 from accord.monitoring.services import (
     Terms,
     as_engine_outage,
-    counted_outage_rows,
+    counted_outage_rows_many,
     covered_module_regions,
     daily_uptime_batch,
-    maintenance_schedule,
-    period_uptime,
+    maintenance_schedules,
+    uptime_of_rows,
 )
 from accord.reports import schema
 
@@ -179,15 +181,19 @@ def _uptime(
         organisation=organisation,
     )
     weights = uptime_terms.impact_weights
+    # The outages and maintenance of every covered module-region in three queries.
+    counted = counted_outage_rows_many(
+        module_regions, start, end, weights, organisation=organisation
+    )
+    schedules = maintenance_schedules(module_regions, uptime_terms, start, end)
     answer = []
     for mr in module_regions:
-        result = period_uptime(mr, uptime_terms, start, end, organisation=organisation, now=now)
-        rows = counted_outage_rows(mr, start, end, weights, organisation=organisation)
-        rows = [row for row in rows if to_epoch(row.start) < as_of]
+        result = uptime_of_rows(counted[mr.pk], schedules[mr.pk], uptime_terms, start, end, now=now)
+        rows = [row for row in counted[mr.pk] if to_epoch(row.start) < as_of]
         shares = outage_shares(
             period=(period.start, period.end),
             outages=[as_engine_outage(row, weights, now=now) for row in rows],
-            maintenance=maintenance_schedule(mr, uptime_terms, start, end),
+            maintenance=schedules[mr.pk],
             min_outage_seconds=uptime_terms.min_outage_seconds,
             maintenance_mode=uptime_terms.maintenance_mode,  # type: ignore[arg-type]
         )
@@ -240,10 +246,24 @@ def _uptime(
 # Tickets
 
 
-def _events_by_ticket(ticket_ids: Sequence[int], until: int) -> dict[int, list[TicketEvent]]:
-    events: dict[int, list[TicketEvent]] = {pk: [] for pk in ticket_ids}
+class _Event(NamedTuple):
+    """A ticket event as the report reads it: a tuple, not a model instance (a month of a
+    big customer is thousands of rows)."""
+
+    pk: int
+    ticket_id: int
+    kind: str
+    at: datetime
+    severity: int | None
+    data: dict[str, Any]
+
+
+def _events_by_ticket(ticket_ids: Sequence[int], until: int) -> dict[int, list[_Event]]:
+    events: dict[int, list[_Event]] = {pk: [] for pk in ticket_ids}
     rows = TicketEvent.objects.filter(ticket_id__in=ticket_ids, at__lte=from_epoch(until))
-    for event in rows.order_by("at", "pk"):
+    fields = ("pk", "ticket_id", "kind", "at", "severity", "data")
+    for row in rows.order_by("at", "pk").values_list(*fields):
+        event = _Event(*row)
         events[event.ticket_id].append(event)
     return events
 
@@ -258,45 +278,78 @@ def _outcome(result: clocks.ClockResult) -> str:
     return "open"
 
 
-def carried_over(organisation: Organisation, terms: ContractTerms, period: Month) -> list[Ticket]:
-    """Tickets reported before the month that were still open at the previous cut-off."""
-    earlier = list(
-        Ticket.objects.filter(
-            organisation=organisation,
-            reported_at__lt=from_epoch(period.start),
-            reported_at__gte=from_epoch(period.start) - CARRY_OVER_LOOKBACK,
-        ).exclude(breached_at__lt=from_epoch(period.previous_cutoff))
-    )
+# The ticket columns a report shows (never the description, up to 50,000 characters).
+_TICKET_FIELDS = ("id", "summary", "module_id", "reported_at", "breached_at")
+
+
+def _earlier(period: Month) -> Q:
+    """Tickets reported before the month (within the lookback) not breached by the previous
+    cut-off: those that may have been open at it."""
+    return Q(
+        reported_at__lt=from_epoch(period.start),
+        reported_at__gte=from_epoch(period.start) - CARRY_OVER_LOOKBACK,
+    ) & ~Q(breached_at__lt=from_epoch(period.previous_cutoff))
+
+
+def _still_open(
+    earlier: Sequence[Ticket],
+    events: Mapping[int, Sequence[_Event]],
+    terms: ContractTerms,
+    period: Month,
+) -> list[Ticket]:
+    """The tickets of `earlier` open (or without a severity) at the previous cut-off, their
+    clocks read from the events recorded by then: one engine call."""
     if not earlier:
         return []
-    events = _events_by_ticket([t.pk for t in earlier], period.previous_cutoff)
+    until = from_epoch(period.previous_cutoff)
     results = clocks.evaluate_many(
-        [clock_events(events[t.pk]) for t in earlier], terms.clock_rules, period.previous_cutoff
+        [clock_events(e for e in events[t.pk] if e.at <= until) for t in earlier],
+        terms.clock_rules,
+        period.previous_cutoff,
     )
     return [
         t for t, r in zip(earlier, results, strict=True) if _outcome(r) in ("open", "no_severity")
     ]
 
 
+def carried_over(organisation: Organisation, terms: ContractTerms, period: Month) -> list[Ticket]:
+    """Tickets reported before the month that were still open at the previous cut-off."""
+    earlier = list(
+        Ticket.objects.filter(_earlier(period), organisation=organisation).only(*_TICKET_FIELDS)
+    )
+    events = _events_by_ticket([t.pk for t in earlier], period.previous_cutoff)
+    return _still_open(earlier, events, terms, period)
+
+
 def _tickets(
     organisation: Organisation, terms: ContractTerms, period: Month, as_of: int
 ) -> tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]]:
-    own = list(
-        Ticket.objects.filter(
-            organisation=organisation,
-            reported_at__gte=from_epoch(period.start),
-            reported_at__lt=from_epoch(min(period.end, as_of + 1)),
+    # The month's tickets and the candidates for carrying over in one query, and all their
+    # events (up to the later of the cut-off taken and the previous one) in another.
+    own = Q(
+        reported_at__gte=from_epoch(period.start),
+        reported_at__lt=from_epoch(min(period.end, as_of + 1)),
+    )
+    rows = list(
+        Ticket.objects.filter(own | _earlier(period), organisation=organisation).only(
+            *_TICKET_FIELDS
         )
     )
-    carried = carried_over(organisation, terms, period)
+    everything = _events_by_ticket([t.pk for t in rows], max(as_of, period.previous_cutoff))
+    start = from_epoch(period.start)
+    carried = _still_open([t for t in rows if t.reported_at < start], everything, terms, period)
     carried_ids = {t.pk for t in carried}
-    tickets = sorted([*carried, *own], key=lambda t: (t.reported_at, t.pk))
+    tickets = sorted(
+        [*carried, *(t for t in rows if t.reported_at >= start)],
+        key=lambda t: (t.reported_at, t.pk),
+    )
     modules = dict(
         ModuleRegion.objects.filter(region_id=organisation.region_id).values_list(
             "module_id", "module__slug"
         )
     )
-    events = _events_by_ticket([t.pk for t in tickets], as_of)
+    until = from_epoch(as_of)
+    events = {t.pk: [e for e in everything[t.pk] if e.at <= until] for t in tickets}
     results = clocks.evaluate_many(
         [clock_events(events[t.pk]) for t in tickets], terms.clock_rules, as_of
     )
@@ -353,7 +406,7 @@ def _tickets(
     return lines, summaries, disputes
 
 
-def _designates(event: TicketEvent) -> bool:
+def _designates(event: _Event) -> bool:
     return event.severity is not None and event.kind in (
         EventKind.REPORTED,
         EventKind.SEVERITY_DESIGNATED,
@@ -371,7 +424,7 @@ _STATUS_AFTER = {
 }
 
 
-def _status_at(events: Sequence[TicketEvent]) -> str:
+def _status_at(events: Sequence[_Event]) -> str:
     """The ticket's status as its events up to the cut-off leave it."""
     status = "reported"
     for event in events:
@@ -380,7 +433,7 @@ def _status_at(events: Sequence[TicketEvent]) -> str:
 
 
 def _dispute(
-    ticket: Ticket, events: Sequence[TicketEvent], result: clocks.ClockResult
+    ticket: Ticket, events: Sequence[_Event], result: clocks.ClockResult
 ) -> schema.Dispute | None:
     proposals = [e for e in events if e.kind == EventKind.SEVERITY_PROPOSED]
     agreements = [e for e in events if e.kind == EventKind.SEVERITY_AGREED]
