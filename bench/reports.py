@@ -18,7 +18,8 @@ monthly fee on most), October 2026 (America/Los_Angeles and the others) with:
   an hour later), acknowledged, in progress, restored (after a spread of delays, so some breach
   and a tenth stay open), a fix delivered and closed for most; one in ten disputed (a proposal
   then agreed, rejected or still open). The first customer has 500 tickets in the month, the
-  others 0 to 30 (about 15 on average).
+  others 0 to 30 (about 15 on average); each also has three tenths as many in September, of
+  which those still open at September's cut-off are carried over into October's report.
 
 A. **One customer-month** (the first customer: 5 modules, 500 tickets, its outages):
    `build_report` then `render.report_html`, each timed over RUNS runs after a warm-up, median
@@ -224,10 +225,13 @@ def seed(customers: int) -> dict[str, Any]:
         plans = []
         for n, org in enumerate(organisations):
             count = BIG_TICKETS if n == 0 else rng.randrange(0, 31)
-            for k in range(count):
+            earlier = count * 3 // 10  # September's: some still open, carried over
+            for k in range(count + earlier):
                 severity = rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 4, 4])
                 undesignated = rng.random() < 0.05
                 reported = month_start + timedelta(seconds=rng.randrange(month_span - 3600))
+                if k >= count:
+                    reported -= timedelta(days=30)
                 tickets.append(
                     Ticket(
                         organisation=org,
@@ -389,10 +393,21 @@ def single(slug: str, runs: int) -> dict[str, Any]:
 # B. Every customer's month, PDFs included
 
 
+_SHARING: Any = None
+
+
 def _pool_init() -> None:
     import django
 
     django.setup()
+    from accord.reports.build import sharing_uptime
+
+    # Customers in one region on the same terms share their module-regions' uptime work for
+    # the whole batch (only the outages that hit one customer alone are its own). Held for
+    # the process's life (a context manager left unreferenced would be closed).
+    global _SHARING
+    _SHARING = sharing_uptime()
+    _SHARING.__enter__()
 
 
 def _reports_of(ids: list[int], out_dir: str) -> dict[str, Any]:

@@ -292,3 +292,39 @@ def test_the_worker_command_plans_the_reports(world: Any) -> None:
     planned = Job.objects.filter(kind=delivery.DELIVER)
     assert {j.payload["organisation"] for j in planned} == {world.acme.pk, world.globex.pk}
     assert set(planned.values_list("state", flat=True)) == {JobState.PENDING}
+
+
+def test_reports_built_sharing_uptime_equal_those_built_alone(october: Any) -> None:
+    """The batch mode of `bench/reports.py` (and of any run over every customer): customers
+    in one region on the same terms share their module-regions' uptime work, except where an
+    outage hit one of them alone."""
+    from accord.reports.build import build_report, sharing_uptime
+
+    world = october
+    Outage.objects.create(
+        module_region=ModuleRegion.objects.get(module__slug="reporting", region__code="us"),
+        organisation=world.globex,
+        source=Source.TICKET,
+        impact=Impact.MAJOR_OUTAGE,
+        start=datetime(2026, 10, 20, 18, 0, tzinfo=UTC),
+        end=datetime(2026, 10, 20, 19, 30, tzinfo=UTC),
+    )
+    moments = [OCTOBER_CUTOFF + timedelta(days=1), datetime(2026, 10, 21, 12, 0, tzinfo=UTC)]
+    organisations = [world.acme, world.globex, world.acme]
+    alone = [
+        build_report(org, "2026-10", now=now).to_json_data()
+        for now in moments
+        for org in organisations
+    ]
+    with sharing_uptime():
+        shared = [
+            build_report(org, "2026-10", now=now).to_json_data()
+            for now in moments
+            for org in organisations
+        ]
+    assert shared == alone
+    globex = shared[1]["uptime"]
+    reporting = next(m for m in globex if m["module"] == "reporting")
+    assert [o["customer_only"] for o in reporting["outages"]] == [True]
+    acme_reporting = next(m for m in shared[0]["uptime"] if m["module"] == "reporting")
+    assert acme_reporting["outages"] == []

@@ -12,7 +12,9 @@ cut-off gives the same figures unless the rows it reads were corrected.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,7 +33,7 @@ from accord.engine.reporting import nearest_rank, outage_shares
 from accord.engine.timeutil import from_epoch, local_to_epoch, month_bounds, to_epoch, zone
 from accord.helpdesk.models import EventKind, Ticket, TicketEvent
 from accord.helpdesk.services import clock_events
-from accord.monitoring.models import ModuleRegion, Source
+from accord.monitoring.models import ModuleRegion, Outage, Source
 from accord.monitoring.services import (
     Terms,
     as_engine_outage,
@@ -165,17 +167,82 @@ def _iso(epoch: int) -> str:
 # Uptime
 
 
+_shared: ContextVar[dict[Any, Any] | None] = ContextVar("accord_shared_uptime", default=None)
+
+
+@contextmanager
+def sharing_uptime() -> Iterator[None]:
+    """Inside, reports of customers in the same region on the same terms share the work on
+    their module-regions: each module-region's uptime, outages and daily strip are read and
+    computed once per month and cut-off, and again only for a customer whose own outages
+    (those that hit it alone) touch that module-region. For a batch of reports taken at one
+    moment (every customer's month); rows changed during the batch may not be seen by the
+    reports built after the change."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def _uptime(
     organisation: Organisation, terms: ContractTerms, period: Month, as_of: int
 ) -> list[schema.ModuleUptime]:
     uptime_terms = Terms.of(terms)
     module_regions = covered_module_regions(organisation, terms)
+    cache = _shared.get()
+    if cache is None:
+        return _module_uptimes(
+            module_regions, organisation.region_id, organisation, terms, period, as_of
+        )
+    start, end = from_epoch(period.start), from_epoch(period.end)
+    own = set(
+        Outage.objects.filter(
+            organisation=organisation,
+            module_region__in=module_regions,
+            start__lt=end,
+            impact__in=list(uptime_terms.impact_weights),
+        )
+        .filter(Q(end__isnull=True) | Q(end__gt=start))
+        .values_list("module_region_id", flat=True)
+    )
+    key = (tuple(mr.pk for mr in module_regions), id(terms), period, as_of)
+    entry = cache.get(key)
+    if entry is None:  # the terms are kept with the figures, so their id stays theirs
+        shared = _module_uptimes(module_regions, organisation.region_id, None, terms, period, as_of)
+        entry = cache[key] = (terms, dict(zip(key[0], shared, strict=True)))
+    mine = [mr for mr in module_regions if mr.pk in own]
+    fresh = (
+        dict(
+            zip(
+                [mr.pk for mr in mine],
+                _module_uptimes(mine, organisation.region_id, organisation, terms, period, as_of),
+                strict=True,
+            )
+        )
+        if mine
+        else {}
+    )
+    return [fresh.get(mr.pk) or entry[1][mr.pk] for mr in module_regions]
+
+
+def _module_uptimes(
+    module_regions: Sequence[ModuleRegion],
+    region_id: int,
+    organisation: Organisation | None,
+    terms: ContractTerms,
+    period: Month,
+    as_of: int,
+) -> list[schema.ModuleUptime]:
+    """The uptime section of these module-regions; with `organisation`, counting the outages
+    that hit it alone, without, the module-regions' own."""
+    uptime_terms = Terms.of(terms)
     now = from_epoch(as_of)
     start, end = from_epoch(period.start), from_epoch(period.end)
     days = period.days()
     daily = daily_uptime_batch(
         module_regions,
-        {organisation.region_id: uptime_terms},
+        {region_id: uptime_terms},
         days,
         now=now,
         organisation=organisation,
