@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from accord.catalogue.models import Region
+from accord.core.prepared import Prepared
 from accord.engine.policy import ContractTerms, policy_from_data, resolve
 from accord.engine.policy import Region as EngineRegion
 
@@ -185,15 +186,25 @@ class ApiToken(models.Model):
         if len(parts) != 3 or parts[0] != "acc":
             return None
         # The user's organisation and its region come along: nearly every request needs them
-        # (the tenant scope, a new ticket's region, people's time zones).
-        token = (
-            cls.objects.select_related("user__organisation__region").filter(prefix=parts[1]).first()
-        )
+        # (the tenant scope, a new ticket's region, people's time zones). The query is compiled
+        # once per process (`_token_by_prefix`): every API request makes it.
+        found = _token_by_prefix(parts[1])
+        token = found[0] if found else None
         if token is None or token.revoked_at is not None or not token.user.is_active:
             return None
         if not secrets.compare_digest(token.digest, _digest(text)):
             return None
         return token
+
+
+_token_by_prefix = Prepared(
+    lambda prefix: (
+        ApiToken.objects.select_related("user__organisation__region")
+        .filter(prefix=prefix)
+        .order_by()
+    ),  # the prefix is unique
+    "stand-in: prefix",
+)
 
 
 class Invitation(models.Model):

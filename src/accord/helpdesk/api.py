@@ -36,8 +36,9 @@ from accord.accounts.api import (
     field_error,
     person,
 )
-from accord.accounts.models import Organisation, User
+from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Module, Region
+from accord.core.prepared import Prepared
 from accord.helpdesk import attachments, services
 from accord.helpdesk.models import (
     OPEN_STATUSES,
@@ -431,8 +432,24 @@ def _ticket_for(user: User, ticket_id: int, *, for_update: bool = False) -> Tick
     return get_or_404(user, tickets, pk=ticket_id)
 
 
+# The reads every create makes, compiled once per process (accord.core.prepared).
+_module_by_slug = Prepared(
+    lambda slug: Module.objects.filter(slug=slug).order_by(), "stand-in: slug"
+)
+_idempotency_key = Prepared(
+    lambda user_id, key: IdempotencyKey.objects.filter(user_id=user_id, key=key).order_by(),
+    -1_000_000_001,
+    "stand-in: key",
+)
+_contract_of = Prepared(
+    lambda organisation_id: Contract.objects.filter(organisation_id=organisation_id),
+    -1_000_000_002,
+)
+
+
 def _module(slug: str, *, source: str = "body") -> Module:
-    module = Module.objects.filter(slug=slug).first()
+    found = _module_by_slug(slug)  # the slug is unique
+    module = found[0] if found else None
     if module is None:
         known = ", ".join(Module.objects.values_list("slug", flat=True))
         raise field_error("module", f"no module {slug!r}; known: {known}", source=source)
@@ -523,9 +540,10 @@ def _replay(
     user: User, key: str, digest: str, response: HttpResponse
 ) -> Status[dict[str, Any]] | None:
     """The answer to a retry of an earlier create with this key, or None if the key is new."""
-    earlier = IdempotencyKey.objects.filter(user=user, key=key).first()
-    if earlier is None:
+    found = _idempotency_key(user.pk, key)  # (user, key) is unique
+    if not found:
         return None
+    earlier = found[0]
     if earlier.request_digest != digest:
         raise HttpError(
             409,
@@ -571,6 +589,10 @@ def create_ticket(
         severity=payload.severity,
         channel=Channel.API,
     )
+    if not Organisation.contract.is_cached(organisation):  # type: ignore[attr-defined]
+        contract = _contract_of(organisation.pk)
+        if contract:
+            organisation.contract = contract[0]
     _ = organisation.contract.terms  # resolved now, cached on the instance the ticket uses
     try:
         with transaction.atomic():
