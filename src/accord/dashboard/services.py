@@ -35,6 +35,7 @@ from accord.engine.numbers import format_fraction
 from accord.engine.timeutil import epoch_to_local, from_epoch, to_epoch, zone
 from accord.helpdesk.models import OPEN_STATUSES, Ticket
 from accord.helpdesk.services import refresh_clocks
+from accord.monitoring.models import ModuleRegion
 from accord.monitoring.services import Terms, covered_module_regions, uptime_grid
 from accord.reports.build import CARRY_OVER_LOOKBACK, Month
 
@@ -203,6 +204,7 @@ def dashboard(organisations: Iterable[Organisation], *, now: datetime) -> list[C
         return []
     periods = {o.pk: Month.of(current_month(o.contract, now)[0], _zone(o)) for o in customers}
     at_risk, breached = _tickets(customers, periods, now=now)
+    covered: dict[tuple[int, tuple[str, ...]], list[ModuleRegion]] = {}
     answer = []
     for organisation in customers:
         contract = organisation.contract
@@ -218,7 +220,10 @@ def dashboard(organisations: Iterable[Organisation], *, now: datetime) -> list[C
             breached=breached.get(organisation.pk, {}),
             credit=Credit("", [], None, None, False),
         )
-        customer.rows = _module_rows(customer, period, now=now)
+        key = (organisation.region_id, tuple(contract.terms.modules))
+        if key not in covered:
+            covered[key] = covered_module_regions(organisation, contract.terms)
+        customer.rows = _module_rows(customer, period, covered[key], now=now)
         customer.credit = _credit(contract, customer)
         answer.append(customer)
     return answer
@@ -228,13 +233,14 @@ def _zone(organisation: Organisation) -> str:
     return organisation.contract.terms.reporting_timezone
 
 
-def _module_rows(customer: Customer, period: Month, *, now: datetime) -> list[ModuleRow]:
+def _module_rows(
+    customer: Customer, period: Month, module_regions: list[ModuleRegion], *, now: datetime
+) -> list[ModuleRow]:
     organisation = customer.organisation
     contract_terms = organisation.contract.terms
     terms = Terms.of(contract_terms)
     first, following = from_epoch(period.start), from_epoch(period.end)
     so_far_end = from_epoch(max(period.start, min(to_epoch(now), period.end)))
-    module_regions = covered_module_regions(organisation, contract_terms)
     grid = uptime_grid(
         module_regions,
         {organisation.region_id: terms},
@@ -308,8 +314,13 @@ def _tickets(
             # (carried over): the database narrows, the loop below decides per customer.
             _open_or_recent(earliest, min(p.previous_cutoff for p in periods.values()))
         )
-        .select_related("organisation__region", "organisation__contract", "module")
+        .select_related("module")
     )
+    # The organisations (and their contracts) already in hand: a contract's policy is JSON
+    # that would otherwise be read and decoded once per ticket.
+    by_id = {o.pk: o for o in customers}
+    for ticket in rows:
+        ticket.organisation = by_id[ticket.organisation_id]
     open_rows = [t for t in rows if t.status in OPEN_STATUSES]
     refresh_clocks(open_rows, now=now)
     at_risk: dict[int, list[AtRisk]] = {}
