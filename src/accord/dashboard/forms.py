@@ -121,7 +121,7 @@ class SimulatorForm(AccordForm):
         label="Penalty schedule (TOML or JSON)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
-        help_text="Blank: the contract's. The contract's schedule is shown beside, to copy.",
+        help_text="Blank: the contract's. The contract's schedule is shown below, to copy.",
     )
 
     def __init__(self, *args: Any, user: User, policy: Policy, **kwargs: Any) -> None:

@@ -32,9 +32,9 @@ COLUMNS = [
     ("uptime", "Uptime so far"),
     ("target", "Target"),
     ("budget", "Error budget left"),
-    ("at_risk", "At risk (customer)"),
-    ("breached", "Breached this month (customer)"),
-    ("credit", "Projected credit (customer)"),
+    ("at_risk", "At risk"),
+    ("breached", "Breached"),
+    ("credit", "Projected credit"),
 ]
 
 
