@@ -93,6 +93,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/prober.py
 	$(BIN)/python bench/reports.py
+	ACCORD_BENCH=1 $(BIN)/pytest -m bench -q -s -p no:cacheprovider tests/dashboard/test_timing.py
 
 # Resolve against PyPI alone (no local pip configuration or wheel mirrors), for Python 3.11,
 # with hashes, in a throwaway venv so the project venv is not disturbed.

@@ -1,8 +1,9 @@
 """How long the dashboard and the simulator take (docs/dashboard.md, "Measurements").
 
 50 customers in the US region, 5 covered modules each, 30 tickets and 2 customer-only outages
-a customer this month, plus one customer with 500 tickets in October for the simulator. Run
-with `-s` to see the figures; the assertions are loose bounds, so a slow machine does not fail.
+a customer this month, plus one customer with 500 tickets in October for the simulator. A
+measurement, not a test: it asserts no speed and runs only under `make bench`
+(`ACCORD_BENCH=1 pytest -m bench -s tests/dashboard/test_timing.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from accord.helpdesk.services import refresh_clocks
 from accord.monitoring.models import Impact, ModuleRegion, Outage, Source
 from accord.reports.build import build_report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.bench]
 
 CUSTOMERS = 50
 TICKETS_THIS_MONTH = 30
@@ -124,7 +125,7 @@ def best_of(runs: int, work: Any) -> float:
     return min(times)
 
 
-def test_the_dashboard_and_the_simulator_take_reasonable_time(many: Any) -> None:
+def test_measure_the_dashboard_and_the_simulator(many: Any) -> None:
     organisations = services.customers_with_contracts(Organisation.objects.all())
     assert organisations.count() == CUSTOMERS
 
@@ -172,5 +173,3 @@ def test_the_dashboard_and_the_simulator_take_reasonable_time(many: Any) -> None
         f"(two reports): {one_month * 1000:.0f} ms, page {page_simulator * 1000:.0f} ms"
         f"\nsimulator, 12 months: {twelve * 1000:.0f} ms"
     )
-    assert dashboard < 5
-    assert one_month < 5
