@@ -1,5 +1,7 @@
-"""Demo data: three customers on the built-in policy, the vendor's staff, and four weeks of
-fault tickets in every state, made through the same services the portal and the API use.
+"""Demo data: three customers on the built-in policy (each contract with its fee and, for two,
+terms of its own), the vendor's staff, four weeks of live fault tickets in every state, and a
+year of history before them (`accord.core.demo_history`: outages from every source, maintenance,
+tickets, disputes, releases), made through the same services the portal and the API use.
 
 Every ticket's history is replayed at its own past instants, so clocks, breaches, disputes and
 reopenings are what the engine says they are. Deterministic: the same `now` gives the same data.
@@ -11,11 +13,13 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from accord.accounts.models import Organisation, Role, User
 from accord.accounts.services import create_organisation, create_user
 from accord.catalogue.models import Module, Region
+from accord.core import demo_history
 from accord.helpdesk import services
 from accord.helpdesk.models import Repair, Status, Ticket
 from accord.monitoring.models import ModuleRegion
@@ -63,37 +67,38 @@ def already_seeded() -> bool:
 
 
 @transaction.atomic
-def seed(now: datetime, *, tickets_per_customer: int = 10) -> list[Login]:
-    """Create the demo organisations, people and ticket histories ending at `now`.
+def seed(now: datetime, *, tickets_per_customer: int = 10, history: bool = True) -> list[Login]:
+    """Create the demo organisations, people and ticket histories ending at `now` (with
+    `history`, the year before it too: `demo_history`).
 
     Nobody is notified about a history that is already over.
     """
     with muted():
-        return _seed(now, tickets_per_customer)
+        return _seed(now, tickets_per_customer, history)
 
 
-def _seed(now: datetime, tickets_per_customer: int) -> list[Login]:
+def _seed(now: datetime, tickets_per_customer: int, history: bool) -> list[Login]:
     rng = random.Random(20261127)
     logins: list[Login] = []
     staff = []
     for email, role, first, last in STAFF:
         staff.append(
-            create_user(
-                email=email, role=role, password=DEMO_PASSWORD, first_name=first, last_name=last
-            )
+            create_user(email=email, role=role, password=None, first_name=first, last_name=last)
         )
         logins.append(Login(email, Role(role).label, "vendor"))
     agent, manager = staff[0], staff[1]
     modules = list(Module.objects.all())
+    customers = []
     for name, slug, region_code, domain in CUSTOMERS:
         organisation = create_organisation(
             name=name, slug=slug, region=Region.objects.get(code=region_code), email_domains=domain
         )
+        demo_history.configure_contract(organisation)
         reporter = create_user(
             email=f"reporter@{domain}",
             role=Role.REPORTER,
             organisation=organisation,
-            password=DEMO_PASSWORD,
+            password=None,
             first_name="Riley",
             last_name=name.split()[0],
         )
@@ -101,7 +106,7 @@ def _seed(now: datetime, tickets_per_customer: int) -> list[Login]:
             email=f"admin@{domain}",
             role=Role.CUSTOMER_ADMIN,
             organisation=organisation,
-            password=DEMO_PASSWORD,
+            password=None,
             first_name="Ada",
             last_name=name.split()[0],
         )
@@ -109,6 +114,7 @@ def _seed(now: datetime, tickets_per_customer: int) -> list[Login]:
             Login(reporter.email, Role.REPORTER.label, name),
             Login(admin.email, Role.CUSTOMER_ADMIN.label, name),
         ]
+        customers.append((organisation, reporter, admin))
         for index in range(tickets_per_customer):
             summary, severity = FAULTS[(index + len(logins)) % len(FAULTS)]
             # Tickets left open are recent; the rest spread over four weeks.
@@ -129,8 +135,17 @@ def _seed(now: datetime, tickets_per_customer: int) -> list[Login]:
                 now=now,
             )
     _health_checks(now)
-    # Bring every clock to the present, as the worker would have.
-    for ticket in Ticket.objects.all():
+    if history:
+        demo_history.seed_history(now, customers, agent=agent, manager=manager)
+    # One password hash for every demo login: hashing is slow on purpose (~0.7 s each here).
+    User.objects.filter(email__in=[login.email for login in logins]).update(
+        password=make_password(DEMO_PASSWORD)
+    )
+    # Bring every running clock to the present, as the worker would have (a stopped clock's
+    # columns were written when it stopped and do not change).
+    for ticket in Ticket.objects.exclude(clock_state="stopped").select_related(
+        "organisation__contract"
+    ):
         services.recompute_clock(ticket, now=now)
     # The history is the past: its warnings and breaches were due then, not news today.
     Job.objects.filter(state=JobState.PENDING, due_at__lte=now).update(state=JobState.DONE)

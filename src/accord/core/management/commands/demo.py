@@ -4,7 +4,8 @@ Accord itself with demo data, served at http://127.0.0.1:8000 with a worker besi
 The walkthrough shows the seed's SLA as Accord reads it, then March 2026 for a customer in the
 US region: uptime per module with the maintenance window excluded, a few fault tickets on
 their return-to-service clocks, and the penalty statement those figures earn under the example
-schedule. Then the demo organisations are created (once) and their logins printed.
+schedule. Then the demo organisations are created (once) with a year of history, their logins
+printed, and one line saying what the history holds.
 `--no-serve` stops after that (for scripts and tests).
 """
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from rich.console import Console
 from rich.table import Table
 
-from accord.core import demo_data
+from accord.core import demo_data, demo_history
 from accord.engine.availability import Outage, uptime
 from accord.engine.clocks import ClockEvent, EventKind, evaluate_many
 from accord.engine.credits import statement
@@ -236,6 +237,7 @@ def _seed_and_print_logins(console: Console) -> None:
         for login in logins:
             table.add_row(login.email, login.role, login.organisation)
         console.print(table)
+    console.print(demo_history.summary().line(), soft_wrap=True)
     console.print(f"Every demo login's password is [bold]{demo_data.DEMO_PASSWORD}[/].")
 
 
