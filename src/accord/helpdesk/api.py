@@ -593,12 +593,14 @@ def create_ticket(
         contract = _contract_of(organisation.pk)
         if contract:
             organisation.contract = contract[0]
-    _ = organisation.contract.terms  # resolved now, cached on the instance the ticket uses
+    # The checks and the engine's clock before the write transaction too: under SQLite's
+    # write lock only the inserts.
+    opening = services.prepare_ticket(
+        reporter=user, organisation=organisation, new=new, region=region
+    )
     try:
         with transaction.atomic():
-            ticket, event = services.open_ticket(
-                reporter=user, organisation=organisation, new=new, region=region
-            )
+            ticket, event = services.write_ticket(opening)
             IdempotencyKey.objects.create(
                 user=user, key=idempotency_key, request_digest=digest, ticket=ticket
             )

@@ -133,6 +133,39 @@ def open_ticket(
     before anything is written, and the ticket row is inserted with its clock columns: no read
     back of the events, no second write of the row.
     """
+    return write_ticket(
+        prepare_ticket(
+            reporter=reporter,
+            organisation=organisation,
+            new=new,
+            region=region,
+            now=now,
+            email_message_id=email_message_id,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A new ticket checked and its clock evaluated, not yet written (`prepare_ticket`)."""
+
+    ticket: Ticket
+    event: TicketEvent
+    result: clocks.ClockResult
+
+
+def prepare_ticket(
+    *,
+    reporter: User,
+    organisation: Organisation,
+    new: NewTicket,
+    region: Region | None = None,
+    now: datetime | None = None,
+    email_message_id: str = "",
+) -> Opening:
+    """The first half of `open_ticket`: the checks, the rows and the engine's clock, with no
+    write (it reads the contract at most), so a caller can do it before its write transaction
+    and hold SQLite's one write lock only for `write_ticket`."""
     at = _now(now)
     if not is_staff(reporter) and reporter.organisation_id != organisation.pk:
         raise NotPermitted("you can report faults only for your own organisation")
@@ -157,11 +190,21 @@ def open_ticket(
     )
     result = evaluate(ticket, at, events=[event])
     apply_clock(ticket, result, at)
+    return Opening(ticket=ticket, event=event, result=result)
+
+
+def write_ticket(opening: Opening) -> tuple[Ticket, TicketEvent]:
+    """The second half of `open_ticket`, in the caller's transaction: the ticket with its clock
+    columns, its `reported` event, its clock jobs and the change's notifications. An `Opening`
+    is written once."""
+    ticket, event = opening.ticket, opening.event
+    if ticket.pk is not None:
+        raise ValueError("this ticket was written already")
     ticket.save(force_insert=True)
     event.ticket = ticket
     event.save(force_insert=True)
-    work.schedule_clock_jobs(ticket, result, new=True)
-    work.after_ticket_change(ticket, "reported", actor=reporter, event=event)
+    work.schedule_clock_jobs(ticket, opening.result, new=True)
+    work.after_ticket_change(ticket, "reported", actor=event.actor, event=event)
     return ticket, event
 
 
