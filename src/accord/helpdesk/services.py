@@ -203,8 +203,9 @@ def write_ticket(opening: Opening) -> tuple[Ticket, TicketEvent]:
     ticket.save(force_insert=True)
     event.ticket = ticket
     event.save(force_insert=True)
-    work.schedule_clock_jobs(ticket, opening.result, new=True)
-    work.after_ticket_change(ticket, "reported", actor=event.actor, event=event)
+    # Its clock jobs and the notice's job in one insert.
+    clock_jobs = work.new_clock_jobs(ticket, opening.result)
+    work.after_ticket_change(ticket, "reported", actor=event.actor, event=event, jobs=clock_jobs)
     return ticket, event
 
 

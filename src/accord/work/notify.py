@@ -281,14 +281,14 @@ def on_ticket_change(
     actor: User | None,
     comment: Comment | None = None,
     event: TicketEvent | None = None,
-) -> None:
-    """The CHANGE_LISTENER: enqueue the notice of a change, in its transaction, as one `notify`
-    job that the worker fans out into the emails and webhook deliveries (`fan_out`)."""
+) -> list[Job]:
+    """The CHANGE_LISTENER: the notice of a change as one `notify` job, which
+    `after_ticket_change` enqueues in the change's transaction and the worker fans out into
+    the emails and webhook deliveries (`fan_out`)."""
     if _muted.get():
-        return
+        return []
     notice = notice_for_change(ticket, what, actor=actor, comment=comment, event=event)
-    if notice is not None:
-        enqueue_many([fan_out_job(notice)])
+    return [] if notice is None else [fan_out_job(notice)]
 
 
 # --- who is told ----------------------------------------------------------------------------

@@ -28,8 +28,10 @@ HANDLERS: dict[str, Handler] = {}
 # Kinds whose handler runs outside a database transaction: those that talk to the outside
 # world (SMTP, HTTP) and must not hold SQLite's write lock while they wait on the network.
 NON_ATOMIC: set[str] = set()
-# Called after every ticket change, inside its transaction (notifications register here).
-CHANGE_LISTENERS: list[Callable[..., None]] = []
+# Called after every ticket change, inside its transaction (notifications register here). A
+# listener returns the job rows to enqueue (each created unless a job of its key exists), or
+# None; `after_ticket_change` inserts them all in one statement.
+CHANGE_LISTENERS: list[Callable[..., list[Job] | None]] = []
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -95,17 +97,14 @@ def cancel(key: str) -> None:
     Job.objects.filter(key=key, state=JobState.PENDING).update(state=JobState.CANCELLED)
 
 
-def schedule_clock_jobs(ticket: Ticket, result: ClockResult, *, new: bool = False) -> None:
-    """One warning job per threshold and one breach job per ticket, at the engine's instants;
-    cancelled while the clock is stopped, rescheduled when it runs again.
+ClockJobs = dict[str, tuple[str, datetime, dict[str, Any] | None]]
 
-    The same outcome as `schedule` / `cancel` key by key, in at most four statements: one read
-    of the ticket's clock jobs, one insert of the missing ones, one update of those that move,
-    one conditional cancel. `new`: the ticket was created in this transaction, so it has no
-    jobs yet (nobody else can know its id before the commit): no read, one insert.
-    """
+
+def _clock_jobs(ticket: Ticket, result: ClockResult) -> tuple[ClockJobs, list[str]]:
+    """The clock jobs a ticket should have (key: kind, due time, payload or None), and the keys
+    of those it should not (to cancel)."""
     running = result.state is ClockState.RUNNING
-    wanted: dict[str, tuple[str, datetime, dict[str, Any] | None]] = {}
+    wanted: ClockJobs = {}
     stopped: list[str] = []
     for warning in result.warnings:
         fraction = warning.fraction
@@ -119,14 +118,37 @@ def schedule_clock_jobs(ticket: Ticket, result: ClockResult, *, new: bool = Fals
         wanted[breach_key] = ("clock_breach", from_epoch(result.breach_at), None)
     else:
         stopped.append(breach_key)
+    return wanted, stopped
+
+
+def new_clock_jobs(ticket: Ticket, result: ClockResult) -> list[Job]:
+    """The rows `schedule_clock_jobs(ticket, result, new=True)` inserts, for a caller that
+    inserts them itself (with the other jobs of the same change, in one statement)."""
+    wanted, _ = _clock_jobs(ticket, result)
+    return [
+        Job(key=key, kind=kind, due_at=due_at, ticket=ticket, payload=payload or {})
+        for key, (kind, due_at, payload) in wanted.items()
+    ]
+
+
+def schedule_clock_jobs(ticket: Ticket, result: ClockResult, *, new: bool = False) -> None:
+    """One warning job per threshold and one breach job per ticket, at the engine's instants;
+    cancelled while the clock is stopped, rescheduled when it runs again.
+
+    The same outcome as `schedule` / `cancel` key by key, in at most four statements: one read
+    of the ticket's clock jobs, one insert of the missing ones, one update of those that move,
+    one conditional cancel. `new`: the ticket was created in this transaction, so it has no
+    jobs yet (nobody else can know its id before the commit): no read, one insert.
+    """
+    if new:
+        Job.objects.bulk_create(new_clock_jobs(ticket, result))
+        return
+    wanted, stopped = _clock_jobs(ticket, result)
 
     def row(key: str) -> Job:
         kind, due_at, payload = wanted[key]
         return Job(key=key, kind=kind, due_at=due_at, ticket=ticket, payload=payload or {})
 
-    if new:
-        Job.objects.bulk_create([row(key) for key in wanted])
-        return
     existing = {job.key: job for job in Job.objects.filter(key__in=[*wanted, *stopped])}
     missing = [key for key in wanted if key not in existing]
     if missing:
@@ -166,12 +188,21 @@ def after_ticket_change(
     actor: User | None,
     comment: Comment | None = None,
     event: TicketEvent | None = None,
+    jobs: list[Job] | None = None,
 ) -> None:
-    """Tell the listeners about a change. `event`: the event the change appended, when the
-    caller has it at hand (listeners then need not read it back)."""
+    """Tell the listeners about a change and enqueue the jobs they return. `event`: the event
+    the change appended, when the caller has it at hand (listeners then need not read it back).
+    `jobs`: rows the change enqueues anyway (a new ticket's clock jobs), inserted in the same
+    statement. Each row is created unless a job of its key exists, in whatever state: the
+    unique key decides, in the database (`INSERT ... ON CONFLICT DO NOTHING` on PostgreSQL,
+    `INSERT OR IGNORE` on SQLite), and of two transactions inserting one key concurrently the
+    second waits for the first and inserts nothing if it commits."""
+    rows = list(jobs or [])
     extra = {} if event is None else {"event": event}
     for listener in CHANGE_LISTENERS:
-        listener(ticket, what, actor=actor, comment=comment, **extra)
+        rows += listener(ticket, what, actor=actor, comment=comment, **extra) or []
+    if rows:
+        Job.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def due_rows(*, now: datetime, limit: int = 20) -> list[tuple[int, str, int]]:
