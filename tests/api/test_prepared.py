@@ -65,3 +65,25 @@ def test_a_stand_in_must_be_one_parameter_of_the_query(world: Any) -> None:
     twice = Prepared(lambda s: Ticket.objects.filter(summary=s, description=s), "stand-in")
     with pytest.raises(ValueError, match="not one parameter"):
         twice("y")
+
+
+def test_a_create_is_eight_queries_whoever_is_told(api: Any, world: Any) -> None:
+    """The token, the Idempotency-Key, the module, the contract, then (between BEGIN and
+    COMMIT) the ticket, its event, its jobs (clock jobs and the notice's, in one insert) and
+    the key: the recipients and webhook endpoints are read by the worker that fans the notice
+    out."""
+    from accord.accounts.models import Role
+    from accord.accounts.services import create_user
+    from accord.work.models import WebhookEndpoint
+
+    api.report(world.acme_reporter)  # the token's last_used_at is written once a minute
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert api.report(world.acme_reporter).status_code == 201
+        sql = [q["sql"] for q in queries]
+        transaction = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")  # tests: savepoints
+        counts.append(len([q for q in sql if not q.startswith(transaction)]))
+        create_user(email=f"agent{len(counts)}@vendor.test", role=Role.AGENT)
+        WebhookEndpoint.objects.create(name="ops", url="http://127.0.0.1:9/", secret="s")
+    assert counts == [8, 8]
