@@ -524,7 +524,7 @@ def _incident(
     declared = start + timedelta(minutes=rng.randint(3, 8))
     worse = start + timedelta(minutes=rng.randint(10, 20))
     resolved = worse + timedelta(minutes=rng.randint(8, 20))
-    if resolved >= now:
+    if resolved + timedelta(minutes=5) >= now:
         return
     name = module_region.module.name
     incident = incidents.declare(
@@ -751,14 +751,10 @@ def _life(
         now=restored,
     )
     if link is not None:
+        step = min(restored + timedelta(minutes=2), now)
         incidents.resolve(
-            link.incident,
-            message="Service is restored.",
-            actor=agent,
-            now=restored + timedelta(minutes=2),
-            at=restored,
+            link.incident, message="Service is restored.", actor=agent, now=step, at=restored
         )
-        step = restored + timedelta(minutes=2)
     if plan.dispute == "meeting":
         if (when := at(_wall(rng, 18, 30))) is None:
             return
@@ -853,7 +849,8 @@ def _fix_by_release(
 class Summary:
     """The history as counts: what the demo prints and what tests compare."""
 
-    months: tuple[str, ...]
+    months: tuple[str, ...]  # with tickets, in any customer's reporting time zone
+    months_per_customer: int  # the most any one customer has
     tickets: int
     outages: int
     releases: int
@@ -871,7 +868,7 @@ class Summary:
 
     def line(self) -> str:
         return (
-            f"History: {len(self.months)} months ({self.months[0]} to {self.months[-1]}), "
+            f"History: {self.months_per_customer} months ({self.months[0]} to {self.months[-1]}), "
             f"{self.tickets} tickets, {self.outages} outages, {self.maintenance_windows} "
             f"maintenance windows, {self.incidents} incidents, {self.releases} releases."
         )
@@ -898,6 +895,10 @@ def summary() -> Summary:
             sorted((str(row[key]), row["n"]) for row in rows.values(key).annotate(n=Count("pk")))
         )
 
+    customer_months = {
+        (organisation, month(at, zones[organisation]))
+        for organisation, at in Ticket.objects.values_list("organisation", "reported_at")
+    }
     tickets_by_month = Counter(
         month(at, zones[organisation])
         for organisation, at in Ticket.objects.values_list("organisation", "reported_at")
@@ -914,6 +915,7 @@ def summary() -> Summary:
     disputes["open"] = Ticket.objects.filter(dispute_open=True).count()
     return Summary(
         months=tuple(sorted(tickets_by_month)),
+        months_per_customer=max(Counter(org for org, _ in customer_months).values(), default=0),
         tickets=Ticket.objects.count(),
         outages=Outage.objects.count(),
         releases=Release.objects.count(),
