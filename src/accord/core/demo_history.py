@@ -405,6 +405,10 @@ def _outages(
     sources: dict[str, ExternalSource],
     boundary: Boundary | None,
 ) -> None:
+    """The region's outages month by month: a few short probe outages, an Alertmanager alert,
+    every other month a webhook's (partial or degraded), a staff incident every third month; the
+    boundary's and the window overrun where they fall. Plain rows, bulk-inserted, with their
+    alert rows and the health check's status changes."""
     rng = customer.rng
     tz_name = customer.tz_name
     checks = {
@@ -465,13 +469,13 @@ def _outages(
             # An outage that overruns the Wednesday window: only the part after it counts.
             start, end = month_bounds(month, zone(tz_name))
             lows, highs = terms.maintenance.intervals(start, end)
-            window_start, window_end = from_epoch(int(lows[1])), from_epoch(int(highs[1]))
-            minutes = (window_end - window_start).total_seconds() / 60 - 10 + 25
+            began = from_epoch(int(lows[1])) + timedelta(minutes=10)
+            ended = from_epoch(int(highs[1])) + timedelta(minutes=25)
             add(
                 customer.module_regions["release-manager"],
                 Source.PROBE,
-                window_start + timedelta(minutes=10),
-                minutes,
+                began,
+                (ended - began).total_seconds() / 60,
             )
         if number % 3 == 2 and number < FULL_MONTHS and reserved is None:
             _incident(now, customer, staff, month, rng.choice(choices))
