@@ -103,6 +103,9 @@ INSIDERS: dict[str, frozenset[str]] = {
     "acme": frozenset({"acme_reporter", "acme_admin", *STAFF}),
     "staff": frozenset(STAFF),
     "owner": frozenset({"acme_reporter"}),
+    # Monthly reports: Acme's customer admin and the staff; regenerating one: the managers.
+    "acme_admin": frozenset({"acme_admin", *STAFF}),
+    "managers": frozenset({"manager", "vendor_admin"}),
 }
 PORTAL_REACHED = frozenset({200, 302})
 # The API says why an action is refused to a person who can see the ticket (403: not for your
@@ -385,6 +388,27 @@ def maintenance_window(scene: Scene) -> dict[str, int]:
     return {"pk": scene.window.pk}  # type: ignore[attr-defined]
 
 
+# A monthly report is named by its customer and month; the month is closed, so reading it
+# freezes version 1 (made on first use, before the matrix's snapshot).
+REPORT_MONTH = "2026-01"
+
+
+def report(scene: Scene) -> dict[str, Any]:
+    return {"slug": scene.world.acme.slug, "month": REPORT_MONTH}
+
+
+def report_version(scene: Scene) -> dict[str, Any]:
+    if not hasattr(scene, "report_version"):
+        from django.utils import timezone
+
+        from accord.reports import services as reports
+
+        scene.report_version = reports.freeze(  # type: ignore[attr-defined]
+            scene.world.acme, REPORT_MONTH, now=timezone.now()
+        )[0]
+    return {**report(scene), "number": scene.report_version.version}  # type: ignore[attr-defined]
+
+
 def impact_body(scene: Scene) -> dict[str, str]:
     return {"impact-target": f"mr:{_release_us(scene).pk}", "impact-impact": "degraded"}
 
@@ -495,6 +519,26 @@ OBJECTS: dict[str, list[Case]] = {
     # Acme's customers see the ticket, so the API says why they may not (403), as the help
     # desk's ticket actions do; the portal's page for it is the staff's (404).
     "api:confirm_total_outage": [Case("post", api_ticket, form(customer_only=False))],
+    # --- monthly SLA reports: Acme's customer admin and the staff; regenerating, the managers
+    "report_detail": [Case("get", report, insiders="acme_admin")],
+    "report_export": [
+        Case("get", lambda s, f=fmt: {**report(s), "fmt": f}, insiders="acme_admin", label=fmt)
+        for fmt in ("pdf", "csv", "json")
+    ],
+    "report_versions": [Case("get", report, insiders="acme_admin")],
+    "report_version": [Case("get", report_version, insiders="acme_admin")],
+    "report_version_export": [
+        Case(
+            "get",
+            lambda s, f=fmt: {**report_version(s), "fmt": f},
+            insiders="acme_admin",
+            label=fmt,
+        )
+        for fmt in ("pdf", "csv", "json")
+    ],
+    "report_regenerate": [
+        Case("post", report, form(reason="From the matrix"), insiders="managers")
+    ],
     # --- the status page's demo switch (a module-region is not tenant data): the staff's alone
     "status_simulate": [
         Case(
@@ -507,8 +551,12 @@ OBJECTS: dict[str, list[Case]] = {
 }
 
 
-def missing(kwargs: dict[str, int]) -> dict[str, int]:
-    return dict.fromkeys(kwargs, MISSING)
+# Not ids: a report's month and an export's format stay as they are, the customer goes missing.
+NOT_IDS = ("month", "fmt")
+
+
+def missing(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {key: value if key in NOT_IDS else MISSING for key, value in kwargs.items()}
 
 
 OBJECT_CASES = [
@@ -699,6 +747,12 @@ LISTS: dict[str, Listing] = {
         ),
     ),
     "api:generic_webhook": Listing(method="post", body=form(status="down")),
+    # Monthly reports: customer admins see their own organisation's, the staff every one.
+    "report_index": Listing(
+        queries=lambda s: ["", "?customer=acme&month=2026-01", "?customer=globex&month=2026-01"],
+        sees=frozenset({"acme_admin", *STAFF}),
+        marker="Acme Corp",
+    ),
     # The SLA dashboard: the staff's (404 for every customer); the simulator: managers and
     # vendor admins (404 for agents and customers). GET only, nothing saved.
     "dashboard": Listing(

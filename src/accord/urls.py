@@ -80,6 +80,8 @@ urlpatterns = [
     path("status/", include("accord.status.urls")),
     # The vendor's SLA dashboard and the contract simulator (staff)
     path("dashboard/", include("accord.dashboard.urls")),
+    # Monthly SLA reports and their exports (customer admins: their own; staff: all)
+    path("reports/", include("accord.reports.urls")),
     # Machines and the vendor's staff
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from accord.accounts.models import Contract, Organisation, Role, User
 from accord.core.display import format_span, format_when
@@ -206,13 +206,7 @@ def deliver_report(job: Job, now: datetime) -> None:
 
 def report_url(slug: str, month: str) -> str:
     """The report's page on the configured base URL (never a request's Host header)."""
-    path = f"/reports/{slug}/{month}/"
-    for name in ("report_detail", "reports:detail", "report"):
-        try:
-            path = reverse(name, kwargs={"slug": slug, "month": month})
-            break
-        except NoReverseMatch:
-            continue
+    path = reverse("report_detail", kwargs={"slug": slug, "month": month})
     return settings.ACCORD_BASE_URL.rstrip("/") + path
 
 
