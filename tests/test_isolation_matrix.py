@@ -394,6 +394,12 @@ REPORT_MONTH = "2026-01"
 
 
 def report(scene: Scene) -> dict[str, Any]:
+    contract = scene.world.acme.contract
+    if contract.starts_on is None:  # the month must be one of the contract's
+        from datetime import date
+
+        contract.starts_on = date(2025, 1, 1)
+        contract.save()
     return {"slug": scene.world.acme.slug, "month": REPORT_MONTH}
 
 

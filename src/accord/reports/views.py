@@ -4,6 +4,7 @@ from `services.report_for` (or a stored version): never built here."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django.contrib import messages
@@ -18,11 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 from accord.accounts.access import get_or_404, is_customer_admin, is_manager, is_staff, scope
 from accord.accounts.models import Organisation
 from accord.engine.timeutil import epoch_to_local, to_epoch, zone
+from accord.helpdesk.models import Ticket
 from accord.reports import exports, schema, services
 from accord.reports import render as documents
 from accord.reports.models import ReportVersion
 
 MAX_MONTHS_LISTED = 24
+MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def _organisation(request: HttpRequest, slug: str) -> Organisation:
@@ -40,20 +43,45 @@ def current_month(organisation: Organisation, now: datetime) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
+def first_month(organisation: Organisation) -> str:
+    """The first month with a report: the month the contract started, or the customer was
+    created, or its first ticket was reported, whichever is earliest (in the reporting zone)."""
+    tz = zone(organisation.contract.terms.reporting_timezone)
+    moments = [organisation.created_at]
+    if organisation.contract.starts_on is not None:
+        moments.append(datetime(*organisation.contract.starts_on.timetuple()[:3], tzinfo=tz))
+    first_ticket = (
+        Ticket.objects.filter(organisation=organisation)
+        .order_by("reported_at")
+        .values_list("reported_at", flat=True)
+        .first()
+    )
+    if first_ticket is not None:
+        moments.append(first_ticket)
+    local = epoch_to_local(to_epoch(min(moments)), tz)
+    return f"{local.year:04d}-{local.month:02d}"
+
+
 def _check_month(organisation: Organisation, month: str, now: datetime) -> None:
-    """A real month, not after this one (a report of the future does not exist)."""
-    number = int(month[5:7])
-    if not 1 <= number <= 12 or month > current_month(organisation, now):
-        raise Http404("no report for that month")
+    """A real month from the customer's first month up to this one; any other is not found."""
+    if not MONTH.fullmatch(month):
+        raise Http404("no report for that month: a month is YYYY-MM")
+    if month > current_month(organisation, now):
+        raise Http404("no report for that month: it has not begun")
+    if month < first_month(organisation):
+        raise Http404("no report for that month: it is before the contract")
 
 
 def _months(organisation: Organisation, now: datetime) -> list[str]:
-    """The months to offer, newest first: this one and up to 23 before it."""
-    latest = current_month(organisation, now)
+    """The months to offer, newest first: this one back to the first (at most 24)."""
+    latest, earliest = current_month(organisation, now), first_month(organisation)
     year, number = int(latest[:4]), int(latest[5:])
-    months = []
-    for _ in range(MAX_MONTHS_LISTED):
-        months.append(f"{year:04d}-{number:02d}")
+    months: list[str] = []
+    while len(months) < MAX_MONTHS_LISTED:
+        month = f"{year:04d}-{number:02d}"
+        if month < earliest:
+            break
+        months.append(month)
         year, number = (year - 1, 12) if number == 1 else (year, number - 1)
     return months
 
@@ -63,7 +91,11 @@ def filename(report: schema.Report, fmt: str, version: ReportVersion | None = No
     return f"{report.customer.slug}-{report.period.month}-sla-report{suffix}.{fmt}"
 
 
-def _download(report: schema.Report, version: ReportVersion | None, fmt: str) -> HttpResponse:
+def _download(
+    report: schema.Report, version: ReportVersion | None, fmt: str, *, numbered: bool = False
+) -> HttpResponse:
+    """The report as a file; `numbered` names the version in the file name (a past version's
+    download), the current report's is plain `acme-2026-10-sla-report.pdf`."""
     if fmt == "pdf":
         body: bytes | str = documents.report_pdf(report, version)
         content_type = "application/pdf"
@@ -72,7 +104,8 @@ def _download(report: schema.Report, version: ReportVersion | None, fmt: str) ->
     else:
         body, content_type = exports.report_json(report), "application/json"
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename(report, fmt, version)}"'
+    name = filename(report, fmt, version if numbered else None)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
@@ -90,7 +123,7 @@ def index(request: HttpRequest) -> HttpResponse:
     month = request.GET.get("month", "")
     if chosen and month:
         organisation = organisations.filter(slug=chosen).first()
-        if organisation is not None and len(month) == 7:
+        if organisation is not None and MONTH.fullmatch(month):
             return redirect("report_detail", slug=organisation.slug, month=month)
     # The staff may have many customers: the last three months each, any other by the form.
     shown = 3 if is_staff(user) else MAX_MONTHS_LISTED
@@ -179,7 +212,7 @@ def version_export(
     request: HttpRequest, slug: str, month: str, number: str, fmt: str
 ) -> HttpResponse:
     version = _version(request, slug, month, number)
-    return _download(schema.Report.from_json_data(version.data), version, fmt)
+    return _download(schema.Report.from_json_data(version.data), version, fmt, numbered=True)
 
 
 @login_required
