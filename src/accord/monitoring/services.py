@@ -139,16 +139,16 @@ def maintenance_schedule(
     return maintenance_schedules([module_region], terms, start, end)[module_region.pk]
 
 
-def maintenance_schedules(
-    module_regions: Sequence[ModuleRegion], terms: Terms, start: datetime, end: datetime
-) -> dict[int, MaintenanceSchedule]:
-    """`maintenance_schedule` of several module-regions in two queries, by module-region id."""
+def adhoc_windows(
+    region_ids: set[int], start: datetime, end: datetime
+) -> tuple[list[tuple[int, int, datetime, datetime, datetime]], dict[int, set[int]]]:
+    """The ad-hoc maintenance windows of these regions overlapping [start, end), not cancelled,
+    as (pk, region id, start, end, announced at), and for each window limited to some
+    module-regions, their ids (a window absent from the map covers its whole region). Two
+    queries."""
     adhoc = list(
         MaintenanceWindow.objects.filter(
-            region_id__in={mr.region_id for mr in module_regions},
-            start__lt=end,
-            end__gt=start,
-            cancelled_at=None,
+            region_id__in=region_ids, start__lt=end, end__gt=start, cancelled_at=None
         ).values_list("pk", "region_id", "start", "end", "announced_at")
     )
     only_for: dict[int, set[int]] = {}
@@ -158,6 +158,14 @@ def maintenance_schedules(
             maintenancewindow_id__in=[row[0] for row in adhoc]
         ).values_list("maintenancewindow_id", "moduleregion_id"):
             only_for.setdefault(window_id, set()).add(module_region_id)
+    return adhoc, only_for
+
+
+def maintenance_schedules(
+    module_regions: Sequence[ModuleRegion], terms: Terms, start: datetime, end: datetime
+) -> dict[int, MaintenanceSchedule]:
+    """`maintenance_schedule` of several module-regions in two queries, by module-region id."""
+    adhoc, only_for = adhoc_windows({mr.region_id for mr in module_regions}, start, end)
     announced = [
         (pk, region_id, to_epoch(first), to_epoch(last))
         for pk, region_id, first, last, at in adhoc
@@ -363,21 +371,7 @@ def uptime_grid(
         outages[module_region_id].append((impact, first, last))
 
     region_ids = {mr.region_id for mr in module_regions}
-    adhoc = list(
-        MaintenanceWindow.objects.filter(
-            region_id__in=region_ids,
-            start__lt=_datetime(high),
-            end__gt=_datetime(low),
-            cancelled_at=None,
-        ).values_list("pk", "region_id", "start", "end", "announced_at")
-    )
-    only_for: dict[int, set[int]] = {}
-    if adhoc:
-        through = MaintenanceWindow.module_regions.through
-        for window_id, module_region_id in through.objects.filter(
-            maintenancewindow_id__in=[row[0] for row in adhoc]
-        ).values_list("maintenancewindow_id", "moduleregion_id"):
-            only_for.setdefault(window_id, set()).add(module_region_id)
+    adhoc, only_for = adhoc_windows(region_ids, _datetime(low), _datetime(high))
 
     answer: dict[int, list[PeriodUptime]] = {}
     for region_id in sorted(region_ids):
