@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -34,6 +36,17 @@ def when(iso: str | None, zone: str) -> str:
     if not iso:
         return "—"
     return format_when(datetime.fromisoformat(iso.replace("Z", "+00:00")), zone)
+
+
+def span(start: str, end: str, zone: str) -> str:
+    """An outage's start and end in one: "Mon 5 Oct 2026 10:03–10:58 PDT" within a day (and one
+    zone abbreviation), both in full otherwise."""
+    first, last = when(start, zone), when(end, zone)
+    head, _, tail = first.rpartition(" ")  # "Mon 5 Oct 2026 10:03", "PDT"
+    day, _, clock = head.rpartition(" ")
+    if last.startswith(day + " ") and last.endswith(" " + tail):
+        return f"{head}–{last[len(day) + 1 :]}"
+    return f"{first} – {last}"
 
 
 def money(amount: str | None, currency: str) -> str:
@@ -67,8 +80,7 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
             outages=[
                 {
                     "line": o,
-                    "start": when(o.start, zone),
-                    "end": when(o.end, zone) + (" (still going on)" if o.ongoing else ""),
+                    "when": span(o.start, o.end, zone) + (" (still going on)" if o.ongoing else ""),
                     "counted": minutes(o.counted_seconds),
                 }
                 for o in m.outages
@@ -76,12 +88,16 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
         )
         for m in report.uptime
     ]
+    days = max((len(m.daily) for m in report.uptime), default=0)
+    top = plots.scale_top(report.severities)
     severities = [
         SeverityView(
             summary=s,
             median=format_span(s.median_used_seconds),
             p90=format_span(s.p90_used_seconds),
-            plot=mark_safe(plots.used_distribution(s)) if s.used_percent_of_target else None,  # noqa: S308
+            plot=mark_safe(plots.used_distribution(s, top))  # noqa: S308 - escaped parts
+            if s.used_percent_of_target
+            else None,
         )
         for s in report.severities
     ]
@@ -110,6 +126,9 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
         "cutoff": when(report.period.cutoff, zone),
         "period_minutes": f"{report.period.minutes:,}",
         "modules": modules,
+        "day_axis": mark_safe(plots.day_axis(days)),  # noqa: S308 - built from numbers
+        "percent_axis": mark_safe(plots.percent_axis(top)),  # noqa: S308 - built from numbers
+        "any_plot": any(view.plot for view in severities),
         "modules_met": sum(1 for m in report.uptime if m.met),
         "severities": severities,
         "breached": breached,
@@ -124,8 +143,16 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
 def report_html(
     report: schema.Report, version: ReportVersion | None, *, for_pdf: bool = False
 ) -> str:
-    """The document alone (`for_pdf`: a whole HTML page with print CSS for WeasyPrint)."""
-    template = "reports/pdf.html" if for_pdf else "reports/_document.html"
+    """The document alone, or (`for_pdf`) a whole HTML page with its print stylesheet inlined:
+    what `report_pdf` lays out, as a file to open in a browser."""
+    if for_pdf:
+        return _render("reports/pdf.html", report, version, inline_css=True)
+    return _render("reports/_document.html", report, version)
+
+
+def _render(
+    template: str, report: schema.Report, version: ReportVersion | None, **extra: Any
+) -> str:
     data = context(report, version)
     data["uptime_rows"] = [
         {
@@ -137,6 +164,7 @@ def report_html(
         }
         for view in data["modules"]
     ]
+    data.update(extra)
     return render_to_string(template, data)
 
 
@@ -144,9 +172,25 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
     raise ValueError(f"a report fetches nothing; refused {url[:60]}")
 
 
-def report_pdf(report: schema.Report, version: ReportVersion | None) -> bytes:
-    from weasyprint import HTML  # imported when a PDF is made: it loads Pango
+PRINT_CSS = Path(__file__).parent / "templates" / "reports" / "print.css"
 
-    html = report_html(report, version, for_pdf=True)
-    pdf: bytes = HTML(string=html, base_url=None, url_fetcher=_refuse).write_pdf()
+
+@cache
+def _weasyprint() -> tuple[Any, Any, Any]:
+    """WeasyPrint's HTML class, the font configuration and the parsed print stylesheet, made
+    once per process and shared by every PDF it renders (imported when the first PDF is made:
+    it loads Pango)."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    stylesheet = CSS(string=PRINT_CSS.read_text(), font_config=fonts, url_fetcher=_refuse)
+    return HTML, fonts, stylesheet
+
+
+def report_pdf(report: schema.Report, version: ReportVersion | None) -> bytes:
+    html_class, fonts, stylesheet = _weasyprint()
+    html = _render("reports/pdf.html", report, version, inline_css=False)
+    document = html_class(string=html, base_url=None, url_fetcher=_refuse)
+    pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
     return pdf
