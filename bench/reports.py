@@ -421,7 +421,6 @@ def _reports_of(ids: list[int], out_dir: str) -> dict[str, Any]:
         render = None  # type: ignore[assignment]
 
     build = pdf = 0.0
-    pages = 0
     sizes = []
     bad = []
     organisations = Organisation.objects.select_related("contract", "region").filter(pk__in=ids)
@@ -435,7 +434,6 @@ def _reports_of(ids: list[int], out_dir: str) -> dict[str, Any]:
         if data[:5] != b"%PDF-" or issued.version is None:
             bad.append(org.slug)
         sizes.append(len(data))
-        pages += data.count(b"/Type /Page\n") or data.count(b"/Type/Page")
         (Path(out_dir) / f"{org.slug}-{MONTH}-sla-report.pdf").write_bytes(data)
     return {
         "count": len(sizes),
@@ -444,6 +442,16 @@ def _reports_of(ids: list[int], out_dir: str) -> dict[str, Any]:
         "bytes": sum(sizes),
         "bad": bad,
     }
+
+
+def _pages(out_dir: str) -> dict[str, int]:
+    from pypdf import PdfReader
+
+    counts = [
+        len(PdfReader(io.BytesIO((Path(out_dir) / name).read_bytes())).pages)
+        for name in os.listdir(out_dir)
+    ]
+    return {"files": len(counts), "pages": sum(counts), "max": max(counts, default=0)}
 
 
 def every_customer(processes: int, profile_one: bool) -> dict[str, Any]:
@@ -463,6 +471,7 @@ def every_customer(processes: int, profile_one: bool) -> dict[str, Any]:
         parts = pool.starmap(_reports_of, [(chunk, out_dir) for chunk in chunks], chunksize=1)
         wall = time.perf_counter() - began
     frozen = ReportVersion.objects.filter(month=MONTH).count()
+    pages = _pages(out_dir)  # not timed: each PDF written is read back
     result = {
         "customers": len(ids),
         "processes": processes,
@@ -472,6 +481,9 @@ def every_customer(processes: int, profile_one: bool) -> dict[str, Any]:
         "build_seconds": sum(p["build_seconds"] for p in parts),
         "pdf_seconds": sum(p["pdf_seconds"] for p in parts),
         "pdf_megabytes": sum(p["bytes"] for p in parts) / 1e6,
+        "pdf_files": pages["files"],
+        "pdf_pages": pages["pages"],
+        "pdf_pages_max": pages["max"],
         "bad": [slug for p in parts for slug in p["bad"]],
         "met": wall < TARGET_ALL_SECONDS,
     }
@@ -584,7 +596,10 @@ def report(console: Any, env: dict[str, Any], seeded: dict[str, Any], a: Any, b:
         console.print(table)
         console.print(
             "'build+freeze' and 'PDF': CPU-bound time summed over the processes; "
-            f"{b['pdf_megabytes']:.1f} MB of PDF written."
+            f"{b['pdf_files']:,} PDF files written to a temporary directory, "
+            f"{b['pdf_megabytes']:.1f} MB, {b['pdf_pages']:,} pages "
+            f"({b['pdf_pages'] / max(b['pdf_files'], 1):.1f} a report, at most "
+            f"{b['pdf_pages_max']})."
         )
 
 
@@ -644,7 +659,12 @@ def main(argv: list[str]) -> int:
     console.print(f"Figures written to {path}.")
     if args.quick:
         console.print("[yellow]--quick: fewer customers and runs; targets do not apply.[/]")
-    wrong = b is not None and (b["bad"] or b["reports"] != customers or b["frozen"] != customers)
+    wrong = b is not None and (
+        b["bad"]
+        or b["reports"] != customers
+        or b["frozen"] != customers
+        or b["pdf_files"] != customers
+    )
     if wrong:
         console.print("[red]A measurement went wrong (a report or PDF missing): see above.[/]")
     return 1 if wrong else 0

@@ -176,21 +176,29 @@ PRINT_CSS = Path(__file__).parent / "templates" / "reports" / "print.css"
 
 
 @cache
-def _weasyprint() -> tuple[Any, Any, Any]:
-    """WeasyPrint's HTML class, the font configuration and the parsed print stylesheet, made
-    once per process and shared by every PDF it renders (imported when the first PDF is made:
-    it loads Pango)."""
+def _weasyprint() -> tuple[Any, Any, Any, Any]:
+    """WeasyPrint's HTML class, the font configuration, the parsed print stylesheet and a URL
+    fetcher that refuses every URL, made once per process and shared by every PDF it renders
+    (imported when the first PDF is made: it loads Pango)."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
 
+    class Refusing(URLFetcher):  # type: ignore[misc]
+        """WeasyPrint 70 wants a URLFetcher (a plain function fails when it raises)."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return _refuse(url)
+
+    fetcher = Refusing(allowed_protocols=())
     fonts = FontConfiguration()
-    stylesheet = CSS(string=PRINT_CSS.read_text(), font_config=fonts, url_fetcher=_refuse)
-    return HTML, fonts, stylesheet
+    stylesheet = CSS(string=PRINT_CSS.read_text(), font_config=fonts, url_fetcher=fetcher)
+    return HTML, fonts, stylesheet, fetcher
 
 
 def report_pdf(report: schema.Report, version: ReportVersion | None) -> bytes:
-    html_class, fonts, stylesheet = _weasyprint()
+    html_class, fonts, stylesheet, fetcher = _weasyprint()
     html = _render("reports/pdf.html", report, version, inline_css=False)
-    document = html_class(string=html, base_url=None, url_fetcher=_refuse)
+    document = html_class(string=html, base_url=None, url_fetcher=fetcher)
     pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
     return pdf
