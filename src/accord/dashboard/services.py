@@ -32,7 +32,7 @@ from accord.engine.availability import error_budget, floor_percent
 from accord.engine.clocks import Standing
 from accord.engine.errors import EngineError
 from accord.engine.numbers import format_fraction
-from accord.engine.timeutil import epoch_to_local, from_epoch, to_epoch, zone
+from accord.engine.timeutil import epoch_to_local, from_epoch, month_of, to_epoch, zone
 from accord.helpdesk.models import OPEN_STATUSES, Ticket
 from accord.helpdesk.services import refresh_clocks
 from accord.monitoring.models import ModuleRegion
@@ -193,8 +193,9 @@ def customers_with_contracts(queryset: QuerySet[Organisation]) -> QuerySet[Organ
 
 def current_month(contract: Contract, now: datetime) -> tuple[str, str]:
     """This month in the contract's reporting time zone: ("2026-11", "November 2026")."""
-    local = epoch_to_local(to_epoch(now), zone(contract.terms.reporting_timezone))
-    return f"{local.year:04d}-{local.month:02d}", f"{local:%B %Y}"
+    tz = zone(contract.terms.reporting_timezone)
+    local = epoch_to_local(to_epoch(now), tz)
+    return month_of(to_epoch(now), tz), f"{local:%B %Y}"
 
 
 def dashboard(organisations: Iterable[Organisation], *, now: datetime) -> list[Customer]:

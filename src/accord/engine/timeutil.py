@@ -133,3 +133,9 @@ def month_bounds(month: str, tz: ZoneInfo, field: str = "month") -> tuple[int, i
     first = date(year, number, 1)
     following = date(year + number // 12, number % 12 + 1, 1)
     return local_to_epoch(first, 0, tz), local_to_epoch(following, 0, tz)
+
+
+def month_of(seconds: int, tz: ZoneInfo) -> str:
+    """The calendar month `YYYY-MM` an instant falls in, in a time zone."""
+    local = epoch_to_local(seconds, tz)
+    return f"{local.year:04d}-{local.month:02d}"

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.accounts.access import get_or_404, is_customer_admin, is_manager, is_staff, scope
 from accord.accounts.models import Organisation
-from accord.engine.timeutil import epoch_to_local, to_epoch, zone
+from accord.engine.timeutil import local_to_epoch, month_of, to_epoch, zone
 from accord.helpdesk.models import Ticket
 from accord.reports import exports, schema, services
 from accord.reports import render as documents
@@ -39,17 +39,17 @@ def _organisation(request: HttpRequest, slug: str) -> Organisation:
 
 
 def current_month(organisation: Organisation, now: datetime) -> str:
-    local = epoch_to_local(to_epoch(now), zone(organisation.contract.terms.reporting_timezone))
-    return f"{local.year:04d}-{local.month:02d}"
+    """This month in the contract's reporting time zone."""
+    return month_of(to_epoch(now), zone(organisation.contract.terms.reporting_timezone))
 
 
 def first_month(organisation: Organisation) -> str:
     """The first month with a report: the month the contract started, or the customer was
     created, or its first ticket was reported, whichever is earliest (in the reporting zone)."""
     tz = zone(organisation.contract.terms.reporting_timezone)
-    moments = [organisation.created_at]
+    moments = [to_epoch(organisation.created_at)]
     if organisation.contract.starts_on is not None:
-        moments.append(datetime(*organisation.contract.starts_on.timetuple()[:3], tzinfo=tz))
+        moments.append(local_to_epoch(organisation.contract.starts_on, 0, tz))
     first_ticket = (
         Ticket.objects.filter(organisation=organisation)
         .order_by("reported_at")
@@ -57,9 +57,8 @@ def first_month(organisation: Organisation) -> str:
         .first()
     )
     if first_ticket is not None:
-        moments.append(first_ticket)
-    local = epoch_to_local(to_epoch(min(moments)), tz)
-    return f"{local.year:04d}-{local.month:02d}"
+        moments.append(to_epoch(first_ticket))
+    return month_of(min(moments), tz)
 
 
 def _check_month(organisation: Organisation, month: str, now: datetime) -> None:

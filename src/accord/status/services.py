@@ -52,6 +52,7 @@ from accord.engine.timeutil import (
     format_clock,
     from_epoch,
     month_bounds,
+    month_of,
     to_epoch,
     zone,
 )
@@ -668,7 +669,7 @@ def customer_panel(user: User, *, now: datetime) -> CustomerPanel | None:
     terms = Terms.of(contract_terms)
     tz = zone(terms.timezone)
     local = epoch_to_local(to_epoch(now), tz)
-    month = f"{local.year:04d}-{local.month:02d}"
+    month = month_of(to_epoch(now), tz)
     first, following = (from_epoch(b) for b in month_bounds(month, tz))
     module_regions = covered_module_regions(organisation, contract_terms)
     grid = uptime_grid(

@@ -23,9 +23,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from accord.accounts.models import Organisation
-from accord.engine.timeutil import epoch_to_local, to_epoch, zone
+from accord.engine.timeutil import to_epoch
 from accord.reports import exports, render, services
 from accord.reports.build import Month, sharing_uptime
+from accord.reports.views import current_month
 
 FORMATS = ("html", "pdf", "json", "csv")
 
@@ -33,8 +34,8 @@ FORMATS = ("html", "pdf", "json", "csv")
 def last_closed_month(organisation: Organisation, now: datetime) -> str:
     """The latest month whose cut-off has passed, in the contract's reporting time zone."""
     timezone_name = organisation.contract.terms.reporting_timezone
-    local = epoch_to_local(to_epoch(now), zone(timezone_name))
-    year, number = local.year, local.month
+    this_month = current_month(organisation, now)
+    year, number = int(this_month[:4]), int(this_month[5:])
     while True:
         year, number = (year - 1, 12) if number == 1 else (year, number - 1)
         month = f"{year:04d}-{number:02d}"
@@ -95,9 +96,8 @@ class Command(BaseCommand):
             self.stdout.write(body.decode(), ending="")
 
     def _check_not_future(self, organisation: Organisation, month: str, now: datetime) -> None:
-        timezone_name = organisation.contract.terms.reporting_timezone
-        local = epoch_to_local(to_epoch(now), zone(timezone_name))
-        if month > f"{local.year:04d}-{local.month:02d}":
+        if month > current_month(organisation, now):
+            timezone_name = organisation.contract.terms.reporting_timezone
             raise CommandError(f"--month: {month} has not begun in {timezone_name}")
 
     def _all(self, month: str | None, fmt: str, directory: Path, now: datetime) -> None:
