@@ -125,14 +125,32 @@ def evaluate(events: Sequence[ClockEvent], rules: ClockRules, now: int) -> Clock
 def evaluate_many(
     tickets: Sequence[Sequence[ClockEvent]], rules: ClockRules, now: int
 ) -> list[ClockResult]:
-    """The clocks of many tickets at `now`: support time of all running periods is one
-    vectorised call per support calendar."""
+    """The clocks of many tickets at `now`. The calendar arithmetic is batched: one
+    vectorised call per support calendar for the time used, one per calendar and target for
+    targets in support days, and one per calendar for every due, breach and warning instant."""
     timelines = [_timeline(events, rules, now, index) for index, events in enumerate(tickets)]
+    calendars = [_calendar_for(timeline, rules) for timeline in timelines]
+    used_per_segment = _used_per_segment(timelines, calendars)
+    target_seconds = _targets_in_seconds(timelines, rules)
+    instants = _Instants()
+    plans = [
+        _plan(timeline, used, calendar, target, rules, instants)
+        for timeline, used, calendar, target in zip(
+            timelines, used_per_segment, calendars, target_seconds, strict=True
+        )
+    ]
+    instants.compute()
+    return [_result(plan, instants, rules) for plan in plans]
+
+
+def _used_per_segment(
+    timelines: list[_Timeline], calendars: list[SupportCalendar]
+) -> list[list[int]]:
+    """Support seconds of each ticket's running periods: one call per calendar."""
     by_calendar: dict[SupportCalendar, list[int]] = {}
-    for index, timeline in enumerate(timelines):
-        calendar = _calendar_for(timeline, rules)
+    for index, calendar in enumerate(calendars):
         by_calendar.setdefault(calendar, []).append(index)
-    used_per_segment: dict[int, list[int]] = {}
+    used_per_segment: list[list[int]] = [[] for _ in timelines]
     for calendar, indexes in by_calendar.items():
         starts = [start for i in indexes for start, _ in timelines[i].segments]
         ends = [end for i in indexes for _, end in timelines[i].segments]
@@ -144,10 +162,30 @@ def evaluate_many(
             count = len(timelines[i].segments)
             used_per_segment[i] = used[position : position + count]
             position += count
-    return [
-        _result(timeline, used_per_segment[index], rules)
-        for index, timeline in enumerate(timelines)
-    ]
+    return used_per_segment
+
+
+def _targets_in_seconds(timelines: list[_Timeline], rules: ClockRules) -> list[int | None]:
+    """Each ticket's target in support seconds (None without a severity). Support days are
+    measured from the report: "2 days" from Monday 15:00 is the support time until Wednesday
+    15:00, so a days target is worked out per ticket, one call per severity."""
+    seconds: list[int | None] = [None] * len(timelines)
+    by_severity: dict[int, list[int]] = {}
+    for index, timeline in enumerate(timelines):
+        if timeline.severity is None:
+            continue
+        target = rules.targets[timeline.severity]
+        if target.days:
+            by_severity.setdefault(timeline.severity, []).append(index)
+        else:
+            seconds[index] = target.seconds
+    for severity, indexes in by_severity.items():
+        calendar = rules.calendars[severity]
+        start = np.asarray([timelines[i].reported_at for i in indexes], dtype=np.int64)
+        due = calendar.add_epoch(start, rules.targets[severity])
+        for i, value in zip(indexes, calendar.elapsed_epoch(start, due).tolist(), strict=True):
+            seconds[i] = value
+    return seconds
 
 
 def _calendar_for(timeline: _Timeline, rules: ClockRules) -> SupportCalendar:
@@ -241,10 +279,51 @@ def _known_severity(severity: int | None, rules: ClockRules, field_name: str) ->
     return severity
 
 
-def _result(timeline: _Timeline, used_per_segment: list[int], rules: ClockRules) -> ClockResult:
+@dataclass(frozen=True)
+class _Plan:
+    """One ticket's clock before the instants it asks for are known: each instant is a slot
+    in `_Instants`, or None when the clock never gets there."""
+
+    timeline: _Timeline
+    used: int
+    target_seconds: int | None
+    due_at: int | None
+    breach_at: int | None
+    warnings: tuple[tuple[Fraction, int | None], ...]
+
+
+def _plan(
+    timeline: _Timeline,
+    used_per_segment: list[int],
+    calendar: SupportCalendar,
+    target_seconds: int | None,
+    rules: ClockRules,
+    instants: _Instants,
+) -> _Plan:
     used = sum(used_per_segment)
+    if target_seconds is None:
+        return _Plan(timeline, used, None, None, None, ())
     running = timeline.state is ClockState.RUNNING
-    if timeline.severity is None:
+    breached = used > target_seconds
+    crossing = _Crossing(timeline.segments, used_per_segment, running)
+    due_at = breach_at = None
+    # A stopped clock has no due instant unless it ran past one.
+    if running or breached:
+        located = crossing.locate(target_seconds, beyond=True)
+        if located is not None:
+            start, needed = located
+            due_at = instants.ask(calendar, _DUE, start, max(needed, 0))
+        breach_at = crossing.reach(target_seconds + 1, calendar, instants)
+    warnings = tuple(
+        (fraction, crossing.reach(math.ceil(fraction * target_seconds), calendar, instants))
+        for fraction in rules.warn_fractions
+    )
+    return _Plan(timeline, used, target_seconds, due_at, breach_at, warnings)
+
+
+def _result(plan: _Plan, instants: _Instants, rules: ClockRules) -> ClockResult:
+    timeline, used, target_seconds = plan.timeline, plan.used, plan.target_seconds
+    if timeline.severity is None or target_seconds is None:
         return ClockResult(
             severity=None,
             severity_agreed=False,
@@ -258,19 +337,9 @@ def _result(timeline: _Timeline, used_per_segment: list[int], rules: ClockRules)
             breached=False,
             breached_at=None,
         )
-    calendar = rules.calendars[timeline.severity]
-    target = rules.targets[timeline.severity]
-    target_seconds = _target_seconds(calendar, target, timeline.reported_at)
-    crossing = _Crossing(timeline.segments, used_per_segment, running, calendar)
     breached = used > target_seconds
-    # A stopped clock has no due instant unless it ran past one.
-    due_at = crossing.due(target_seconds) if running or breached else None
-    breach_at = crossing.reach(target_seconds + 1) if running or breached else None
-    breached_at = breach_at if breached else None
-    warnings = tuple(
-        Warning(fraction, crossing.reach(math.ceil(fraction * target_seconds)))
-        for fraction in rules.warn_fractions
-    )
+    breach_at = instants.answer(plan.breach_at)
+    warnings = tuple(Warning(fraction, instants.answer(slot)) for fraction, slot in plan.warnings)
     if breached:
         standing = Standing.BREACHED
     elif timeline.state is ClockState.STOPPED:
@@ -283,46 +352,72 @@ def _result(timeline: _Timeline, used_per_segment: list[int], rules: ClockRules)
         severity=timeline.severity,
         severity_agreed=timeline.severity_agreed,
         dispute_open=timeline.dispute_open,
-        target=target,
+        target=rules.targets[timeline.severity],
         target_seconds=target_seconds,
         used_seconds=used,
         state=timeline.state,
         standing=standing,
-        due_at=due_at,
+        due_at=instants.answer(plan.due_at),
         breached=breached,
-        breached_at=breached_at,
+        breached_at=breach_at if breached else None,
         breach_at=breach_at,
         warnings=warnings,
     )
 
 
-def _target_seconds(calendar: SupportCalendar, target: Duration, reported_at: int) -> int:
-    """A target in support seconds. Support days are measured from the report: "2 days" from
-    Monday 15:00 is the support time until Wednesday 15:00."""
-    if not target.days:
-        return target.seconds
-    start = np.asarray([reported_at], dtype=np.int64)
-    due = calendar.add_epoch(start, target)
-    return int(calendar.elapsed_epoch(start, due)[0])
+# What an asked-for instant is: the due instant (`add_epoch`: an amount used up exactly at
+# closing time is due at the next opening) or an amount reached (`reach_epoch`: at closing).
+_DUE = 0
+_REACH = 1
+
+
+class _Instants:
+    """The instants a batch of clocks asks for, computed together: one vectorised call per
+    calendar and kind instead of one per ticket, threshold and kind."""
+
+    def __init__(self) -> None:
+        self._asked: dict[tuple[SupportCalendar, int], tuple[list[int], list[int]]] = {}
+        self._slots: list[tuple[tuple[SupportCalendar, int], int]] = []
+        self._answers: dict[tuple[SupportCalendar, int], list[int]] = {}
+
+    def ask(self, calendar: SupportCalendar, kind: int, start: int, seconds: int) -> int:
+        """A slot for the instant `seconds` of support time after `start`."""
+        key = (calendar, kind)
+        starts, amounts = self._asked.setdefault(key, ([], []))
+        self._slots.append((key, len(starts)))
+        starts.append(start)
+        amounts.append(seconds)
+        return len(self._slots) - 1
+
+    def compute(self) -> None:
+        for (calendar, kind), (starts, amounts) in self._asked.items():
+            start = np.asarray(starts, dtype=np.int64)
+            seconds = np.asarray(amounts, dtype=np.int64)
+            if kind == _DUE:
+                found = calendar.add_epoch(start, [Duration(seconds=int(n)) for n in amounts])
+            else:
+                found = calendar.reach_epoch(start, seconds)
+            self._answers[(calendar, kind)] = found.tolist()
+
+    def answer(self, slot: int | None) -> int | None:
+        if slot is None:
+            return None
+        key, position = self._slots[slot]
+        return self._answers[key][position]
 
 
 class _Crossing:
-    """Finds the instant the clock reaches an amount of support time, in past segments or,
-    for a running clock, projected into the open one."""
+    """Finds where the clock reaches an amount of support time, in past segments or, for a
+    running clock, projected into the open one."""
 
     def __init__(
-        self,
-        segments: tuple[tuple[int, int], ...],
-        used_per_segment: list[int],
-        running: bool,
-        calendar: SupportCalendar,
+        self, segments: tuple[tuple[int, int], ...], used_per_segment: list[int], running: bool
     ) -> None:
         self.segments = segments
         self.used = used_per_segment
         self.running = running
-        self.calendar = calendar
 
-    def _locate(self, amount: int, *, beyond: bool = False) -> tuple[int, int] | None:
+    def locate(self, amount: int, *, beyond: bool = False) -> tuple[int, int] | None:
         """(segment start, amount still needed at its start) of the segment that reaches
         `amount` (or, with `beyond`, goes past it), or None when the clock stopped short."""
         before = 0
@@ -334,18 +429,10 @@ class _Crossing:
             before += self.used[position]
         return None
 
-    def reach(self, amount: int) -> int | None:
-        located = self._locate(amount)
+    def reach(self, amount: int, calendar: SupportCalendar, instants: _Instants) -> int | None:
+        """The slot of the instant the clock reaches `amount`, or None if it stopped short."""
+        located = self.locate(amount)
         if located is None:
             return None
         start, needed = located
-        one = np.asarray([start], dtype=np.int64)
-        return int(self.calendar.reach_epoch(one, np.asarray([needed], dtype=np.int64))[0])
-
-    def due(self, target_seconds: int) -> int | None:
-        located = self._locate(target_seconds, beyond=True)
-        if located is None:
-            return None
-        start, needed = located
-        one = np.asarray([start], dtype=np.int64)
-        return int(self.calendar.add_epoch(one, Duration(seconds=max(needed, 0)))[0])
+        return instants.ask(calendar, _REACH, start, needed)
