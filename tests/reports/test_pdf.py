@@ -99,6 +99,21 @@ def test_an_open_month_says_provisional(world: Any, october: Any) -> None:
     assert "sha256:" not in " ".join(pages)
 
 
+def test_fonts_subset_once_still_carry_every_glyph_a_report_uses(world: Any, october: Any) -> None:
+    """Each process subsets a font once and reuses it (render._FontSubsets): a report whose
+    customer's name has letters beyond the usual subset (Polish, Greek) after an ordinary one
+    still shows them, and the ordinary one is unchanged."""
+    issued = services.report_for(world.acme, "2026-10", now=NOW)
+    first = render.report_pdf(issued.report, issued.version)
+    world.acme.name = "Łódź Ωmega Sp. z o.o."
+    world.acme.save()
+    other = services.report_for(world.acme, "2026-11", now=NOW)
+    text = flat(" ".join(pdf_pages(render.report_pdf(other.report, None))))
+    assert "Łódź Ωmega Sp. z o.o. — 2026-11" in text
+    assert render.report_pdf(issued.report, issued.version) == first
+    assert "Acme Corp — 2026-10" in flat(" ".join(pdf_pages(first)))
+
+
 def test_the_standalone_html_carries_its_print_stylesheet(world: Any, october: Any) -> None:
     issued = services.report_for(world.acme, "2026-10", now=NOW)
     html = render.report_html(issued.report, issued.version, for_pdf=True)
