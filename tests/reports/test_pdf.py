@@ -8,6 +8,7 @@ cut-off was 2026-11-03 00:00 PST), November is open.
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 import socket
@@ -112,6 +113,21 @@ def test_fonts_subset_once_still_carry_every_glyph_a_report_uses(world: Any, oct
     assert "Łódź Ωmega Sp. z o.o. — 2026-11" in text
     assert render.report_pdf(issued.report, issued.version) == first
     assert "Acme Corp — 2026-10" in flat(" ".join(pdf_pages(first)))
+
+
+def test_the_garbage_collector_is_as_it_was_after_a_pdf(world: Any, october: Any) -> None:
+    """report_pdf pauses the cyclic collector while WeasyPrint works (render._CollectorPause)
+    and leaves it as it found it: on, or off when something else had turned it off."""
+    issued = services.report_for(world.acme, "2026-10", now=NOW)
+    assert gc.isenabled()
+    render.report_pdf(issued.report, issued.version)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        render.report_pdf(issued.report, issued.version)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_the_standalone_html_carries_its_print_stylesheet(world: Any, october: Any) -> None:

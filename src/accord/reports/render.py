@@ -8,6 +8,10 @@ fonts are the system's.
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -267,9 +271,47 @@ def _weasyprint() -> tuple[Any, Any, Any, Any]:
     return HTML, fonts, stylesheet, fetcher
 
 
+class _CollectorPause:
+    """Python's cyclic garbage collector paused while WeasyPrint makes a PDF, and run once on
+    the young objects afterwards. WeasyPrint allocates millions of objects for a report and
+    keeps its boxes alive to the end, so the collector, run every 700 allocations, kept
+    promoting them and scanning the older generations: 12.6% of a report's CPU in py-spy
+    samples, 1.7% paused (docs/performance.md, "Monthly reports"). The pause lasts one
+    report (a few MB of garbage held at most); threads rendering at once share it, and the
+    collector is left off if something else had turned it off."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.renders = 0
+        self.paused = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self.lock:
+            self.renders += 1
+            if self.renders == 1 and gc.isenabled():
+                gc.disable()
+                self.paused = True
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.renders -= 1
+                resume = self.renders == 0 and self.paused
+                if resume:
+                    self.paused = False
+                    gc.enable()
+            if resume:
+                gc.collect(0)
+
+
+_collector_paused = _CollectorPause()
+
+
 def report_pdf(report: schema.Report, version: ReportVersion | None) -> bytes:
     html_class, fonts, stylesheet, fetcher = _weasyprint()
     html = _render("reports/pdf.html", report, version, inline_css=False)
-    document = html_class(string=html, base_url=None, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    with _collector_paused():
+        document = html_class(string=html, base_url=None, url_fetcher=fetcher)
+        pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
     return pdf
