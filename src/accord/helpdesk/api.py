@@ -38,7 +38,7 @@ from accord.accounts.api import (
 )
 from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Module, Region
-from accord.core.prepared import Prepared
+from accord.core.prepared import Prepared, PreparedInsert
 from accord.helpdesk import attachments, services
 from accord.helpdesk.models import (
     OPEN_STATUSES,
@@ -445,6 +445,8 @@ _contract_of = Prepared(
     lambda organisation_id: Contract.objects.filter(organisation_id=organisation_id),
     -1_000_000_002,
 )
+# And its key's insert (IdempotencyKey.objects.create).
+_insert_key = PreparedInsert(IdempotencyKey)
 
 
 def _module(slug: str, *, source: str = "body") -> Module:
@@ -601,8 +603,8 @@ def create_ticket(
     try:
         with transaction.atomic():
             ticket, event = services.write_ticket(opening)
-            IdempotencyKey.objects.create(
-                user=user, key=idempotency_key, request_digest=digest, ticket=ticket
+            _insert_key.insert(
+                IdempotencyKey(user=user, key=idempotency_key, request_digest=digest, ticket=ticket)
             )
             return Status(201, _detail(ticket, user, event))
     except IntegrityError:

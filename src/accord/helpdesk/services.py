@@ -21,6 +21,7 @@ from django.utils import timezone
 from accord.accounts.access import is_manager, is_staff
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
+from accord.core.prepared import PreparedInsert
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk.models import (
@@ -35,6 +36,11 @@ from accord.helpdesk.models import (
     TicketEvent,
 )
 from accord.work import services as work
+
+# A new ticket's rows, inserted with SQL compiled once per process (accord.core.prepared).
+# TicketEvent.save() only refuses to save an event again; a new event has no primary key.
+_insert_ticket = PreparedInsert(Ticket)
+_insert_event = PreparedInsert(TicketEvent, own_save_checked=True)
 
 
 class ActionRefused(Exception):
@@ -200,9 +206,9 @@ def write_ticket(opening: Opening) -> tuple[Ticket, TicketEvent]:
     ticket, event = opening.ticket, opening.event
     if ticket.pk is not None:
         raise ValueError("this ticket was written already")
-    ticket.save(force_insert=True)
+    _insert_ticket.insert(ticket)  # ticket.save(force_insert=True)
     event.ticket = ticket
-    event.save(force_insert=True)
+    _insert_event.insert(event)  # event.save(force_insert=True)
     # Its clock jobs and the notice's job in one insert.
     clock_jobs = work.new_clock_jobs(ticket, opening.result)
     work.after_ticket_change(ticket, "reported", actor=event.actor, event=event, jobs=clock_jobs)

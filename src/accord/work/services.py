@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.core.prepared import PreparedInsert
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.timeutil import from_epoch
 from accord.work.models import Job, JobState
@@ -32,6 +33,8 @@ NON_ATOMIC: set[str] = set()
 # listener returns the job rows to enqueue (each created unless a job of its key exists), or
 # None; `after_ticket_change` inserts them all in one statement.
 CHANGE_LISTENERS: list[Callable[..., list[Job] | None]] = []
+# Those rows' insert, compiled once per process and number of rows (accord.core.prepared).
+_insert_jobs = PreparedInsert(Job)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -201,8 +204,7 @@ def after_ticket_change(
     extra = {} if event is None else {"event": event}
     for listener in CHANGE_LISTENERS:
         rows += listener(ticket, what, actor=actor, comment=comment, **extra) or []
-    if rows:
-        Job.objects.bulk_create(rows, ignore_conflicts=True)
+    _insert_jobs.insert_ignoring_conflicts(rows)  # Job.objects.bulk_create(rows, ignore_...)
 
 
 def due_rows(*, now: datetime, limit: int = 20) -> list[tuple[int, str, int]]:
