@@ -130,6 +130,21 @@ def test_the_garbage_collector_is_as_it_was_after_a_pdf(world: Any, october: Any
         gc.enable()
 
 
+def test_the_user_agent_stylesheet_is_weasyprints_less_the_universal_pseudo_elements(
+    world: Any, october: Any
+) -> None:
+    """render._without_universal_pseudo_elements: WeasyPrint's own stylesheet is kept only if
+    the rules it drops are not found, so this says when an upgrade changed them; the lists'
+    bullets (`li::marker`) are still drawn."""
+    import weasyprint
+
+    html_class = render._weasyprint()[0]
+    assert html_class is not weasyprint.HTML and issubclass(html_class, weasyprint.HTML)
+    issued = services.report_for(world.acme, "2026-10", now=NOW)
+    text = " ".join(pdf_pages(render.report_pdf(issued.report, issued.version)))
+    assert text.count("•") >= 3  # at least the summary's three items
+
+
 def test_the_standalone_html_carries_its_print_stylesheet(world: Any, october: Any) -> None:
     issued = services.report_for(world.acme, "2026-10", now=NOW)
     html = render.report_html(issued.report, issued.version, for_pdf=True)
