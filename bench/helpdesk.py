@@ -11,23 +11,32 @@ A. **Creation through the API.** For each database: a fresh one (SQLite in a tem
    customer organisation with a reporter (who holds the API token) and a customer admin, and
    four staff (three agents, a manager), so every new ticket's notice has six recipients as it
    would in use (the request enqueues it; no worker runs here to fan it out).
-   `gunicorn accord.wsgi:application -w 2` (sync workers) serves it on a free loopback port.
-   Every request is `POST /api/tickets` with its own Idempotency-Key, sent by a raw asyncio
-   load generator (no HTTP library; every request's bytes built before the clock starts; its
-   own CPU time is measured and reported): 100 warm-up requests, then two timed runs of
-   3,000, each bounded at 120 s:
+   Two server processes serve it on a free loopback port: `granian --interface wsgi --workers 2
+   --blocking-threads 1 accord.wsgi:application` (docs/deployment.md's recommendation; it keeps
+   connections alive), or with `--server gunicorn` `gunicorn accord.wsgi:application -w 2`
+   (sync workers, which close every connection). Every request is `POST /api/tickets` with
+   its own Idempotency-Key, sent by a raw asyncio load generator (no HTTP library; every
+   request's bytes built before the clock starts; its own CPU time is measured and reported):
+   100 warm-up requests, then two timed runs of 3,000, each bounded at 120 s:
    - the *closed loop*: 16 requests in flight, a new one as soon as one is answered: the most
      the server does (its latency is mostly queueing, about 16 / rate);
    - the *open loop*: requests sent at 200 a second (the target's rate) whatever the answers,
-     each on its own connection, latency counted from when each was due: the target holds if
-     all are answered 201 and p99 is under 100 ms.
-   Latency is measured at the client, from sending (or being due) to the last byte; gunicorn's
-   access log gives the time each request spent in Django. Every request must be answered 201
-   and the database must hold exactly as many tickets. `--client httpx` drives the closed
-   loop with httpx instead (the earlier generator, about 2.5 ms of CPU a request);
-   `--worker-class gthread --threads N` and `--concurrency N` try other settings;
+     latency counted from when each was due: the target holds if all are answered 201 and p99
+     is under 100 ms. Each request goes on an idle kept-alive connection if there is one
+     (as clients behind a proxy, or one client's pool, would send them), else on a new one;
+     with gunicorn's sync workers that is a new connection for every request.
+   Latency is measured at the client, from sending (or being due) to the last byte; the
+   server's access log gives the time each request spent in the worker's Python (gunicorn's
+   `%(D)s`; granian's `dt_ms`, from when its Python thread took the request).
+   `--no-access-log` measures without one (then that column is empty). Every request must
+   be answered 201 and the database must hold exactly as many tickets. "CPU" is that of the
+   server's processes (main process and workers) and of the load generator, per ticket.
+   `--client httpx` drives the closed loop with httpx instead (the earlier generator, about
+   2.5 ms of CPU a request); `--worker-class gthread --threads N` (gunicorn), `--threads N`
+   (granian's blocking threads) and `--concurrency N` try other settings;
    BENCH_GUNICORN_CONFIG names a gunicorn config file to add (e.g. hooks that profile
-   each worker).
+   each worker). `--requests N` and `--persistent-only` (part A with
+   `ACCORD_DB_CONN_MAX_AGE=60` only) make shorter runs, to compare changes in turn.
 B. **The agent queue with 5,000 open tickets.** In a child process on a fresh database (each
    kind): five customer organisations in the three regions, 5,000 open tickets bulk-inserted
    with their events (reported in the past three weeks, severities 1-4 and some not yet
@@ -86,8 +95,10 @@ POSTGRES_DB = "accord_bench"
 
 SEED = 20260311
 WORKERS = 2
-WORKER_CLASS = "sync"  # --worker-class; gthread with THREADS threads per worker
-THREADS = 1
+SERVER = "granian"  # --server: gunicorn or granian, WORKERS processes either way
+WORKER_CLASS = "sync"  # --worker-class (gunicorn); gthread with THREADS threads per worker
+THREADS = 1  # gunicorn's gthread threads, or granian's blocking threads, per worker
+ACCESS_LOG = True  # --no-access-log: the server writes none (and "in Django" is not known)
 CLIENT = "raw"  # --client: the raw asyncio generator, or httpx (the earlier one)
 CONCURRENCY = 16
 OPEN_LOOP_MAX_IN_FLIGHT = 64
@@ -250,35 +261,76 @@ def seed_api() -> dict[str, Any]:
     return {"token": token, "modules": list(Module.objects.values_list("slug", flat=True))}
 
 
-class Gunicorn:
-    """`gunicorn accord.wsgi:application -w 2` on a free loopback port, with an access log
-    holding each request's status and its time in Django (microseconds)."""
+class Server:
+    """Accord's WSGI application served by two processes on a free loopback port: gunicorn
+    (`-w 2`, sync workers by default) or granian (`--interface wsgi --workers 2
+    --blocking-threads 1`). Unless ACCESS_LOG is off, an access log holds each request's
+    method, path, status and its time in the server process (gunicorn's `%(D)s`, granian's
+    `dt_ms`)."""
 
     def __init__(self, env: dict[str, str], workdir: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.access_log = workdir / "access.log"
         self.error_log = workdir / "error.log"
-        args = [
-            str(BIN / "gunicorn"),
-            "accord.wsgi:application",
-            "-w",
-            str(WORKERS),
-            "--worker-class",
-            WORKER_CLASS,
-            "--threads",
-            str(THREADS),
-            "-b",
-            f"127.0.0.1:{self.port}",
-            "--access-logfile",
-            str(self.access_log),
-            "--access-logformat",
-            "%(m)s %(U)s %(s)s %(D)s",
-            *(["-c", config] if (config := os.environ.get("BENCH_GUNICORN_CONFIG")) else []),
-            "--error-logfile",
-            str(self.error_log),
-        ]
-        self.process = subprocess.Popen(args, env=env, cwd=workdir)
+        if SERVER == "gunicorn":
+            args = [
+                str(BIN / "gunicorn"),
+                "accord.wsgi:application",
+                "-w",
+                str(WORKERS),
+                "--worker-class",
+                WORKER_CLASS,
+                "--threads",
+                str(THREADS),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                *(
+                    [
+                        "--access-logfile",
+                        str(self.access_log),
+                        "--access-logformat",
+                        "%(m)s %(U)s %(s)s %(D)s",
+                    ]
+                    if ACCESS_LOG
+                    else []
+                ),
+                *(["-c", config] if (config := os.environ.get("BENCH_GUNICORN_CONFIG")) else []),
+                "--error-logfile",
+                str(self.error_log),
+            ]
+            self.process = subprocess.Popen(args, env=env, cwd=workdir)
+        else:
+            args = [
+                str(BIN / "granian"),
+                "--interface",
+                "wsgi",
+                "--workers",
+                str(WORKERS),
+                "--blocking-threads",
+                str(THREADS),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *(
+                    # Only the access lines start with "ACCESS"; the rest of the log is
+                    # granian's own (start, stop).
+                    [
+                        "--access-log",
+                        "--access-log-fmt",
+                        "ACCESS %(method)s %(path)s %(status)d %(dt_ms).3f",
+                    ]
+                    if ACCESS_LOG
+                    else []
+                ),
+                "accord.wsgi:application",
+            ]
+            with self.error_log.open("wb") as log:
+                self.process = subprocess.Popen(
+                    args, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+                )
+            self.access_log = self.error_log
 
     def wait_ready(self, timeout: float = 30.0) -> None:
         import httpx
@@ -293,11 +345,11 @@ class Gunicorn:
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not start:\n{self.error_log.read_text()[-3000:]}")
+        raise RuntimeError(f"{SERVER} did not start:\n{self.error_log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: gunicorn's graceful stop
+            self.process.terminate()  # SIGTERM: a graceful stop, for both servers
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -305,15 +357,19 @@ class Gunicorn:
                 self.process.wait()
 
     def workers_cpu_seconds(self) -> float | None:
-        """CPU time (user + system) the workers have used so far (Linux /proc), or None."""
+        """CPU time (user + system) the server has used so far, its main process and every
+        process under it (gunicorn's arbiter and workers; granian's main process and workers)
+        (Linux /proc), or None."""
         ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        pid = self.process.pid
+        total = 0
+        pending = [self.process.pid]
         try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            total = 0
-            for child_pid in children:
-                fields = Path(f"/proc/{child_pid}/stat").read_text().rsplit(")", 1)[1].split()
+            while pending:
+                pid = pending.pop()
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 total += int(fields[11]) + int(fields[12])  # utime, stime
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pending += (task / "children").read_text().split()
         except (OSError, ValueError, IndexError):
             return None
         return total / ticks
@@ -322,12 +378,21 @@ class Gunicorn:
         return len(self.access_log.read_text().splitlines()) if self.access_log.exists() else 0
 
     def server_times_ms(self, skip: int) -> list[float]:
-        """Django's time for each POST /api/tickets after the first `skip` log lines."""
+        """The server's time for each POST /api/tickets after the first `skip` log lines."""
+        if not ACCESS_LOG:
+            return []
         times = []
         for line in self.access_log.read_text().splitlines()[skip:]:
-            method, path, _status, micros = line.split()
+            if SERVER == "gunicorn":
+                method, path, _status, micros = line.split()
+                ms = int(micros) / 1000
+            elif line.startswith("ACCESS "):
+                _, method, path, _status, millis = line.split()
+                ms = float(millis)
+            else:
+                continue
             if method == "POST" and path == "/api/tickets":
-                times.append(int(micros) / 1000)
+                times.append(ms)
         return times
 
 
@@ -523,18 +588,28 @@ async def drive_open(port: int, requests: list[bytes], rate: float) -> dict[str,
     statuses: Counter[int] = Counter()
     errors: Counter[str] = Counter()
     in_flight: set[asyncio.Task[None]] = set()
+    idle: list[_Connection] = []  # kept-alive connections waiting for their next request
     peak = 0
+    opened = 0
 
     async def one(n: int, due: float) -> None:
+        nonlocal opened
+        connection = None
+        while idle and connection is None:
+            connection = idle.pop()
+            if connection.closed:
+                connection = None
+        if connection is None:
+            opened += 1
         try:
-            status, connection = await _send(port, None, requests[n])
+            status, connection = await _send(port, connection, requests[n])
         except (OSError, ConnectionError, asyncio.CancelledError) as exc:
             errors[type(exc).__name__] += 1
             return
         latencies.append((time.perf_counter() - due) * 1000)
         statuses[status] += 1
-        if connection is not None and connection.transport is not None:
-            connection.transport.close()
+        if connection is not None:
+            idle.append(connection)
 
     began = time.perf_counter()
     for n in range(len(requests)):
@@ -552,12 +627,17 @@ async def drive_open(port: int, requests: list[bytes], rate: float) -> dict[str,
         peak = max(peak, len(in_flight))
     while in_flight:
         await asyncio.wait(in_flight)
+    seconds = time.perf_counter() - began
+    for connection in idle:
+        if connection.transport is not None:
+            connection.transport.close()
     return {
-        "seconds": time.perf_counter() - began,
+        "seconds": seconds,
         "latencies_ms": latencies,
         "statuses": dict(statuses),
         "errors": dict(errors),
         "peak_in_flight": peak,
+        "connections_opened": opened,
     }
 
 
@@ -571,14 +651,14 @@ def ticket_count(url: str, token: str) -> int:
     return int(response.json()["count"])
 
 
-def load(server: Gunicorn, token: str, modules: list[str], total: int, prefix: str) -> Any:
+def load(server: Server, token: str, modules: list[str], total: int, prefix: str) -> Any:
     if CLIENT == "raw":
         built = raw_requests(server.port, token, modules, total, prefix)
         return asyncio.run(drive_raw(server.port, built))
     return asyncio.run(drive_httpx(server.url, token, modules, total, prefix))
 
 
-def measure(server: Gunicorn, run: Any) -> dict[str, Any]:
+def measure(server: Server, run: Any) -> dict[str, Any]:
     """Run `run()` (one of the drives) and measure it: the answers, latency percentiles, the
     time in Django, the CPU of the workers and of this load generator per created ticket, how
     busy the machine was and its load average."""
@@ -633,7 +713,7 @@ def api_bench(kind: str, scratch: Path, requests: int, **extra_env: str) -> dict
     with fresh_database(kind, scratch, label) as env:
         env.update(extra_env)
         seeded = child("seed-api", env)
-        server = Gunicorn(env, scratch / label)
+        server = Server(env, scratch / label)
         try:
             server.wait_ready()
             token, modules = seeded["token"], seeded["modules"]
@@ -665,9 +745,11 @@ def api_bench(kind: str, scratch: Path, requests: int, **extra_env: str) -> dict
     return {
         "database": kind,
         "settings": dict(extra_env),
+        "server": SERVER,
         "workers": WORKERS,
-        "worker_class": WORKER_CLASS,
+        "worker_class": WORKER_CLASS if SERVER == "gunicorn" else None,
         "threads": THREADS,
+        "access_log": ACCESS_LOG,
         "client": CLIENT,
         "concurrency": CONCURRENCY,
         "requests": requests,
@@ -913,6 +995,7 @@ def machine(pinning: str) -> dict[str, Any]:
         "django": version("django"),
         "django-ninja": version("django-ninja"),
         "gunicorn": version("gunicorn"),
+        "granian": version("granian"),
         "httpx": version("httpx"),
         "psycopg": version("psycopg"),
         "sqlite": sqlite3.sqlite_version,
@@ -937,13 +1020,19 @@ def report(console: Any, env: dict[str, Any], api: list[dict[str, Any]], queue: 
     console.print(f"Accord from {env['accord_source']} (checkout at {env['checkout_head']})")
     console.print(
         f"Machine: {env['cpu']}, {env['cpus']} CPUs ({env['affinity']}); Python {env['python']},"
-        f" Django {env['django']}, gunicorn {env['gunicorn']}, SQLite {env['sqlite']},"
+        f" Django {env['django']}, {SERVER} {env[SERVER]}, SQLite {env['sqlite']},"
         f" PostgreSQL {env['postgresql'] or 'unreachable'}"
     )
     table = Table(
-        title=f"A. POST /api/tickets: gunicorn -w {WORKERS} ({WORKER_CLASS}"
-        + (f", {THREADS} threads" if WORKER_CLASS == "gthread" else "")
-        + f"); closed loop: {CONCURRENCY} in flight ({CLIENT} client);"
+        title=(
+            f"A. POST /api/tickets: gunicorn -w {WORKERS} ({WORKER_CLASS}"
+            + (f", {THREADS} threads" if WORKER_CLASS == "gthread" else "")
+            + ")"
+            if SERVER == "gunicorn"
+            else f"A. POST /api/tickets: granian --workers {WORKERS} --blocking-threads {THREADS}"
+        )
+        + ("" if ACCESS_LOG else ", no access log")
+        + f"; closed loop: {CONCURRENCY} in flight ({CLIENT} client);"
         f" open loop: {TARGET_RPS:.0f} a second offered"
     )
     columns = ("database", "loop", "requests", "req/s", "p50", "p95", "p99", "max")
@@ -982,11 +1071,11 @@ def report(console: Any, env: dict[str, Any], api: list[dict[str, Any]], queue: 
         " target holds if all were answered and p99 is under its limit."
     )
     console.print(
-        "'CPU/req': CPU time per created ticket in the gunicorn workers + in this load"
+        f"'CPU/req': CPU time per created ticket in the {SERVER} processes + in this load"
         " generator (in brackets: how busy all CPUs of the machine were during the run)."
     )
     console.print(
-        "'in Django': p50 / p99 of each request's time inside the worker (gunicorn's access"
+        f"'in Django': p50 / p99 of each request's time inside the worker ({SERVER}'s access"
         " log); the rest of the client's latency is waiting for a free worker."
     )
     table = Table(title="B. Agent queue (GET /queue/, 50 a page), in-process, server time")
@@ -1022,7 +1111,7 @@ def report(console: Any, env: dict[str, Any], api: list[dict[str, Any]], queue: 
 
 
 def main(argv: list[str]) -> int:
-    global CLIENT, WORKER_CLASS, THREADS, CONCURRENCY
+    global CLIENT, SERVER, WORKER_CLASS, THREADS, CONCURRENCY, ACCESS_LOG
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of every size")
     parser.add_argument("--skip-postgres", action="store_true")
@@ -1030,21 +1119,44 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--client", choices=["raw", "httpx"], default=CLIENT, help="the load generator"
     )
-    parser.add_argument("--worker-class", choices=["sync", "gthread"], default=WORKER_CLASS)
-    parser.add_argument("--threads", type=int, default=THREADS, help="per gthread worker")
+    parser.add_argument("--server", choices=["gunicorn", "granian"], default=SERVER)
+    parser.add_argument(
+        "--worker-class", choices=["sync", "gthread"], default=WORKER_CLASS, help="gunicorn's"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=THREADS,
+        help="per worker: gunicorn's gthread threads or granian's blocking threads",
+    )
+    parser.add_argument(
+        "--no-access-log", action="store_true", help="the server writes no access log"
+    )
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY, help="requests in flight")
+    parser.add_argument("--requests", type=int, help="per timed run (default 3,000; --quick 300)")
+    parser.add_argument(
+        "--persistent-only",
+        action="store_true",
+        help="part A with ACCORD_DB_CONN_MAX_AGE=60 only, not also the default",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         return child_main(args.child)
-    CLIENT, WORKER_CLASS, THREADS = args.client, args.worker_class, args.threads
+    CLIENT, SERVER, WORKER_CLASS, THREADS = (
+        args.client,
+        args.server,
+        args.worker_class,
+        args.threads,
+    )
+    ACCESS_LOG = not args.no_access_log
     CONCURRENCY = args.concurrency
 
     from rich.console import Console
 
     console = Console(width=None if sys.stdout.isatty() else 150)
     env = machine(unpin())
-    requests = REQUESTS // 10 if args.quick else REQUESTS
+    requests = args.requests or (REQUESTS // 10 if args.quick else REQUESTS)
     tickets = QUEUE_TICKETS // 10 if args.quick else QUEUE_TICKETS
     kinds = ["sqlite"]
     skipped: dict[str, str] = {}
@@ -1065,7 +1177,8 @@ def main(argv: list[str]) -> int:
                 # As docs/deployment.md recommends (connections kept between requests), then
                 # the default (a connection per request) for comparison.
                 api.append(api_bench(kind, Path(scratch), requests, ACCORD_DB_CONN_MAX_AGE="60"))
-                api.append(api_bench(kind, Path(scratch), requests))
+                if not args.persistent_only:
+                    api.append(api_bench(kind, Path(scratch), requests))
             if args.only in (None, "queue"):
                 console.print(f"B. Queue with {tickets:,} open tickets on {kind} ...")
                 queue.append(queue_bench(kind, Path(scratch), tickets, QUEUE_RUNS))
