@@ -184,7 +184,10 @@ class PreparedInsert(Generic[M]):
             raise TypeError(f"{self.model.__name__}: a field with a placeholder of its own")
         query = InsertQuery(self.model, on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
         query.insert_values(fields, objs)
-        compiler = query.get_compiler(connection=connection)
+        # Django's own insert compiler, not the backend's: PostgreSQL's would send a multi-row
+        # insert as one array per column (UNNEST), which psycopg dumps value by value in
+        # Python; the rows of VALUES are the same rows, quoted in C.
+        compiler = SQLInsertCompiler(query, connection, using=connection.alias)
         compiler.returning_fields = returning or None
         statements = compiler.as_sql()
         if len(statements) != 1:
