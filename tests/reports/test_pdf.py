@@ -100,10 +100,10 @@ def test_an_open_month_says_provisional(world: Any, october: Any) -> None:
     assert "sha256:" not in " ".join(pages)
 
 
-def test_fonts_subset_once_still_carry_every_glyph_a_report_uses(world: Any, october: Any) -> None:
-    """Each process subsets a font once and reuses it (render._FontSubsets): a report whose
-    customer's name has letters beyond the usual subset (Polish, Greek) after an ordinary one
-    still shows them, and the ordinary one is unchanged."""
+def test_embedded_fonts_carry_every_glyph_a_report_uses(world: Any, october: Any) -> None:
+    """Each PDF embeds the subset of the fonts its text needs: a report whose customer's name
+    has letters beyond Latin-1 (Polish, Greek) after an ordinary one still shows them, and
+    the ordinary one is unchanged."""
     issued = services.report_for(world.acme, "2026-10", now=NOW)
     first = render.report_pdf(issued.report, issued.version)
     world.acme.name = "Łódź Ωmega Sp. z o.o."

@@ -180,85 +180,16 @@ def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 PRINT_CSS = Path(__file__).parent / "templates" / "reports" / "print.css"
 
 
-# The characters every report's embedded fonts carry (see `_FontSubsets`): printable ASCII,
-# Latin-1 and the punctuation and signs the document itself prints.
-FONT_BASE_TEXT = (
-    "".join(map(chr, range(0x20, 0x7F)))
-    + "".join(map(chr, range(0xA0, 0x100)))
-    + "–—‘’“”…·•−×✓✗→≤≥€"
-)
-
-
-class _FontSubsets:
-    """WeasyPrint embeds in each PDF a subset of every font it used, made per document; without
-    HarfBuzz's subsetter (libharfbuzz-subset, not on Debian's default install) it is made
-    with fontTools, which parses the whole font file each time: about 100 ms per font, three
-    fonts per report (DejaVu Sans, its bold, the monospace of the hash), half the CPU of a
-    typical report's PDF (docs/performance.md, "Monthly reports").
-
-    This wraps WeasyPrint's `Font.subset` so each process subsets a font file once, to the
-    glyphs of `FONT_BASE_TEXT` (and whatever glyphs the document uses besides), keeping the
-    glyph ids (WeasyPrint subsets with retain-gids, so a larger subset is valid for any
-    document whose glyphs it holds); a later document whose glyphs are all in a subset made
-    before gets its bytes. The embedded font depends only on the font file and the document's
-    glyphs, never on which reports the process made before. What the PDF shows, and its text,
-    are unchanged; each font carries ~200 glyphs instead of the ~80 a report uses (a typical
-    PDF 36 -> 58 KB)."""
-
-    LIMIT = 64  # distinct subsets kept per process
-
-    def __init__(self, subset: Any) -> None:
-        self.subset = subset
-        self.base: dict[tuple[bytes, int], frozenset[int]] = {}
-        self.made: dict[tuple[Any, ...], bytes] = {}
-
-    def base_glyphs(self, content: bytes, index: int) -> tuple[bytes, frozenset[int]]:
-        import hashlib
-        import io
-
-        from fontTools.ttLib import TTFont
-
-        digest = hashlib.sha256(content).digest()
-        if (digest, index) not in self.base:
-            font = TTFont(io.BytesIO(content), fontNumber=index, lazy=True)
-            cmap = font.getBestCmap() or {}
-            self.base[digest, index] = frozenset(
-                {0} | {font.getGlyphID(cmap[ord(c)]) for c in FONT_BASE_TEXT if ord(c) in cmap}
-            )
-        return digest, self.base[digest, index]
-
-    def __call__(self, font: Any, to_unicode: dict[int, str], hinting: bool) -> None:
-        if not to_unicode:  # WeasyPrint's own rule: nothing to subset to, keep the file
-            return
-        digest, base = self.base_glyphs(font.file_content, font.index)
-        glyphs = base if base.issuperset(to_unicode) else base | frozenset(to_unicode)
-        key = (digest, font.index, bool(hinting), bool(font.missing), glyphs)
-        if key not in self.made:
-            self.subset(font, dict.fromkeys(sorted(glyphs), ""), hinting)
-            if len(self.made) >= self.LIMIT:
-                self.made.clear()
-            self.made[key] = font.file_content
-        font.file_content = self.made[key]
-
-
-_SUBSETS: _FontSubsets | None = None
-
-
 @cache
 def _weasyprint() -> tuple[Any, Any, Any, Any]:
     """WeasyPrint's HTML class, the font configuration, the parsed print stylesheet and a URL
     fetcher that refuses every URL, made once per process and shared by every PDF it renders
-    (imported when the first PDF is made: it loads Pango); and fonts subset once per process
-    (`_FontSubsets`)."""
+    (imported when the first PDF is made: it loads Pango). Fonts are subset by HarfBuzz
+    (libharfbuzz-subset, installed by scripts/install_system_deps.sh); without it WeasyPrint
+    re-parses each font file with fontTools for every PDF, ~100 ms a font."""
     from weasyprint import CSS, HTML
-    from weasyprint.pdf.fonts import Font
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
-
-    global _SUBSETS
-    if _SUBSETS is None:  # once per process, whatever clears this function's cache
-        _SUBSETS = subsets = _FontSubsets(Font.subset)
-        Font.subset = lambda font, to_unicode, hinting: subsets(font, to_unicode, hinting)
 
     class Refusing(URLFetcher):  # type: ignore[misc]
         """WeasyPrint 70 wants a URLFetcher (a plain function fails when it raises)."""
