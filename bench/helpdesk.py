@@ -11,10 +11,10 @@ A. **Creation through the API.** For each database: a fresh one (SQLite in a tem
    customer organisation with a reporter (who holds the API token) and a customer admin, and
    four staff (three agents, a manager), so every new ticket's notice has six recipients as it
    would in use (the request enqueues it; no worker runs here to fan it out).
-   Two server processes serve it on a free loopback port: `granian --interface wsgi --workers 2
-   --blocking-threads 1 accord.wsgi:application` (docs/deployment.md's recommendation; it keeps
-   connections alive), or with `--server gunicorn` `gunicorn accord.wsgi:application -w 2`
-   (sync workers, which close every connection). Every request is `POST /api/tickets` with
+   Two server processes serve it on a free loopback port: `gunicorn accord.wsgi:application
+   -w 2` (sync workers, which close every connection), or with `--server granian` `granian
+   --interface wsgi --workers 2 --blocking-threads 1 accord.wsgi:application` (which keeps
+   connections alive; docs/deployment.md compares them). Every request is `POST /api/tickets` with
    its own Idempotency-Key, sent by a raw asyncio load generator (no HTTP library; every
    request's bytes built before the clock starts; its own CPU time is measured and reported):
    100 warm-up requests, then two timed runs of 3,000, each bounded at 120 s:
@@ -95,7 +95,7 @@ POSTGRES_DB = "accord_bench"
 
 SEED = 20260311
 WORKERS = 2
-SERVER = "granian"  # --server: gunicorn or granian, WORKERS processes either way
+SERVER = "gunicorn"  # --server: gunicorn or granian, WORKERS processes either way
 WORKER_CLASS = "sync"  # --worker-class (gunicorn); gthread with THREADS threads per worker
 THREADS = 1  # gunicorn's gthread threads, or granian's blocking threads, per worker
 ACCESS_LOG = True  # --no-access-log: the server writes none (and "in Django" is not known)
