@@ -92,6 +92,7 @@ bench: $(STAMP)
 	@test -f bench/run.py || { echo "bench: bench/run.py does not exist yet" >&2; exit 1; }
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/prober.py
+	$(BIN)/python bench/clocks.py
 	$(BIN)/python bench/reports.py
 	ACCORD_BENCH=1 $(BIN)/pytest -m bench -q -s -p no:cacheprovider tests/dashboard/test_timing.py
 
