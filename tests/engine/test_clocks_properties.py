@@ -106,8 +106,10 @@ def reference(events: list[ClockEvent], now: int) -> tuple[object, ...]:
         return (None, sum(used), None, None, None, ())
     target = TARGETS[severity]
     reported = ordered[0].at
-    due_of_days = int(calendar.add_epoch(np.array([reported]), target)[0])
-    target_seconds = elapsed(calendar, reported, due_of_days) if target.days else target.seconds
+    target_seconds = target.seconds
+    if target.days:  # support days: the support time from the report to the day's due instant
+        due_of_days = int(calendar.add_epoch(np.array([reported]), target)[0])
+        target_seconds = elapsed(calendar, reported, due_of_days)
 
     def crossing(amount: int, *, beyond: bool) -> int | None:
         before = 0

@@ -392,11 +392,10 @@ class _Instants:
     def compute(self) -> None:
         for (calendar, kind), (starts, amounts) in self._asked.items():
             start = np.asarray(starts, dtype=np.int64)
-            seconds = np.asarray(amounts, dtype=np.int64)
             if kind == _DUE:
-                found = calendar.add_epoch(start, [Duration(seconds=int(n)) for n in amounts])
+                found = calendar.add_epoch(start, [Duration(seconds=n) for n in amounts])
             else:
-                found = calendar.reach_epoch(start, seconds)
+                found = calendar.reach_epoch(start, np.asarray(amounts, dtype=np.int64))
             self._answers[(calendar, kind)] = found.tolist()
 
     def answer(self, slot: int | None) -> int | None:
