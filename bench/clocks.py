@@ -22,6 +22,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+import host
+
 from accord.engine import clocks as engine_clocks
 from accord.engine.calendar import Duration, SupportCalendar
 
@@ -88,7 +90,8 @@ def main() -> None:
         f"{clocks.__file__}\n"
         f"  {TICKETS:,} tickets in one call: {batch * 1000:.0f} ms, "
         f"{batch / TICKETS * 1e6:.0f} µs a ticket\n"
-        f"  one ticket a call ({ONE_BY_ONE:,} calls): {alone / ONE_BY_ONE * 1e6:.0f} µs a ticket"
+        f"  one ticket a call ({ONE_BY_ONE:,} calls): {alone / ONE_BY_ONE * 1e6:.0f} µs a ticket\n"
+        f"  speed index of this machine {host.speed_index_ms():.1f} ms (bench/host.py)"
     )
 
 

@@ -69,11 +69,11 @@ import itertools
 import json
 import math
 import os
-import platform
 import pstats
 import random
 import secrets
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -81,9 +81,10 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
+
+import host
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -126,33 +127,6 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(p / 100 * len(ordered)))
     return ordered[rank - 1]
-
-
-def unpin() -> str:
-    """bench/run.py pins itself (and so its children) to CPU 0 for the engine; the servers and
-    the load generator here share every CPU, as they would in use."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned"
-    cpus = set(range(os.cpu_count() or 1))
-    os.sched_setaffinity(0, cpus)
-    return f"all CPUs {sorted(os.sched_getaffinity(0))}"
-
-
-def cpu_times() -> tuple[float, float] | None:
-    """(busy, total) jiffies of the whole machine so far (Linux /proc/stat), or None."""
-    try:
-        first = Path("/proc/stat").read_text().split("\n", 1)[0]
-        fields = [float(x) for x in first.split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-def busy_fraction(before: tuple[float, float] | None, after: tuple[float, float] | None) -> Any:
-    if before is None or after is None or after[1] == before[1]:
-        return None
-    return (after[0] - before[0]) / (after[1] - before[1])
 
 
 def free_port() -> int:
@@ -665,9 +639,9 @@ def measure(server: Server, run: Any) -> dict[str, Any]:
     skip = server.log_lines()
     load_before = os.getloadavg()
     workers_before = server.workers_cpu_seconds()
-    client_before, machine_before = time.process_time(), cpu_times()
+    client_before, machine_before = time.process_time(), host.cpu_times()
     timed = run()
-    client_cpu, machine_after = time.process_time() - client_before, cpu_times()
+    client_cpu, machine_after = time.process_time() - client_before, host.cpu_times()
     workers_after = server.workers_cpu_seconds()
     load_after = os.getloadavg()
     time.sleep(0.5)  # let the workers' log lines land
@@ -700,7 +674,7 @@ def measure(server: Server, run: Any) -> dict[str, Any]:
         ),
         "client_cpu_ms_per_request": client_cpu * 1000 / created if created else None,
         # All CPUs of the machine: 1.0 means every CPU was busy (with anything) during the run.
-        "machine_cpu_busy": busy_fraction(machine_before, machine_after),
+        "machine_cpu_busy": host.busy_fraction(machine_before, machine_after),
         "load_average_before": list(load_before),
         "load_average_after": list(load_after),
     }
@@ -960,48 +934,21 @@ def queue_bench(
 # Report
 
 
-def machine(pinning: str) -> dict[str, Any]:
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    postgres = ""
+def accord_source() -> str:
+    from importlib.util import find_spec
+
+    spec = find_spec("accord")
+    return str(Path(spec.origin).parent) if spec and spec.origin else "?"
+
+
+def postgres_version() -> str:
     with contextlib.suppress(Exception):
         import psycopg
 
         with psycopg.connect(f"{POSTGRES_SERVER}/postgres", connect_timeout=5) as c:
             row = c.execute("SHOW server_version").fetchone()
-            postgres = str(row[0]) if row else ""
-    import sqlite3
-    from importlib.util import find_spec
-
-    spec = find_spec("accord")
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return {
-        "accord_source": str(Path(spec.origin).parent) if spec and spec.origin else "?",
-        "checkout_head": head,
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "affinity": pinning,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "django": version("django"),
-        "django-ninja": version("django-ninja"),
-        "gunicorn": version("gunicorn"),
-        "granian": version("granian"),
-        "httpx": version("httpx"),
-        "psycopg": version("psycopg"),
-        "sqlite": sqlite3.sqlite_version,
-        "postgresql": postgres,
-        "load_average_at_start": list(os.getloadavg()),
-    }
+            return str(row[0]) if row else ""
+    return ""
 
 
 def cpu(run: dict[str, Any]) -> str:
@@ -1155,7 +1102,13 @@ def main(argv: list[str]) -> int:
     from rich.console import Console
 
     console = Console(width=None if sys.stdout.isatty() else 150)
-    env = machine(unpin())
+    env = host.describe(
+        host.unpin(),
+        ["django", "django-ninja", "gunicorn", "granian", "httpx", "psycopg"],
+    )
+    env["accord_source"] = accord_source()
+    env["sqlite"] = sqlite3.sqlite_version
+    env["postgresql"] = postgres_version()
     requests = args.requests or (REQUESTS // 10 if args.quick else REQUESTS)
     tickets = QUEUE_TICKETS // 10 if args.quick else QUEUE_TICKETS
     kinds = ["sqlite"]
@@ -1191,15 +1144,9 @@ def main(argv: list[str]) -> int:
     for kind, why in skipped.items():
         api.append({"database": kind, "skipped": why})
         queue.append({"database": kind, "skipped": why})
-    env["load_average_at_end"] = list(os.getloadavg())
+    host.finish(env)
     report(console, env, api, queue)
-    console.print(
-        "Load average (1, 5, 15 min) at start "
-        + ", ".join(f"{x:.2f}" for x in env["load_average_at_start"])
-        + " and end "
-        + ", ".join(f"{x:.2f}" for x in env["load_average_at_end"])
-        + f": the machine has {env['cpus']} CPUs, shared with any other jobs."
-    )
+    console.print(host.summary(env))
     path = QUICK_RESULTS if args.quick else RESULTS
     path.parent.mkdir(parents=True, exist_ok=True)
     results = {

@@ -40,15 +40,14 @@ not one), never for a missed target.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import secrets
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -56,6 +55,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import host
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -70,13 +71,6 @@ RUNS = 15
 PROCESSES = 2
 TARGET_SINGLE_MS = 300.0
 TARGET_ALL_SECONDS = 120.0
-
-
-def unpin() -> str:
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned"
-    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-    return f"all CPUs {sorted(os.sched_getaffinity(0))}"
 
 
 def accord_env(data_dir: Path) -> dict[str, str]:
@@ -521,36 +515,6 @@ def every_customer(processes: int, profile_one: bool) -> dict[str, Any]:
 # Report
 
 
-def machine(pinning: str) -> dict[str, Any]:
-    from importlib.metadata import version
-
-    model = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    import sqlite3
-
-    head = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
-    return {
-        "checkout_head": head,
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "affinity": pinning,
-        "python": platform.python_version(),
-        "django": version("django"),
-        "weasyprint": version("weasyprint"),
-        "sqlite": sqlite3.sqlite_version,
-        "load_average_at_start": list(os.getloadavg()),
-    }
-
-
 def report(console: Any, env: dict[str, Any], seeded: dict[str, Any], a: Any, b: Any) -> None:
     from rich.table import Table
 
@@ -629,7 +593,8 @@ def main(argv: list[str]) -> int:
     from rich.console import Console
 
     console = Console(width=None if sys.stdout.isatty() else 150)
-    env = machine(unpin())
+    env = host.describe(host.unpin(), ["django", "weasyprint", "pydyf"])
+    env["sqlite"] = sqlite3.sqlite_version
     customers = args.customers or (CUSTOMERS // 10 if args.quick else CUSTOMERS)
     runs = 5 if args.quick else RUNS
     began = time.perf_counter()
@@ -646,15 +611,9 @@ def main(argv: list[str]) -> int:
         if args.only in (None, "all"):
             console.print(f"B. {customers:,} reports with PDFs, {args.processes} processes ...")
             b = child("all", accord, str(args.processes), "1" if args.profile else "0")
-    env["load_average_at_end"] = list(os.getloadavg())
+    host.finish(env)
     report(console, env, seeded, a, b)
-    console.print(
-        "Load average (1, 5, 15 min) at start "
-        + ", ".join(f"{x:.2f}" for x in env["load_average_at_start"])
-        + " and end "
-        + ", ".join(f"{x:.2f}" for x in env["load_average_at_end"])
-        + f": the machine has {env['cpus']} CPUs, shared with any other jobs."
-    )
+    console.print(host.summary(env))
     path = QUICK_RESULTS if args.quick else RESULTS
     path.parent.mkdir(parents=True, exist_ok=True)
     results = {

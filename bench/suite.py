@@ -14,8 +14,6 @@ to var/bench-results.json.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import statistics
 import sys
 import time as clock
@@ -23,12 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_tables
+import host
 import numpy as np
 from numpy.typing import NDArray
 from peers import BusinessTimeDeltaPeer, PandasPeer
@@ -909,30 +907,6 @@ def human(seconds: float) -> str:
     return f"{seconds * 1e9:.0f} ns"
 
 
-def machine(pinning: str) -> dict[str, Any]:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "load_average_at_start": list(os.getloadavg()),
-        "cpu": model,
-        "cpus": os.cpu_count(),
-        "pinning": pinning,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": version("pandas"),
-        "businesstimedelta": version("businesstimedelta"),
-        "pytz": version("pytz"),
-        "holidays": version("holidays"),
-        "platform": platform.platform(),
-    }
-
-
 def print_night(console: Console, night: dict[str, Any]) -> None:
     table = Table(
         title=f"1b. DST inside support hours: {night['calendar']},"
@@ -987,7 +961,7 @@ def print_report(
     night: dict[str, Any],
 ) -> None:
     console.print(
-        f"\n[bold]Machine[/]: {env['cpu']}, {env['cpus']} CPUs, {env['pinning']}; "
+        f"\n[bold]Machine[/]: {env['cpu']}, {env['cpus']} CPUs, {env['affinity']}; "
         f"Python {env['python']}, NumPy {env['numpy']}, pandas {env['pandas']}, "
         f"businesstimedelta {env['businesstimedelta']}"
     )
@@ -1177,7 +1151,7 @@ def run(pinning: str, quick: bool = False) -> int:
     rng = np.random.default_rng(SEED)
     closed = us_holidays()
     maker = CaseMaker(rng)
-    env = machine(pinning)
+    env = host.describe(pinning, ["numpy", "pandas", "businesstimedelta", "pytz", "holidays"])
 
     comparisons, one = part_one(console, closed, maker)
     btd_elapsed = next(
@@ -1189,14 +1163,10 @@ def run(pinning: str, quick: bool = False) -> int:
     print_report(console, env, comparisons, one, two, three, night)
 
     total = clock.perf_counter() - began
-    env["load_average_at_end"] = list(os.getloadavg())
-    start_load, end_load = (
-        ", ".join(f"{x:.2f}" for x in env[key])
-        for key in ("load_average_at_start", "load_average_at_end")
-    )
+    host.finish(env)
     console.print(
-        f"Load average (1, 5, 15 min) at start {start_load} and end {end_load}: above 1 means"
-        " other jobs shared the machine (2 CPUs), and wall-clock figures are pessimistic."
+        host.summary(env) + " A load average above 1 means other jobs shared the machine, and"
+        " wall-clock figures are pessimistic."
     )
     path = QUICK_RESULTS if quick else RESULTS
     path.parent.mkdir(parents=True, exist_ok=True)
