@@ -181,6 +181,32 @@ DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "support@accord.localhost")
 # Replies to this address reach `accord mail-ingest` (configure the mail server to pipe it).
 ACCORD_SUPPORT_ADDRESS = env_str("ACCORD_SUPPORT_ADDRESS", "support@accord.localhost")
 ACCORD_BASE_URL = env_str("ACCORD_BASE_URL", "http://127.0.0.1:8000")
+if not ACCORD_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"ACCORD_BASE_URL={ACCORD_BASE_URL!r}: must start with https:// (or http://)"
+    )
+
+# Behind reverse proxies: how many of them append to X-Forwarded-For and set
+# X-Forwarded-Proto (0: Accord is reached directly, and both headers are ignored, since anyone
+# can send them). accord.core.proxies reads the client's address with it.
+ACCORD_TRUSTED_PROXIES = env_int("ACCORD_TRUSTED_PROXIES", 0)
+if ACCORD_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("ACCORD_TRUSTED_PROXIES: must be 0 or more")
+if ACCORD_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served at an https:// address, Accord is HTTPS only: cookies never travel in clear, browsers
+# are told to keep to HTTPS (HSTS, a day by default: raise it once sure), and plain HTTP is
+# redirected, except the health check, which load balancers call on plain HTTP. The redirect
+# needs to see HTTPS: directly, or through a trusted proxy's X-Forwarded-Proto.
+ACCORD_HTTPS = ACCORD_BASE_URL.startswith("https://")
+if ACCORD_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("ACCORD_HSTS_SECONDS", 86_400)
+    # Whether every subdomain is HTTPS too, and the browsers' preload list: the vendor's call.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ACCORD_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("ACCORD_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = env_bool("ACCORD_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # The module (its slug) of a ticket opened by email that names none (docs/email.md); empty:
 # the catalogue's first.
 ACCORD_MAIL_DEFAULT_MODULE = env_str("ACCORD_MAIL_DEFAULT_MODULE", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
 import sqlite3
 from pathlib import Path
 from types import ModuleType
@@ -184,3 +185,52 @@ def test_database_url_selects_postgresql_and_default_is_wal_sqlite(
 
 def test_installed_apps_include_accord_core() -> None:
     assert "accord.core" in settings.INSTALLED_APPS
+
+
+# --- behind a proxy, over HTTPS -------------------------------------------------------------
+
+
+def test_an_https_base_url_makes_accord_https_only(load_settings) -> None:
+    plain = load_settings(ACCORD_SECRET_KEY="x")
+    assert not getattr(plain, "SESSION_COOKIE_SECURE", False)
+    assert not getattr(plain, "SECURE_SSL_REDIRECT", False)
+
+    https = load_settings(ACCORD_SECRET_KEY="x", ACCORD_BASE_URL="https://sla.example.com")
+    assert https.SESSION_COOKIE_SECURE and https.CSRF_COOKIE_SECURE
+    assert https.SECURE_SSL_REDIRECT and https.SECURE_HSTS_SECONDS == 86_400
+    assert https.SECURE_REDIRECT_EXEMPT == [r"^healthz$"]
+    # X-Forwarded-Proto is believed only from a trusted proxy: anyone can send it.
+    assert not hasattr(https, "SECURE_PROXY_SSL_HEADER")
+    proxied = load_settings(
+        ACCORD_SECRET_KEY="x", ACCORD_BASE_URL="https://sla.example.com", ACCORD_TRUSTED_PROXIES="1"
+    )
+    assert proxied.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def test_proxy_and_base_url_mistakes_are_named(load_settings) -> None:
+    with pytest.raises(ImproperlyConfigured, match="ACCORD_BASE_URL='sla.example.com'"):
+        load_settings(ACCORD_SECRET_KEY="x", ACCORD_BASE_URL="sla.example.com")
+    with pytest.raises(ImproperlyConfigured, match="ACCORD_TRUSTED_PROXIES: must be 0 or more"):
+        load_settings(ACCORD_SECRET_KEY="x", ACCORD_TRUSTED_PROXIES="-1")
+    with pytest.raises(ImproperlyConfigured, match="ACCORD_TRUSTED_PROXIES='one'"):
+        load_settings(ACCORD_SECRET_KEY="x", ACCORD_TRUSTED_PROXIES="one")
+
+
+def test_a_production_configuration_passes_djangos_deploy_checks(run_accord) -> None:
+    """docs/deployment.md's production settings: `accord check --deploy` finds nothing but the
+    two HSTS choices left to the vendor, and nothing once they are made."""
+    production = {
+        "ACCORD_DEBUG": "0",
+        "ACCORD_SECRET_KEY": "k" * 20 + "-Accord-deploy-check-" + "z" * 30,
+        "ACCORD_ALLOWED_HOSTS": "sla.example.com",
+        "ACCORD_BASE_URL": "https://sla.example.com",
+        "ACCORD_TRUSTED_PROXIES": "1",
+    }
+    result = run_accord("check", "--deploy", env=production)
+    assert result.returncode == 0, result.stderr
+    assert set(re.findall(r"\(security\.(W\d+)\)", result.stderr)) == {"W005", "W021"}
+
+    decided = production | {"ACCORD_HSTS_INCLUDE_SUBDOMAINS": "1", "ACCORD_HSTS_PRELOAD": "1"}
+    result = run_accord("check", "--deploy", "--fail-level", "WARNING", env=decided)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -8,12 +8,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accord.accounts.models import Invitation
+from accord.core.links import absolute_url
 
 
 def invitation_link(token: str) -> str:
     """The absolute link of an invitation, on the configured base URL (never the request's Host
     header, which a client chooses)."""
-    return settings.ACCORD_BASE_URL.rstrip("/") + reverse("accept_invitation", args=[token])
+    return absolute_url(reverse("accept_invitation", args=[token]))
 
 
 def send_invitation(invitation: Invitation, token: str) -> None:

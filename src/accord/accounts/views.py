@@ -39,6 +39,7 @@ from accord.accounts.services import (
     visible_users,
 )
 from accord.core.forms import add_refusal
+from accord.core.proxies import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        address = request.META.get("REMOTE_ADDR") or None
+        address = client_address(request)
         if login_locked(email, address):
             minutes = int(LOGIN_FAILURE_WINDOW.total_seconds() // 60)
             form.add_error(

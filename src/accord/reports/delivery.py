@@ -37,6 +37,7 @@ from django.urls import reverse
 
 from accord.accounts.models import Contract, Organisation, Role, User
 from accord.core.display import format_span, format_when
+from accord.core.links import absolute_url
 from accord.engine.timeutil import from_epoch, to_epoch, zone
 from accord.reports import schema
 from accord.reports.build import Month
@@ -207,7 +208,7 @@ def deliver_report(job: Job, now: datetime) -> None:
 def report_url(slug: str, month: str) -> str:
     """The report's page on the configured base URL (never a request's Host header)."""
     path = reverse("report_detail", kwargs={"slug": slug, "month": month})
-    return settings.ACCORD_BASE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def attachment_name(report: schema.Report) -> str:

@@ -16,6 +16,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accord.core.links import absolute_url
 from accord.status.models import StatusSubscriber
 from accord.work import services as work
 from accord.work.models import Job
@@ -25,19 +26,13 @@ logger = logging.getLogger(__name__)
 KIND = "status_email"
 
 
-def absolute(path: str) -> str:
-    """A link on the configured base URL (never the request's Host header, which a client
-    chooses)."""
-    return settings.ACCORD_BASE_URL.rstrip("/") + path
-
-
 def queue_confirmation(subscriber: StatusSubscriber, token: str, *, now: datetime) -> Job:
     """The confirmation email of one request (one job per request: the key counts them)."""
     where = subscriber.region.name if subscriber.region_id else "every region"
     context = {
         "where": where,
-        "confirm": absolute(reverse("status_confirm", args=[token])),
-        "status_page": absolute(
+        "confirm": absolute_url(reverse("status_confirm", args=[token])),
+        "status_page": absolute_url(
             reverse("status_region", args=[subscriber.region.code])
             if subscriber.region_id
             else reverse("status_overall")

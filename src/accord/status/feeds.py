@@ -18,25 +18,25 @@ from django.utils.feedgenerator import Atom1Feed
 
 from accord.catalogue.models import Region
 from accord.core.display import format_iso_utc
+from accord.core.links import absolute_url
 from accord.engine.availability import announced_in_time
 from accord.engine.timeutil import to_epoch
 from accord.monitoring.models import MaintenanceWindow
 from accord.status import services
-from accord.status.emails import absolute
 
 FEED_PAST = timedelta(days=services.DAYS)
 
 
 def _tag(kind: str, pk: int, since: datetime) -> str:
-    host = urlsplit(absolute("/")).hostname or "localhost"
+    host = urlsplit(absolute_url("/")).hostname or "localhost"
     return f"tag:{host},{since:%Y-%m-%d}:accord/status/{kind}/{pk}"
 
 
 def build_feed(region: Region | None, *, now: datetime) -> Atom1Feed:
-    page = absolute(
+    page = absolute_url(
         reverse("status_region", args=[region.code]) if region else reverse("status_overall")
     )
-    feed_url = absolute(
+    feed_url = absolute_url(
         reverse("status_region_feed", args=[region.code]) if region else reverse("status_feed")
     )
     where = region.name if region else "every region"

@@ -25,6 +25,7 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 
+from accord.core.links import absolute_url
 from accord.engine.timeutil import zone
 from accord.monitoring.models import MaintenanceWindow
 from accord.status import emails
@@ -78,12 +79,12 @@ def subscribers(region_ids: set[int] | None) -> list[StatusSubscriber]:
 
 def status_page_url(subscriber: StatusSubscriber) -> str:
     if subscriber.region_id:
-        return emails.absolute(reverse("status_region", args=[subscriber.region.code]))
-    return emails.absolute(reverse("status_overall"))
+        return absolute_url(reverse("status_region", args=[subscriber.region.code]))
+    return absolute_url(reverse("status_overall"))
 
 
 def unsubscribe_url(subscriber: StatusSubscriber) -> str:
-    return emails.absolute(reverse("status_unsubscribe", args=[unsubscribe_token(subscriber)]))
+    return absolute_url(reverse("status_unsubscribe", args=[unsubscribe_token(subscriber)]))
 
 
 def _footer(subscriber: StatusSubscriber) -> list[str]:

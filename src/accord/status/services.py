@@ -44,6 +44,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Region
+from accord.core.links import absolute_url
 from accord.engine.availability import MaintenanceSchedule, announced_in_time, error_budget
 from accord.engine.policy import Region as EngineRegion
 from accord.engine.policy import resolve
@@ -851,8 +852,7 @@ DEMO_HEALTH_PATH = "/status/demo-health/{pk}/"
 
 def demo_health_url(module_region: ModuleRegion) -> str:
     """Where the demo's health check of the module-region points: its stand-in endpoint."""
-    base = str(settings.ACCORD_BASE_URL).rstrip("/")
-    return base + DEMO_HEALTH_PATH.format(pk=module_region.pk)
+    return absolute_url(DEMO_HEALTH_PATH.format(pk=module_region.pk))
 
 
 def has_demo_check(module_region: ModuleRegion) -> bool:

@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accord.accounts.models import STAFF_ROLES, Role, User
+from accord.core.links import absolute_url
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk.models import Comment, Severity, Status, Ticket, TicketEvent
@@ -107,7 +108,7 @@ def ticket_url(ticket_id: int) -> str:
         path = reverse("ticket_detail", args=[ticket_id])
     except NoReverseMatch:  # the portal's pages are not installed
         path = f"/tickets/{ticket_id}/"
-    return settings.ACCORD_BASE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 # --- what happened --------------------------------------------------------------------------
