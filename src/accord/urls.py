@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("accounts/people/", accounts.people, name="people"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
+    path("accounts/settings/", accounts.account_settings, name="account_settings"),
     path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="token_revoke"),
     # Help desk
     path("queue/", helpdesk.queue, name="queue"),

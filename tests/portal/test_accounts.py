@@ -236,3 +236,32 @@ def test_a_token_needs_a_name(world: Any, client_for: ClientFor) -> None:
     response = client_for(world.agent).post(reverse("tokens"), {"name": "  "})
     assert response.status_code == 200 and 'id="id_name_error"' in response.content.decode()
     assert not ApiToken.objects.exists()
+
+
+def test_a_person_chooses_the_time_zone_their_pages_show(world: Any, client_for: ClientFor) -> None:
+    client = client_for(world.acme_reporter)
+    page = client.get(reverse("account_settings")).content.decode()
+    default = world.acme.region.timezone
+    assert f"Times are shown in <strong>{default}</strong>, the default" in page
+    assert f"Default: {default}" in page
+
+    response = client.post(reverse("account_settings"), {"timezone": "Asia/Kolkata"})
+    assert response.status_code == 302
+    world.acme_reporter.refresh_from_db()
+    assert world.acme_reporter.timezone == "Asia/Kolkata"
+    assert client.get(reverse("api:me")).json()["timezone"] == "Asia/Kolkata"
+    # The tokens page shows when each was made, now in India Standard Time.
+    client.post(reverse("tokens"), {"name": "zone check"})
+    assert " IST" in client.get(reverse("tokens")).content.decode()
+
+    # Not a zone: refused, naming the field; nothing changes.
+    response = client.post(reverse("account_settings"), {"timezone": "Mars/Olympus"})
+    assert response.status_code == 200
+    assert "Mars/Olympus is not one of the available choices" in response.content.decode()
+    world.acme_reporter.refresh_from_db()
+    assert world.acme_reporter.timezone == "Asia/Kolkata"
+
+    # Back to the default.
+    client.post(reverse("account_settings"), {"timezone": ""})
+    world.acme_reporter.refresh_from_db()
+    assert world.acme_reporter.timezone == "" and world.acme_reporter.display_timezone == default

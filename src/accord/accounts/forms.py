@@ -1,8 +1,9 @@
-"""Forms of the account pages: login, invitations, people and API tokens."""
+"""Forms of the account pages: login, invitations, people, API tokens and one's settings."""
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -102,3 +103,21 @@ class TokenForm(AccordForm):
         max_length=100,
         help_text="What the token is for, e.g. “monitoring script”.",
     )
+
+
+class SettingsForm(AccordForm):
+    """What a person sets for themselves: the time zone their pages and emails show times in."""
+
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Every time Accord shows you, on its pages and in its emails, is in this zone,"
+        " with the zone named.",
+    )
+
+    def __init__(self, *args: Any, default_zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zones = sorted(available_timezones() - {"localtime"})
+        self.fields["timezone"].choices = [("", f"Default: {default_zone}")] + [
+            (zone, zone) for zone in zones
+        ]

@@ -24,7 +24,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accord.accounts import services
 from accord.accounts.access import is_customer_admin, scope
 from accord.accounts.emails import send_invitation
-from accord.accounts.forms import AcceptInvitationForm, InviteForm, LoginForm, TokenForm
+from accord.accounts.forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    LoginForm,
+    SettingsForm,
+    TokenForm,
+)
 from accord.accounts.models import ApiToken, Invitation, Role, User
 from accord.accounts.services import (
     LOGIN_FAILURE_WINDOW,
@@ -201,6 +207,24 @@ def tokens(request: HttpRequest) -> HttpResponse:
         "new_token": new_token,
     }
     return render(request, "accounts/tokens.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    """One's own settings: the time zone times are shown in (empty: the default, the
+    organisation's region's zone, or UTC for the vendor's staff)."""
+    user = request.user
+    default_zone = user.organisation.region.timezone if user.organisation_id else "UTC"
+    form = SettingsForm(
+        request.POST or None, initial={"timezone": user.timezone}, default_zone=default_zone
+    )
+    if request.method == "POST" and form.is_valid():
+        user.timezone = form.cleaned_data["timezone"]
+        user.save(update_fields=["timezone"])
+        messages.success(request, f"Times are now shown in {user.display_timezone}.")
+        return redirect("account_settings")
+    return render(request, "accounts/settings.html", {"form": form, "default_zone": default_zone})
 
 
 @login_required
