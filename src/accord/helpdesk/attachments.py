@@ -3,17 +3,41 @@
 Limits come from settings (`ACCORD_ATTACHMENT_MAX_BYTES`, `ACCORD_ATTACHMENT_EXTENSIONS`).
 Files are stored under `attachments/<organisation>/<ticket>/` and only ever served by the
 access-checked download view, as attachments (never rendered inline by the browser).
+
+Storage is not transactional, and `attach` runs inside its caller's transaction (portal form,
+API, mail ingest). A stored file must not outlive a row that is rolled back, and must never be
+deleted while its row is committed. Django has no rollback hook, so `attach`:
+
+* inserts the row in a savepoint of its own and deletes the file if the insert fails;
+* hands `transaction.on_commit` a marker that Django calls once the row is committed and drops
+  unrun when the transaction, or a savepoint the row was written in, rolls back (documented).
+  A `weakref.finalize` on the marker deletes the file when it is dropped unrun; CPython frees
+  it at the rollback itself, so the file is gone by the time `atomic()` has exited.
+* Django also drops later markers unrun when an earlier on-commit callback of a committed
+  transaction raises. So the finalizer deletes only while the connection has a transaction
+  open or is rolling one back (every rollback does), and keeps the file otherwise: a stray
+  file is harmless, a committed attachment without its file is not. That test reads two
+  undocumented connection attributes (`in_atomic_block`, `autocommit`), no queries, since it
+  can run mid-rollback; tests/helpdesk/test_attachment_storage.py covers each case.
+
+Storing the file only on commit (Django's advice for side effects) was not chosen: a store
+failing after the commit would leave a committed row without its file.
 """
 
 from __future__ import annotations
 
+import logging
 import mimetypes
+import weakref
 from datetime import datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
+from django.core.files.storage import Storage
+from django.db import router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -21,6 +45,8 @@ from accord.accounts.access import is_staff
 from accord.accounts.models import User
 from accord.helpdesk.models import Attachment, Comment, Ticket
 from accord.helpdesk.services import ActionRefused
+
+logger = logging.getLogger(__name__)
 
 
 def allowed_extensions() -> list[str]:
@@ -92,6 +118,50 @@ def attach(
         uploaded_by=uploaded_by,
         created_at=now or timezone.now(),
     )
-    attachment.file.save(filename, upload, save=False)
-    attachment.save()
+    _store(attachment, filename, upload)
     return attachment
+
+
+def _store(attachment: Attachment, filename: str, upload: File) -> None:
+    """Store the file, then insert the row; the file goes again if the row does not last."""
+    attachment.file.save(filename, upload, save=False)
+    storage, name = attachment.file.storage, attachment.file.name
+    using = router.db_for_write(Attachment, instance=attachment)
+    try:
+        # A savepoint, so that a failed insert leaves the caller's transaction usable.
+        with transaction.atomic(using=using):
+            attachment.save(using=using)
+    except BaseException:
+        _delete(storage, name)
+        raise
+    transaction.on_commit(
+        _CommitMarker(storage, name, transaction.get_connection(using)), using=using
+    )
+
+
+class _CommitMarker:
+    """Called by Django when the row is committed; dropped unrun when it is rolled back."""
+
+    def __init__(self, storage: Storage, name: str, connection: BaseDatabaseWrapper) -> None:
+        self._finalizer = weakref.finalize(self, _dropped_unrun, storage, name, connection)
+        # At interpreter exit, keep the file rather than guess what became of the row.
+        self._finalizer.atexit = False
+
+    def __call__(self) -> None:
+        self._finalizer.detach()
+
+
+def _dropped_unrun(storage: Storage, name: str, connection: BaseDatabaseWrapper) -> None:
+    # Read attributes only: this may run mid-rollback, where a query or a reconnect would
+    # break the transaction handling that is running.
+    if connection.in_atomic_block or not connection.autocommit:
+        _delete(storage, name)
+    else:  # dropped outside any transaction: not by a rollback (see the module docstring)
+        logger.warning("kept %s: its on-commit marker was dropped outside a rollback", name)
+
+
+def _delete(storage: Storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:  # an orphaned file is harmless; hiding the original error is not
+        logger.warning("could not delete %s after its row was rolled back", name, exc_info=True)
