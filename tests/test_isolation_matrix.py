@@ -262,10 +262,15 @@ def acme_rows_touched(scene: Scene, before: dict[str, Any], after: dict[str, Any
             new = new_by_pk.get(row["id"])
             if new == row:
                 continue
-            if label == "accounts.User" and new is not None and row["organisation_id"] != acme:
-                # An outsider's own settings (account_settings/post) are theirs to change.
-                if {key for key in row if row[key] != new[key]} <= {"timezone"}:
-                    continue
+            # An outsider's own settings (account_settings/post) are theirs to change.
+            own_settings = (
+                label == "accounts.User"
+                and new is not None
+                and row["organisation_id"] != acme
+                and {key for key in row if row[key] != new[key]} <= {"timezone"}
+            )
+            if own_settings:
+                continue
             problems.append(f"{label} #{row['id']} changed or deleted")
         old_pks = {row["id"] for row in old_rows}
         for row in after[label]:
