@@ -202,3 +202,31 @@ def test_the_editor_works_without_javascript(staff: Client) -> None:
     page = staff.get(reverse("help_staff_article", args=[article.pk])).content.decode()
     for action in ("preview", "save", "publish"):
         assert f'name="action" value="{action}"' in page
+
+
+def test_the_editor_shows_what_a_pending_draft_changes(staff: Client) -> None:
+    body = "\n".join(f"Step {n}." for n in range(1, 13))
+    article = new_article(staff, body=body)
+    editor = staff.get(reverse("help_staff_article", args=[article.pk])).content.decode()
+    assert "What the pending draft changes" not in editor  # nothing pending
+
+    draft = body.replace("Step 7.", "Step 7, from the *Security* tab.")
+    assert edit(staff, article, "save", title="Resetting a password", body=draft).status_code == 302
+    editor = staff.get(reverse("help_staff_article", args=[article.pk])).content.decode()
+    assert "What the pending draft changes" in editor
+    changes = editor[editor.index('<div class="line-changes">') :]
+    changes = changes[: changes.index("</div>")]
+    removed = '<del><span aria-hidden="true">− </span>'
+    added = '<ins><span aria-hidden="true">+ </span>'
+    assert f"{removed}Title: Resetting your password</del>" in changes
+    assert f"{added}Title: Resetting a password</ins>" in changes
+    assert f"{removed}Step 7.</del>" in changes
+    assert f"{added}Step 7, from the *Security* tab.</ins>" in changes
+    # Two unchanged lines around each change; the rest counted, not shown.
+    assert "Step 5." in changes and "Step 4." not in changes and "Step 10." not in changes
+    assert "… 5 unchanged lines …" in changes and "… 3 unchanged lines …" in changes
+
+    # Once published there is nothing pending to compare.
+    edit(staff, article, "publish", title="Resetting a password", body=draft)
+    editor = staff.get(reverse("help_staff_article", args=[article.pk])).content.decode()
+    assert "What the pending draft changes" not in editor

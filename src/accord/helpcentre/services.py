@@ -12,6 +12,7 @@ silently replacing their text.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -60,6 +61,52 @@ def pending_draft(article: Article) -> ArticleRevision | None:
     if ArticleVersion.objects.filter(revision=latest).exists():
         return None
     return latest
+
+
+@dataclass(frozen=True)
+class ChangedLine:
+    """One line of a comparison: `kind` is "same", "removed", "added", or "gap" for unchanged
+    lines left out (`text` then says how many)."""
+
+    kind: str
+    text: str
+
+
+def _lines(content: Content) -> list[str]:
+    return [
+        f"Title: {content.title}",
+        f"Category: {content.category}",
+        f"Visibility: {content.visibility}",
+        "",
+        *content.body.splitlines(),
+    ]
+
+
+def _gap(count: int) -> ChangedLine:
+    return ChangedLine("gap", f"{count} unchanged line{'s' if count > 1 else ''}")
+
+
+def compare(old: Content, new: Content, *, context: int = 2) -> list[ChangedLine]:
+    """What `new` changes in `old`, line by line (the title, category and visibility as lines
+    of their own), with `context` unchanged lines around each change; empty when the two are
+    the same."""
+    before, after = _lines(old), _lines(new)
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    changes: list[ChangedLine] = []
+    shown_to = 0  # the lines of `before` up to here are shown or counted in a gap
+    for group in matcher.get_grouped_opcodes(context):
+        if group[0][1] > shown_to:
+            changes.append(_gap(group[0][1] - shown_to))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                changes += [ChangedLine("same", line) for line in before[i1:i2]]
+            else:
+                changes += [ChangedLine("removed", line) for line in before[i1:i2]]
+                changes += [ChangedLine("added", line) for line in after[j1:j2]]
+        shown_to = group[-1][2]
+    if changes and shown_to < len(before):
+        changes.append(_gap(len(before) - shown_to))
+    return changes
 
 
 def is_published(article: Article) -> bool:

@@ -258,13 +258,18 @@ def _editor(request: HttpRequest, item: Article | None) -> HttpResponse:
         if source is not None:
             initial.update(vars(Content.of(source)))
         form = ArticleForm(initial=initial, new=new)
+    pending = services.pending_draft(item) if item and not new else None
     return render(
         request,
         "helpcentre/editor.html",
         {
             "form": form,
             "article": item if not new else None,
-            "pending": services.pending_draft(item) if item and not new else None,
+            "pending": pending,
+            # What the pending draft would change in what readers see.
+            "changes": services.compare(Content.of(item), Content.of(pending))
+            if item is not None and pending is not None and services.is_published(item)
+            else [],
             "published": bool(item and not new and services.is_published(item)),
             "preview": preview,
             "theirs": theirs,
