@@ -440,6 +440,8 @@ OBJECTS: dict[str, list[Case]] = {
     "ticket_status": [Case("post", ticket, form(**{"status-status": "acknowledged"}))],
     "ticket_close": [Case("post", ticket, form(**{"close-note": "done"}))],
     "ticket_reopen": [Case("post", ticket, form(**{"reopen-reason": "it is back"}))],
+    "ticket_pause": [Case("post", ticket, form(**{"pause-reason": "waiting for logs"}))],
+    "ticket_resume": [Case("post", ticket, form(**{"resume-note": "back"}))],
     "ticket_propose": [
         Case("post", ticket, form(**{"propose-severity": "3", "propose-reason": "why"}))
     ],
@@ -466,6 +468,8 @@ OBJECTS: dict[str, list[Case]] = {
     "api:add_comment": [Case("post", api_ticket, form(body="hello"))],
     "api:change_status": [Case("post", api_ticket, form(status="acknowledged"))],
     "api:reopen_ticket": [Case("post", api_ticket, form(reason="it is back"))],
+    "api:pause_ticket": [Case("post", api_ticket, form(reason="waiting for logs"))],
+    "api:resume_ticket": [Case("post", api_ticket, form(note="back"))],
     "api:designate_severity": [Case("post", api_ticket, form(severity=1))],
     "api:propose_severity": [Case("post", api_ticket, form(severity=3, reason="why"))],
     "api:answer_proposal": [Case("post", api_ticket, form(accept=True))],

@@ -179,8 +179,9 @@ def clock_section(data: dict[str, Any]) -> list[str]:
         "",
         (
             "**It may be paused** by the help desk, with a reason on the ticket (for example "
-            "while waiting for information only you can give); paused time does not count, and "
-            "the clock resumes where it stopped."
+            "while waiting for information only you can give); paused time does not count. "
+            "It resumes where it stopped when you next comment on the ticket, or when the help "
+            "desk resumes it."
             if clock.get("allow_pause")
             else "**It is never paused**: waiting for a reply does not stop it."
         ),

@@ -243,6 +243,14 @@ class ReopenIn(In):
     reason: Text
 
 
+class PauseIn(In):
+    reason: Text
+
+
+class ResumeIn(In):
+    note: str = Field(default="", max_length=500)
+
+
 class SeverityIn(In):
     severity: SeverityLevel
 
@@ -663,6 +671,33 @@ def reopen_ticket(request: HttpRequest, ticket_id: Id, payload: ReopenIn) -> dic
     with transaction.atomic():
         ticket = _ticket_for(user, ticket_id, for_update=True)
         services.reopen(ticket, actor=user, reason=payload.reason)
+        return _detail(ticket, user)
+
+
+@router.post(
+    "/tickets/{ticket_id}/pause",
+    response=TicketDetailOut,
+    summary="Pause the clock, with a reason the customer sees (staff; where the contract "
+    "allows it). The customer's next comment resumes it",
+)
+def pause_ticket(request: HttpRequest, ticket_id: Id, payload: PauseIn) -> dict[str, Any]:
+    user = _caller(request)
+    with transaction.atomic():
+        ticket = _ticket_for(user, ticket_id, for_update=True)
+        services.pause_clock(ticket, actor=user, reason=payload.reason)
+        return _detail(ticket, user)
+
+
+@router.post(
+    "/tickets/{ticket_id}/resume",
+    response=TicketDetailOut,
+    summary="Resume a paused clock, with the time already used (staff or the customer)",
+)
+def resume_ticket(request: HttpRequest, ticket_id: Id, payload: ResumeIn) -> dict[str, Any]:
+    user = _caller(request)
+    with transaction.atomic():
+        ticket = _ticket_for(user, ticket_id, for_update=True)
+        services.resume_clock(ticket, actor=user, note=payload.note)
         return _detail(ticket, user)
 
 

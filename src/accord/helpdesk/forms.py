@@ -216,6 +216,18 @@ class ReopenForm(TicketActionForm):
     )
 
 
+class PauseForm(TicketActionForm):
+    reason = forms.CharField(
+        label="Why is the clock paused?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The customer sees this reason. Their next comment resumes the clock.",
+    )
+
+
+class ResumeForm(TicketActionForm):
+    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+
+
 class ProposeForm(TicketActionForm):
     reason = forms.CharField(
         label="Reason",

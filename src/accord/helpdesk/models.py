@@ -104,6 +104,8 @@ class EventKind(models.TextChoices):
     FIX_DELIVERED = "fix_delivered", "Permanent fix delivered"
     CLOSED = "closed", "Closed"
     REOPENED = "reopened", "Reopened"
+    PAUSED = "paused", "Clock paused"
+    RESUMED = "resumed", "Clock resumed"
 
 
 class ImmutableError(Exception):

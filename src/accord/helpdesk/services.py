@@ -64,6 +64,8 @@ _CLOCK_EVENTS: Mapping[str, clocks.EventKind] = {
     EventKind.SEVERITY_AGREED: clocks.EventKind.SEVERITY_AGREED,
     EventKind.RESTORED: clocks.EventKind.RESTORED,
     EventKind.REOPENED: clocks.EventKind.REOPENED,
+    EventKind.PAUSED: clocks.EventKind.PAUSED,
+    EventKind.RESUMED: clocks.EventKind.RESUMED,
 }
 
 # Status changes staff may make, and where each leads.
@@ -271,6 +273,49 @@ def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = N
     return event
 
 
+def pause_allowed(ticket: Ticket) -> bool:
+    """Whether the ticket's contract lets the help desk pause its clock (the policy's
+    `clock.allow_pause`; the built-in policy does not)."""
+    return ticket.organisation.contract.terms.clock_rules.allow_pause
+
+
+def pause_clock(
+    ticket: Ticket, *, actor: User, reason: str, now: datetime | None = None
+) -> TicketEvent:
+    """Support pauses a running clock, with a reason the customer sees (waiting for
+    information only the customer can give, say); paused time does not count."""
+    if not is_staff(actor):
+        raise NotPermitted("only the vendor's support staff pause the clock")
+    if not pause_allowed(ticket):
+        raise StateConflict("this customer's contract does not allow pausing the clock")
+    if ticket.clock_state != clocks.ClockState.RUNNING:
+        raise StateConflict("only a running clock can be paused")
+    if not reason.strip():
+        raise ActionRefused("reason: say why the clock is paused; the customer sees it")
+    at = _now(now)
+    event = _append(ticket, EventKind.PAUSED, actor=actor, at=at, data={"reason": reason.strip()})
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, "paused", actor=actor, event=event)
+    return event
+
+
+def resume_clock(
+    ticket: Ticket, *, actor: User, note: str = "", now: datetime | None = None
+) -> TicketEvent:
+    """The clock runs again, with the time already used: support resumes it, or the customer
+    replies (`add_comment` does this)."""
+    if ticket.clock_state != clocks.ClockState.PAUSED:
+        raise StateConflict("only a paused clock can be resumed")
+    if not is_staff(actor) and actor.organisation_id != ticket.organisation_id:
+        raise NotPermitted("only the customer or support resume the clock")
+    at = _now(now)
+    data = {"note": note.strip()} if note.strip() else {}
+    event = _append(ticket, EventKind.RESUMED, actor=actor, at=at, data=data)
+    recompute_clock(ticket, now=at)
+    work.after_ticket_change(ticket, "resumed", actor=actor, event=event)
+    return event
+
+
 def designate_severity(
     ticket: Ticket, severity: int, *, actor: User, now: datetime | None = None
 ) -> TicketEvent:
@@ -418,6 +463,9 @@ def add_comment(
     )
     if not internal:
         work.after_ticket_change(ticket, "commented", actor=author, comment=comment)
+        if not is_staff(author) and ticket.clock_state == clocks.ClockState.PAUSED:
+            # The customer answered what the clock was paused for.
+            resume_clock(ticket, actor=author, note="the customer replied", now=comment.created_at)
     return comment
 
 

@@ -40,10 +40,12 @@ from accord.helpdesk.forms import (
     CloseForm,
     CommentForm,
     DesignateForm,
+    PauseForm,
     ProposeForm,
     QueueFilterForm,
     RaiseForm,
     ReopenForm,
+    ResumeForm,
     StatusForm,
     TicketActionForm,
     next_statuses,
@@ -307,6 +309,8 @@ _ACTION_FORMS: dict[str, type[TicketActionForm]] = {
     "status": StatusForm,
     "close": CloseForm,
     "reopen": ReopenForm,
+    "pause": PauseForm,
+    "resume": ResumeForm,
     "propose": ProposeForm,
     "agree": AgreeForm,
 }
@@ -325,6 +329,10 @@ def _available_actions(ticket: Ticket, user: User) -> set[str]:
             actions.add("propose")
         if is_manager(user):
             actions.add("agree")
+        if ticket.clock_state == ClockState.PAUSED:
+            actions.add("resume")
+        elif ticket.clock_state == ClockState.RUNNING and services.pause_allowed(ticket):
+            actions.add("pause")
     else:
         if ticket.dispute_open:
             actions.add("answer")
@@ -364,8 +372,17 @@ def _render_ticket(
         "proposal_severity": severity_label(policy, proposal.severity) if proposal else "",
         "designated": severity_label(policy, ticket.severity),
         "attachments": list(services.visible_attachments(ticket, user)),
+        "pause_reason": _pause_reason(ticket),
     }
     return render(request, "helpdesk/ticket_detail.html", context, status=status)
+
+
+def _pause_reason(ticket: Ticket) -> str:
+    """Why a paused clock is paused: the reason of its latest pause."""
+    if ticket.clock_state != ClockState.PAUSED:
+        return ""
+    paused = ticket.events.filter(kind=EventKind.PAUSED).order_by("-at", "-pk").first()
+    return str(paused.data.get("reason", "")) if paused else ""
 
 
 @login_required
@@ -447,6 +464,16 @@ def _reopen(ticket: Ticket, user: User, data: dict[str, Any], request: HttpReque
     return "Ticket reopened: the clock resumes with the time already used."
 
 
+def _pause(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.pause_clock(ticket, actor=user, reason=data["reason"])
+    return "Clock paused: paused time does not count. The customer's next comment resumes it."
+
+
+def _resume(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    services.resume_clock(ticket, actor=user, note=data["note"])
+    return "Clock resumed with the time already used."
+
+
 def _propose(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     services.propose_severity(ticket, data["severity"], actor=user, reason=data["reason"])
     return "Severity change proposed; the customer's severity stands until they agree."
@@ -482,6 +509,8 @@ ticket_answer = _action_view("answer", _answer)
 ticket_status = _action_view("status", _status)
 ticket_close = _action_view("close", _close)
 ticket_reopen = _action_view("reopen", _reopen)
+ticket_pause = _action_view("pause", _pause)
+ticket_resume = _action_view("resume", _resume)
 ticket_propose = _action_view("propose", _propose)
 ticket_agree = _action_view("agree", _agree)
 

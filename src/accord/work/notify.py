@@ -152,6 +152,8 @@ _STATUS_HEADLINES = {
     "fix_delivered": "Permanent fix delivered",
     "closed": "Ticket closed",
     "reopened": "Ticket reopened: the fault returned",
+    "paused": "Support paused the clock",
+    "resumed": "The clock runs again",
 }
 
 
@@ -213,7 +215,7 @@ def notice_for_change(
             headline=_STATUS_HEADLINES[what],
             customer_headline=_STATUS_HEADLINES[what],
             lines=lines,
-            staff="ticket" if what == "reopened" else "none",
+            staff="ticket" if what in ("reopened", "resumed") else "none",
         )
     if what == "severity_designated":
         text = f"Severity designated: {_severity(event.severity)}"
