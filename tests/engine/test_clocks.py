@@ -194,14 +194,17 @@ def test_target_used_up_exactly_then_reopened_is_due_at_the_reopening() -> None:
     assert evaluate(events, RULES, now=at("Tue 09:00") + 1).breached
 
 
-def test_pausing_needs_the_contracts_permission() -> None:
+def test_a_pause_counts_only_where_the_contract_allows_pausing() -> None:
     events = [
         reported("Mon 09:00", 1),
         event(EventKind.PAUSED, "Mon 10:00"),
         event(EventKind.RESUMED, "Tue 10:00"),
     ]
-    with pytest.raises(EngineError, match="does not allow pausing"):
-        evaluate(events, RULES, now=at("Tue 11:00"))
+    # Terms without pausing (RULES) count the paused time, as if there had been no pause.
+    unpaused = evaluate(events, RULES, now=at("Tue 11:00"))
+    assert unpaused == evaluate(events[:1], RULES, now=at("Tue 11:00"))
+    assert unpaused.state is ClockState.RUNNING
+    assert evaluate(events[:2], RULES, now=at("Mon 17:00")).state is ClockState.RUNNING
     rules = ClockRules(targets=TARGETS, calendars=RULES.calendars, allow_pause=True)
     paused = evaluate(events[:2], rules, now=at("Mon 17:00"))
     assert paused.state is ClockState.PAUSED

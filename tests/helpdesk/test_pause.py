@@ -135,3 +135,19 @@ def test_the_ticket_page_offers_pause_and_shows_the_reason(world: Any) -> None:
 
     customer.post(reverse("ticket_comment", args=[ticket.pk]), {"comment-body": "Attached."})
     assert "Clock running" in customer.get(page).content.decode()
+
+
+def test_a_ticket_paused_under_earlier_terms_stays_readable(world: Any) -> None:
+    allow_pausing(world)
+    ticket = report(world)
+    services.pause_clock(ticket, actor=world.agent, reason="waiting", now=pacific("09T10:00"))
+    contract = world.acme.contract
+    contract.policy_data["clock"]["allow_pause"] = False  # the terms change
+    contract.save()
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    # The pause no longer counts: the clock ran on, as the new terms have it.
+    assert services.evaluate(ticket, pacific("09T12:00")).used_seconds == 3 * 3600
+    agent = Client()
+    agent.force_login(world.agent)
+    page = agent.get(reverse("ticket_detail", args=[ticket.pk]))
+    assert page.status_code == 200 and "Clock running" in page.content.decode()

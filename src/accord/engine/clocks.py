@@ -247,9 +247,11 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
                 raise EngineError(field_name, "only a ticket whose service was restored reopens")
             running_since = event.at
             state = ClockState.RUNNING
+        elif kind in (EventKind.PAUSED, EventKind.RESUMED) and not rules.allow_pause:
+            # Terms without pausing count the paused time: the contract simulator's "what if
+            # pausing were not allowed", and tickets paused under earlier terms stay readable.
+            continue
         elif kind is EventKind.PAUSED:
-            if not rules.allow_pause:
-                raise EngineError(field_name, "the contract does not allow pausing the clock")
             if state is not ClockState.RUNNING or running_since is None:
                 raise EngineError(field_name, "only a running clock can be paused")
             segments.append((running_since, event.at))
