@@ -59,6 +59,13 @@ def test_the_demo_prints_the_seed_month_and_seeds_a_year_of_history(
     assert {"breached", "met", "on_track"} <= standings
     assert Ticket.objects.filter(dispute_open=True).exists()
     assert Ticket.objects.filter(severity_agreed=True).exists()
+    # Koala's contract allows pausing: some of its tickets waited for the bank's reply.
+    paused = TicketEvent.objects.filter(kind=EventKind.PAUSED)
+    assert paused.exists()
+    assert {e.ticket.organisation.slug for e in paused} == {"koala"}
+    assert TicketEvent.objects.filter(
+        kind=EventKind.RESUMED, data__note="the customer replied"
+    ).exists()
     assert User.objects.get(email="agent@vendor.example").check_password("accord-demo")
     assert User.objects.get(email="reporter@koala.example").check_password("accord-demo")
     # One health check per module-region, probing its stand-in endpoint on the status page.

@@ -113,6 +113,8 @@ KOALA_ASSUMPTIONS = [
     "Koala Bank's contract sets its own penalty schedule in AUD: credit tiers per module "
     "(99.5-99.9%: 5%, 99.0-99.5%: 10%, below 99.0%: 20%), AUD 1,500 / 600 / 200 per breached "
     "Severity 1 / 2 / 3 ticket, at most AUD 3,000 a month.",
+    "Koala Bank's contract lets support pause the clock while waiting for information only "
+    "the bank can give; the bank's next comment resumes it.",
 ]
 
 SUMMARIES = {
@@ -258,6 +260,7 @@ def configure_contract(organisation: Organisation) -> None:
             for text in data["assumptions"]
             if not text.startswith("Penalties are left to each contract")
         ] + KOALA_ASSUMPTIONS
+        data["clock"] = {**data["clock"], "allow_pause": True}
         contract.policy_data = data
         contract.penalties = KOALA_PENALTIES
     contract.save()
@@ -730,6 +733,17 @@ def _life(
     helpdesk.change_status(ticket, Status.IN_PROGRESS, actor=agent, now=when)
     if plan.end == "in_progress":
         return
+    if ticket.pk % 4 == 0 and ticket.clock_state == "running" and helpdesk.pause_allowed(ticket):
+        # Support waits for the customer's logs; their reply resumes the clock. Fixed
+        # durations: drawing from the customer's random numbers would change its other tickets.
+        if (when := at(timedelta(minutes=20))) is None:
+            return
+        helpdesk.pause_clock(
+            ticket, actor=agent, reason="Waiting for the browser's HAR file of a failure.", now=when
+        )
+        if (when := at(timedelta(hours=3))) is None:
+            return
+        helpdesk.add_comment(ticket, author=reporter, body="HAR file attached.", now=when)
     helpdesk.add_comment(
         ticket, author=agent, body="Root cause: a stuck queue worker.", internal=True, now=when
     )
