@@ -79,7 +79,7 @@ def _workload() -> int:
 
 
 def speed_index_ms() -> float:
-    """The fixed workload's best time of five, in milliseconds: 22-25 ms on the machine that
+    """The fixed workload's best time of five, in milliseconds: 22-28 ms on the machine that
     took docs/performance.md's figures of 2026-11-28. Lower is faster; a run's other figures
     scale roughly with it from one machine to another."""
     best = float("inf")
