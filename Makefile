@@ -33,9 +33,12 @@ help:
 	@echo "make venv           create or update .venv only"
 	@echo "make clean          remove caches and build artefacts (distclean: also .venv, var/)"
 
+# Python 3.11's bundled pip (23.2) refuses the hashed lock where a dependency asks for an extra
+# (weasyprint's fonttools[woff]); pips from 23.3 on accept it, so the venv's pip is upgraded first.
 $(STAMP): pyproject.toml requirements.lock scripts/install_system_deps.sh
 	scripts/install_system_deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24'
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
