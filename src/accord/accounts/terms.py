@@ -38,9 +38,10 @@ class InvalidTerms(EngineError):
     """The stored terms of a contract (a version written around `add_version`, directly in
     the database) do not validate: `field` and `problem` say what is wrong."""
 
-    def __init__(self, organisation: str, version: str, field: str, problem: str) -> None:
+    def __init__(self, organisation: Organisation, version: str, field: str, problem: str) -> None:
         super().__init__(field, problem)
-        self.organisation = organisation
+        self.organisation = str(organisation)
+        self.slug = organisation.slug
         self.version = version
         self.args = (
             f"the contract terms of {organisation} ({version}) are invalid: "
@@ -183,7 +184,7 @@ def _invalid(contract: Contract, record: Record, error: Exception) -> InvalidTer
         field, problem = error.field, error.problem
     else:
         field, problem = "", str(error) or type(error).__name__
-    return InvalidTerms(str(contract.organisation), record.label, field, problem)
+    return InvalidTerms(contract.organisation, record.label, field, problem)
 
 
 def terms_at(subject: Contract | Organisation, instant: datetime) -> ContractTerms:
