@@ -29,9 +29,17 @@ from accord.accounts.access import is_manager
 from accord.accounts.models import Contract, ContractVersion, Organisation, User, _resolved_terms
 from accord.engine import clocks
 from accord.engine.errors import EngineError
-from accord.engine.policy import REGION, ContractTerms, PolicyError, parse_policy, policy_to_data
+from accord.engine.policy import (
+    REGION,
+    ContractTerms,
+    Policy,
+    PolicyError,
+    parse_policy,
+    policy_to_data,
+)
 from accord.engine.timeutil import from_epoch, local_to_epoch, month_bounds, zone
 from accord.engine.tomltext import to_toml
+from accord.policies import load_builtin
 
 
 class InvalidTerms(EngineError):
@@ -210,6 +218,16 @@ def terms_for_month(subject: Contract | Organisation, month: str) -> ContractTer
 
 def fee_for_month(subject: Contract | Organisation, month: str) -> Decimal | None:
     return record_on(_contract(subject), month_start(month)).monthly_fee
+
+
+def form_policy(organisation: Organisation) -> Policy:
+    """The policy whose severity names and descriptions a form shows: the one in force, or
+    the built-in one while the contract's terms are broken (the ticket is still taken; its
+    clock says the terms are invalid)."""
+    try:
+        return _contract(organisation).terms.policy
+    except InvalidTerms:
+        return load_builtin()
 
 
 def ticket_terms(ticket: Any) -> ContractTerms:
