@@ -29,6 +29,11 @@ urlpatterns = [
     path(
         "contracts/<slug:organisation>/terms/", contract_views.contract_terms, name="contract_terms"
     ),
+    path(
+        "contracts/<slug:organisation>/terms/new/",
+        contract_views.contract_terms_new,
+        name="contract_terms_new",
+    ),
     # Help desk
     path("queue/", helpdesk.queue, name="queue"),
     path("tickets/", helpdesk.ticket_list, name="ticket_list"),

@@ -25,7 +25,7 @@ from accord.accounts.models import (
 )
 from accord.accounts.terms import first_version_of
 from accord.engine.policy import policy_to_data
-from accord.policies import BUILTIN_POLICY, load_builtin
+from accord.policies import BUILTIN_POLICY, builtin_text, load_builtin
 
 # Contract terms are never edited here (raw JSON could break every page that reads them):
 # they are versions, added on the contract terms page or with `accord policy load`, which
@@ -81,7 +81,7 @@ class OrganisationAdmin(admin.ModelAdmin):
                 policy_id=BUILTIN_POLICY,
                 policy_data=policy_to_data(load_builtin()),
             )
-            first_version_of(contract)
+            first_version_of(contract, policy_text=builtin_text(BUILTIN_POLICY))
 
 
 class ContractVersionInline(admin.TabularInline):

@@ -12,12 +12,11 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from accord.accounts.access import get_or_404, is_manager, is_staff
 from accord.accounts.forms import TermsForm
@@ -46,46 +45,63 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def contract_terms(request: HttpRequest, organisation: str) -> HttpResponse:
-    user = request.user
-    customer = get_or_404(
-        user, Organisation.objects.select_related("contract", "region"), slug=organisation
+def _customer(request: HttpRequest, slug: str) -> Organisation:
+    return get_or_404(
+        request.user, Organisation.objects.select_related("contract", "region"), slug=slug
     )
+
+
+@login_required
+@require_GET
+def contract_terms(request: HttpRequest, organisation: str) -> HttpResponse:
+    """The versions of a customer's terms; for managers, the form of a new version."""
+    return _render(request, _customer(request, organisation))
+
+
+@login_required
+@require_POST
+def contract_terms_new(request: HttpRequest, organisation: str) -> HttpResponse:
+    """Save a new version (vendor admins and support managers; not found for anyone else).
+    A refusal shows the page again with the text as typed and the field and line at fault."""
+    user = request.user
+    customer = _customer(request, organisation)
+    if not is_manager(user):  # a page their role does not include: not found, as elsewhere
+        raise Http404("not found")
+    form = TermsForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                version = add_version(
+                    customer.contract,
+                    policy_text=form.cleaned_data["policy_text"],
+                    effective_from=form.cleaned_data["effective_from"],
+                    monthly_fee=form.cleaned_data["monthly_fee"],
+                    note=form.cleaned_data["note"],
+                    actor=user,
+                )
+        except TermsRefused as refused:
+            if refused.field in ("effective_from", "monthly_fee", "note"):
+                add_refusal(form, str(refused))
+            else:
+                form.add_error("policy_text", str(refused))
+        else:
+            messages.success(
+                request, f"Version {version.number} saved: in force from {version.effective_from}."
+            )
+            return redirect("contract_terms", organisation=customer.slug)
+    return _render(request, customer, form, status=400)
+
+
+def _render(
+    request: HttpRequest,
+    customer: Organisation,
+    form: TermsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
     contract = customer.contract
     editable = is_manager(user)
     now = timezone.now()
-    status = 200
-    form: TermsForm | None = None
-    if request.method == "POST":
-        if not editable:
-            raise PermissionDenied("only a vendor admin or a support manager changes terms")
-        form = TermsForm(request.POST)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    version = add_version(
-                        contract,
-                        policy_text=form.cleaned_data["policy_text"],
-                        effective_from=form.cleaned_data["effective_from"],
-                        monthly_fee=form.cleaned_data["monthly_fee"],
-                        note=form.cleaned_data["note"],
-                        actor=user,
-                        now=now,
-                    )
-            except TermsRefused as refused:
-                if refused.field in ("effective_from", "monthly_fee", "note"):
-                    add_refusal(form, str(refused))
-                else:
-                    form.add_error("policy_text", str(refused))
-            else:
-                messages.success(
-                    request,
-                    f"Version {version.number} saved: in force from {version.effective_from}.",
-                )
-                return redirect("contract_terms", organisation=customer.slug)
-        status = 400
     try:
         first = earliest_effective(contract, now)
         today = local_date(contract, now)

@@ -431,15 +431,17 @@ def _remeasure(contract: Contract, effective_from: date, zone_name: str, now: da
         helpdesk.recompute_clock(ticket, now=now)
 
 
-def first_version_of(contract: Contract, *, now: datetime | None = None) -> ContractVersion:
+def first_version_of(
+    contract: Contract, *, policy_text: str = "", now: datetime | None = None
+) -> ContractVersion:
     """The first version of a new contract: its columns as they are (no validation beyond the
-    caller's; `create_organisation` passes a built-in policy)."""
+    caller's; `create_organisation` passes a built-in policy and its text)."""
     return ContractVersion.objects.create(
         contract=contract,
         number=1,
         effective_from=None,
         policy_id=contract.policy_id,
-        policy_text="",
+        policy_text=policy_text,
         policy_data=contract.policy_data,
         support_hours=contract.support_hours,
         penalties=contract.penalties,
