@@ -153,3 +153,16 @@ def test_a_pending_version_does_not_change_the_terms_in_force(world: Any) -> Non
     amend(world, effective_from=date(2027, 2, 1), monthly_fee=Decimal("1500.00"))
     assert fee_for_month(world.acme, "2027-02") == Decimal("1500.00")
     assert fee_for_month(world.acme, "2027-03") == Decimal("2000.00")
+
+
+def test_set_up_shapes_the_first_version_only_before_anything_is_measured(world: Any) -> None:
+    from accord.accounts.terms import set_first_terms
+
+    contract = world.acme.contract
+    contract.monthly_fee = Decimal("750.00")
+    contract.save()
+    set_first_terms(contract)
+    assert contract.versions.get().monthly_fee == Decimal("750.00")
+    report(world, MID_JANUARY)
+    with pytest.raises(TermsRefused, match="in use: add a new version"):
+        set_first_terms(contract)

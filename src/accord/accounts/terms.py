@@ -431,6 +431,32 @@ def _remeasure(contract: Contract, effective_from: date, zone_name: str, now: da
         helpdesk.recompute_clock(ticket, now=now)
 
 
+def set_first_terms(contract: Contract) -> None:
+    """Set-up code (the demo) that shapes a new contract's columns before anything is measured
+    makes them its first version's terms too. Refused once the customer has a ticket or a
+    report: from then on a change is a new version."""
+    from accord.helpdesk.models import Ticket
+    from accord.reports.models import ReportVersion
+
+    organisation_id = contract.organisation_id
+    if (
+        Ticket.objects.filter(organisation_id=organisation_id).exists()
+        or ReportVersion.objects.filter(organisation_id=organisation_id).exists()
+        or contract.versions.exclude(number=1).exists()
+    ):
+        raise TermsRefused("", "the contract's terms are in use: add a new version instead")
+    contract.versions.filter(number=1).update(
+        policy_id=contract.policy_id,
+        policy_text="",
+        policy_data=contract.policy_data,
+        support_hours=contract.support_hours,
+        penalties=contract.penalties,
+        reporting_timezone=contract.reporting_timezone,
+        monthly_fee=contract.monthly_fee,
+    )
+    contract.__dict__.pop("_accord_versions", None)
+
+
 def first_version_of(
     contract: Contract, *, policy_text: str = "", now: datetime | None = None
 ) -> ContractVersion:
