@@ -426,6 +426,25 @@ def report_version(scene: Scene) -> dict[str, Any]:
     return {**report(scene), "number": scene.report_version.version}  # type: ignore[attr-defined]
 
 
+def contract_terms(scene: Scene) -> dict[str, str]:
+    return {"organisation": scene.world.acme.slug}
+
+
+def new_terms_version(scene: Scene) -> dict[str, str]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accord.policies import builtin_text
+
+    next_month = (timezone.now().replace(day=1) + timedelta(days=40)).replace(day=1)
+    return {
+        "policy_text": builtin_text("plutora-standard"),
+        "effective_from": f"{next_month:%Y-%m-%d}",
+        "note": "From the matrix",
+    }
+
+
 def impact_body(scene: Scene) -> dict[str, str]:
     return {"impact-target": f"mr:{_release_us(scene).pk}", "impact-impact": "degraded"}
 
@@ -560,6 +579,9 @@ OBJECTS: dict[str, list[Case]] = {
     "report_regenerate": [
         Case("post", report, form(reason="From the matrix"), insiders="managers")
     ],
+    # --- contract terms: Acme's people read them, the managers add a version
+    "contract_terms": [Case("get", contract_terms, insiders="acme")],
+    "contract_terms_new": [Case("post", contract_terms, new_terms_version, insiders="managers")],
     # --- the status page's demo switch (a module-region is not tenant data): the staff's alone
     "status_simulate": [
         Case(

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError
 from accord.accounts import services as account_services
 from accord.accounts.api import router as accounts_router
 from accord.accounts.auth import api_auth
+from accord.accounts.terms import InvalidTerms
 from accord.helpdesk import services as helpdesk_services
 from accord.helpdesk.api import router as helpdesk_router
 from accord.incidents.api import SourceAuthFailed, hooks_router
@@ -48,6 +49,12 @@ def action_refused(request: HttpRequest, exc: helpdesk_services.ActionRefused) -
 @api.exception_handler(account_services.Refused)
 def account_refused(request: HttpRequest, exc: account_services.Refused) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(InvalidTerms)
+def invalid_terms(request: HttpRequest, exc: InvalidTerms) -> HttpResponse:
+    """A contract's stored terms are broken: 409 with the field, never a 500."""
+    return api.create_response(request, {"detail": str(exc)}, status=409)
 
 
 @api.exception_handler(AuthenticationError)

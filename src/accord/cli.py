@@ -22,6 +22,12 @@ EX_TEMPFAIL = 75
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    raw = list(sys.argv if argv is None else argv)
+    if raw[1:3] == ["policy", "validate"]:
+        # Needs no settings and no database: checked before Django starts.
+        from accord.policies.check import main as validate_policy
+
+        raise SystemExit(validate_policy(raw[3:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured

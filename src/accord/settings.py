@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Broken stored contract terms: a page naming the field, never a 500.
+    "accord.accounts.middleware.InvalidTermsMiddleware",
 ]
 
 ROOT_URLCONF = "accord.urls"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
+from accord.accounts import contract_views
 from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
@@ -25,6 +26,14 @@ urlpatterns = [
     path("accounts/tokens/", accounts.tokens, name="tokens"),
     path("accounts/settings/", accounts.account_settings, name="account_settings"),
     path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="token_revoke"),
+    path(
+        "contracts/<slug:organisation>/terms/", contract_views.contract_terms, name="contract_terms"
+    ),
+    path(
+        "contracts/<slug:organisation>/terms/new/",
+        contract_views.contract_terms_new,
+        name="contract_terms_new",
+    ),
     # Help desk
     path("queue/", helpdesk.queue, name="queue"),
     path("tickets/", helpdesk.ticket_list, name="ticket_list"),

@@ -121,3 +121,28 @@ class SettingsForm(AccordForm):
         self.fields["timezone"].choices = [("", f"Default: {default_zone}")] + [
             (zone, zone) for zone in zones
         ]
+
+
+class TermsForm(AccordForm):
+    """A new version of a contract's terms: the whole policy as TOML, checked by the engine
+    when saved (`accord.accounts.terms.add_version`)."""
+
+    policy_text = forms.CharField(
+        label="Policy (TOML)",
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false"}),
+        strip=False,
+        help_text="Fields: docs/sla-model.md. A problem is shown with its field and line.",
+    )
+    effective_from = forms.DateField(
+        label="In force from",
+        help_text="The first day of a month, this month or later. Earlier months keep their terms.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    monthly_fee = forms.DecimalField(
+        label="Monthly fee", required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    note = forms.CharField(
+        label="Why the terms change",
+        max_length=500,
+        help_text="Both sides read it in the contract's history.",
+    )

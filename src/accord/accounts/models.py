@@ -11,10 +11,12 @@ import hashlib
 import json
 import secrets
 from functools import cached_property, lru_cache
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accord.catalogue.models import Region
 from accord.core.prepared import Prepared
@@ -57,7 +59,14 @@ class Organisation(models.Model):
 
 
 class Contract(models.Model):
-    """The SLA a customer has: a policy (stored as it was agreed) and this customer's terms."""
+    """The SLA a customer has: a policy (stored as it was agreed) and this customer's terms.
+
+    The terms are versioned (`ContractVersion`, append-only, each from an effective date);
+    these columns hold the latest version's terms (written with it by
+    `accord.accounts.terms.add_version`), in force from `terms_from` (empty: since the
+    contract began), so the usual lookup, for an instant from `terms_from` on, reads no more
+    rows. `accord.accounts.terms.terms_at` is the lookup everything uses.
+    """
 
     tenant_field = "organisation"
 
@@ -75,26 +84,72 @@ class Contract(models.Model):
     reporting_timezone = models.CharField(max_length=64, blank=True)
     monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     starts_on = models.DateField(null=True, blank=True)
+    terms_from = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The effective date of the version these columns hold (empty: the first)",
+    )
 
     def __str__(self) -> str:
         return f"{self.organisation} on {self.policy_id}"
 
     @cached_property
     def terms(self) -> ContractTerms:
-        """The contract resolved by the engine: calendars, clock rules, penalties."""
-        region = self.organisation.region
-        key = json.dumps(
-            [
-                self.policy_data,
-                self.support_hours,
-                self.penalties,
-                self.reporting_timezone,
-                [region.code, region.name, region.timezone],
-                [region.holiday_country, region.holiday_subdiv],
-            ],
-            sort_keys=True,
-        )
-        return _resolved_terms(key)
+        """The terms in force now, resolved by the engine: calendars, clock rules, penalties.
+        Raises `accord.accounts.terms.InvalidTerms` (naming the field) when they are broken."""
+        from accord.accounts.terms import terms_at
+
+        return terms_at(self, timezone.now())
+
+
+class ContractVersion(models.Model):
+    """One version of a contract's terms, as agreed, in force from `effective_from` (the first
+    day of a month in the contract's reporting time zone; empty for the first version: since
+    the contract began) until the next version's date. Never changed or deleted: a change of
+    terms is a new version (`accord.accounts.terms.add_version`)."""
+
+    tenant_field = "contract__organisation"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    effective_from = models.DateField(null=True, blank=True)
+    policy_id = models.CharField(max_length=100)
+    policy_text = models.TextField(blank=True, help_text="The policy's TOML as it was entered")
+    policy_data = models.JSONField()
+    support_hours = models.JSONField(null=True, blank=True)
+    penalties = models.JSONField(null=True, blank=True)
+    reporting_timezone = models.CharField(max_length=64, blank=True)
+    monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "number"], name="one_contract_version_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        since = f"from {self.effective_from}" if self.effective_from else "from the start"
+        return f"{self.contract.organisation} terms v{self.number} {since}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableError("contract versions are never changed; add a new version")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableError("contract versions are never deleted")
+
+
+class ImmutableError(Exception):
+    """An append-only row was about to be changed."""
 
 
 @lru_cache(maxsize=512)

@@ -19,9 +19,10 @@ from accord.accounts.models import (
     Role,
     User,
 )
+from accord.accounts.terms import first_version_of
 from accord.catalogue.models import Region
 from accord.engine.policy import policy_to_data
-from accord.policies import BUILTIN_POLICY, load_builtin
+from accord.policies import BUILTIN_POLICY, builtin_text, load_builtin
 
 INVITATION_LIFETIME = timedelta(days=7)
 # Login throttling: this many failures within the window lock the username (and the address).
@@ -45,11 +46,12 @@ def create_organisation(
     organisation = Organisation.objects.create(
         name=name, slug=slug, region=region, email_domains=email_domains
     )
-    Contract.objects.create(
+    contract = Contract.objects.create(
         organisation=organisation,
         policy_id=policy_id,
         policy_data=policy_to_data(load_builtin(policy_id)),
     )
+    first_version_of(contract, policy_text=builtin_text(policy_id))
     return organisation
 
 

@@ -45,6 +45,7 @@ from typing import Any
 from django.db.models import Count
 
 from accord.accounts.models import Contract, Organisation, User
+from accord.accounts.terms import set_first_terms
 from accord.catalogue.models import Module
 from accord.engine.availability import uptime
 from accord.engine.releases import cadence
@@ -264,6 +265,7 @@ def configure_contract(organisation: Organisation) -> None:
         contract.policy_data = data
         contract.penalties = KOALA_PENALTIES
     contract.save()
+    set_first_terms(contract)  # the demo's terms are its contracts' first versions
     contract.__dict__.pop("terms", None)
 
 

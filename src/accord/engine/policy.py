@@ -9,6 +9,7 @@ Reading files is the caller's business: this module takes text.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from accord.engine.credits import PenaltySchedule, parse_penalty_schedule
 from accord.engine.errors import EngineError
 from accord.engine.numbers import parse_percent
 from accord.engine.timeutil import parse_clock, zone
+from accord.engine.tomltext import line_of, toml_error_line
 
 REGION = "region"
 """Where a policy says `region`, the customer's region decides (time zone, holidays)."""
@@ -33,12 +35,36 @@ IMPACTS = ("degraded", "partial_outage", "major_outage")
 
 
 class PolicyError(EngineError):
-    """An invalid policy file: the message names the file, the field and the problem."""
+    """An invalid policy file: the message names the file, the field and the problem.
 
-    def __init__(self, source: str, field: str, problem: str) -> None:
+    `path` is the field as parts (`("severities", 0, "target", "hours")`); `line` is the line
+    of the policy's text the field is written on (or its nearest written ancestor), when the
+    policy was read from text (`parse_policy`). `located` is `file:line: field: problem`."""
+
+    def __init__(
+        self,
+        source: str,
+        field: str,
+        problem: str,
+        *,
+        path: tuple[str | int, ...] = (),
+        line: int | None = None,
+    ) -> None:
         super().__init__(field, problem)
         self.source = source
+        self.path = path
+        self.line = line
         self.args = (f"{source}: {field}: {problem}" if field else f"{source}: {problem}",)
+
+    @property
+    def located(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return (
+            f"{where}: {self.field}: {self.problem}" if self.field else f"{where}: {self.problem}"
+        )
+
+    def at_line(self, line: int | None) -> PolicyError:
+        return PolicyError(self.source, self.field, self.problem, path=self.path, line=line)
 
 
 class _Model(BaseModel):
@@ -132,8 +158,12 @@ class AvailabilityModel(_Model):
         return value
 
 
+# The help desk's severities (accord.helpdesk.models.Severity): a policy gives each a target.
+SEVERITY_LEVELS = (1, 2, 3, 4)
+
+
 class SeverityModel(_Model):
-    level: int = Field(ge=1, le=9)
+    level: int = Field(ge=SEVERITY_LEVELS[0], le=SEVERITY_LEVELS[-1])
     name: str
     description: str
     target: DurationModel
@@ -183,8 +213,14 @@ class ClockModel(_Model):
 
 
 class ReleasesModel(_Model):
-    minor: str = "weekly"
-    major: str = "monthly"
+    """The release cadence the vendor keeps for this customer. Accord plans one cadence (a
+    minor release every week, a major every month, `accord.engine.releases.cadence`), so these
+    are the only values: anything else would be a promise nothing keeps.
+    `in_maintenance_window`: planned releases go in this contract's maintenance window (its
+    region's plan keeps to it); false lets the vendor release outside it."""
+
+    minor: Literal["weekly"] = "weekly"
+    major: Literal["monthly"] = "monthly"
     in_maintenance_window: bool = True
 
 
@@ -216,6 +252,12 @@ class PolicyModel(_Model):
         levels = [severity.level for severity in value]
         if levels != sorted(set(levels)):
             raise ValueError("severity levels must be distinct and in order, most urgent first")
+        missing = [level for level in SEVERITY_LEVELS if level not in levels]
+        if missing:
+            raise ValueError(
+                "the help desk's severities are 1, 2, 3 and 4 and each needs a target: "
+                f"missing {', '.join(map(str, missing))}"
+            )
         return value
 
     @field_validator("penalties")
@@ -246,8 +288,13 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(source, "", f"not valid TOML: {exc}") from None
-    return policy_from_data(data, source)
+        raise PolicyError(
+            source, "", f"not valid TOML: {exc}", line=toml_error_line(str(exc))
+        ) from None
+    try:
+        return policy_from_data(data, source)
+    except PolicyError as error:
+        raise error.at_line(line_of(text, error.path)) from None
 
 
 def policy_from_data(data: Mapping[str, Any], source: str = "<policy>") -> Policy:
@@ -255,14 +302,33 @@ def policy_from_data(data: Mapping[str, Any], source: str = "<policy>") -> Polic
         return PolicyModel.model_validate(dict(data))
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
+        path = tuple(first["loc"])
+        field = ".".join(str(part) for part in path)
         message = str(first["msg"]).removeprefix("Value error, ")
         more = len(exc.errors()) - 1
         if more:
             message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise PolicyError(source, field, message) from None
+        raise PolicyError(source, field, message, path=_deeper(path, message)) from None
     except EngineError as error:
-        raise PolicyError(source, error.field, error.problem) from None
+        path = tuple(part for part in re.split(r"[.\[\]]+", error.field) if part)
+        raise PolicyError(source, error.field, error.problem, path=path) from None
+
+
+_NESTED = re.compile(r"^([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*|\[\d+\])*): ")
+
+
+def _deeper(path: tuple[str | int, ...], message: str) -> tuple[str | int, ...]:
+    """A validator of a whole table (support hours, penalties) names the part at fault at the
+    start of its message (`weekly.mon[0][1]: ...`): the path goes on into it, for its line."""
+    match = _NESTED.match(message)
+    if match is None:
+        return path
+    parts: list[str | int] = []
+    for token in re.findall(r"[A-Za-z_]\w*|\[\d+\]", match.group(1)):
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+    if parts and parts[0] == path[-1]:
+        parts = parts[1:]  # the message repeats the table's own name
+    return (*path, *parts)
 
 
 def policy_to_data(policy: Policy) -> dict[str, Any]:

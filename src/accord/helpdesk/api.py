@@ -103,7 +103,8 @@ class ClockOut(Schema):
     used_seconds: int = Field(description="Support seconds used so far")
     remaining_seconds: int | None = Field(description="target - used; negative once breached")
     state: Literal["running", "paused", "stopped"]
-    standing: Literal["no_severity", "on_track", "at_risk", "breached", "met"]
+    # terms_error: the contract's stored terms are invalid, so the clock cannot be measured.
+    standing: Literal["no_severity", "on_track", "at_risk", "breached", "met", "terms_error"]
     due_at: UtcDateTime | None
     breached_at: UtcDateTime | None
     next_warning_at: UtcDateTime | None

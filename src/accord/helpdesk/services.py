@@ -20,6 +20,13 @@ from django.utils import timezone
 
 from accord.accounts.access import is_manager, is_staff
 from accord.accounts.models import Organisation, User
+from accord.accounts.terms import (
+    TERMS_ERROR,
+    InvalidTerms,
+    terms_error_clock,
+    terms_of_tickets,
+    ticket_terms,
+)
 from accord.catalogue.models import Module, Region
 from accord.core.prepared import PreparedInsert
 from accord.engine import clocks
@@ -196,8 +203,15 @@ def prepare_ticket(
     event = TicketEvent(
         kind=EventKind.REPORTED, actor=reporter, at=at, severity=new.severity, data={}
     )
-    result = evaluate(ticket, at, events=[event])
+    broken = False
+    try:
+        result = evaluate(ticket, at, events=[event])
+    except InvalidTerms:
+        # The ticket is taken all the same: its clock says the contract's terms are broken.
+        result, broken = terms_error_clock(new.severity), True
     apply_clock(ticket, result, at)
+    if broken:
+        ticket.standing = TERMS_ERROR
     return Opening(ticket=ticket, event=event, result=result)
 
 
@@ -276,7 +290,7 @@ def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = N
 def pause_allowed(ticket: Ticket) -> bool:
     """Whether the ticket's contract lets the help desk pause its clock (the policy's
     `clock.allow_pause`; the built-in policy does not)."""
-    return ticket.organisation.contract.terms.clock_rules.allow_pause
+    return ticket_terms(ticket).clock_rules.allow_pause
 
 
 def pause_clock(
@@ -512,7 +526,7 @@ def evaluate(
 ) -> clocks.ClockResult:
     """The engine's clock of one ticket at `now`, from its events (read from the database
     unless the caller passes the whole log, in order)."""
-    rules = ticket.organisation.contract.terms.clock_rules
+    rules = ticket_terms(ticket).clock_rules
     log = ticket.events.order_by("at", "pk") if events is None else events
     return clocks.evaluate(clock_events(log), rules, to_epoch(_now(now)))
 
@@ -520,8 +534,15 @@ def evaluate(
 def recompute_clock(ticket: Ticket, *, now: datetime | None = None) -> clocks.ClockResult:
     """Rewrite the ticket's clock columns from the engine, and reschedule its warnings."""
     at = _now(now)
-    result = evaluate(ticket, at)
+    broken = False
+    try:
+        result = evaluate(ticket, at)
+    except InvalidTerms:
+        # The action stands; the clock says the contract's terms are broken until fixed.
+        result, broken = terms_error_clock(ticket.severity), True
     apply_clock(ticket, result, at)
+    if broken:
+        ticket.standing = TERMS_ERROR
     ticket.save(update_fields=CLOCK_FIELDS)
     work.schedule_clock_jobs(ticket, result)
     return result
@@ -563,14 +584,17 @@ def apply_clock(ticket: Ticket, result: clocks.ClockResult, at: datetime) -> Non
 def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> None:
     """Recompute the clocks of many tickets in one engine call per contract (for lists)."""
     at = _now(now)
-    by_contract: dict[int, list[Ticket]] = {}
-    for ticket in tickets:
-        by_contract.setdefault(ticket.organisation_id, []).append(ticket)
+    # One group per set of terms (each ticket's are those in force at its report time).
+    by_terms: dict[int, tuple[clocks.ClockRules, list[Ticket]]] = {}
+    for ticket, terms in zip(tickets, terms_of_tickets(tickets), strict=True):
+        if isinstance(terms, InvalidTerms):
+            ticket.standing = TERMS_ERROR  # in memory: what the lists and the API show
+            continue
+        by_terms.setdefault(id(terms), (terms.clock_rules, []))[1].append(ticket)
     events_of: dict[int, list[TicketEvent]] = {}
     for event in TicketEvent.objects.filter(ticket__in=tickets).order_by("at", "pk"):
         events_of.setdefault(event.ticket_id, []).append(event)
-    for group in by_contract.values():
-        rules = group[0].organisation.contract.terms.clock_rules
+    for rules, group in by_terms.values():
         results = clocks.evaluate_many(
             [clock_events(events_of.get(t.pk, [])) for t in group], rules, to_epoch(at)
         )

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accord.accounts.access import get_or_404, is_manager, is_staff, scope
 from accord.accounts.models import User
+from accord.accounts.terms import form_policy
 from accord.core.forms import add_refusal
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
@@ -163,7 +164,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     staff = is_staff(user)
     if not staff and user.organisation_id is None:
         raise Http404("not found")
-    policy = load_builtin() if staff else user.organisation.contract.terms.policy
+    policy = load_builtin() if staff else form_policy(user.organisation)
     form = RaiseForm(request.POST or None, user=user, policy=policy)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -15,10 +15,18 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accord.accounts.access import is_staff
-from accord.accounts.models import User
+from accord.accounts.models import Contract, User
+from accord.accounts.terms import InvalidTerms, terms_at
 from accord.engine.availability import MaintenanceSchedule
-from accord.engine.releases import DeployedRelease, ReleaseKind, cadence, superseded_by
-from accord.engine.timeutil import from_epoch, to_epoch
+from accord.engine.calendar import WEEKDAYS
+from accord.engine.releases import (
+    DeployedRelease,
+    PlannedRelease,
+    ReleaseKind,
+    cadence,
+    superseded_by,
+)
+from accord.engine.timeutil import format_clock, from_epoch, to_epoch
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk.models import Status, Ticket
 from accord.incidents.maintenance import recurring_schedule
@@ -48,13 +56,21 @@ def plan_from_cadence(
     module_regions: Iterable[ModuleRegion] | None = None,
 ) -> list[Release]:
     """Create the planned releases of [start, end) for every module-region; idempotent (a
-    release already planned under the same version, even if moved or cancelled, is kept)."""
-    schedule = schedule or recurring_schedule()
-    slots = cadence(schedule, to_epoch(start), to_epoch(end))
+    release already planned under the same version, even if moved or cancelled, is kept).
+
+    Each module-region's releases go in the maintenance window of the contracts that cover it
+    (`contract_schedule`), unless `schedule` is given. Refused (ReleaseRefused, nothing
+    planned) when the contracts of one module-region disagree on the window."""
     created: list[Release] = []
     regions = module_regions if module_regions is not None else ModuleRegion.objects.all()
+    regions = list(regions)
+    schedules = {mr.pk: schedule or contract_schedule(mr, start) for mr in regions}
+    slots_of: dict[MaintenanceSchedule, list[PlannedRelease]] = {}
     for module_region in regions:
-        for slot in slots:
+        chosen = schedules[module_region.pk]
+        if chosen not in slots_of:
+            slots_of[chosen] = cadence(chosen, to_epoch(start), to_epoch(end))
+        for slot in slots_of[chosen]:
             at = from_epoch(slot.at)
             release, was_created = Release.objects.get_or_create(
                 module_region=module_region,
@@ -64,6 +80,44 @@ def plan_from_cadence(
             if was_created:
                 created.append(release)
     return created
+
+
+def _describe(schedule: MaintenanceSchedule) -> str:
+    windows = ", ".join(
+        f"{WEEKDAYS[w.weekday]} {format_clock(w.start)}-{format_clock(w.end)}"
+        for w in schedule.weekly
+    )
+    return f"{windows or 'no weekly window'} {schedule.timezone}"
+
+
+def contract_schedule(module_region: ModuleRegion, at: datetime) -> MaintenanceSchedule:
+    """The maintenance window releases of `module_region` are planned in: that of every
+    contract covering the module in the region (the terms in force at `at`) whose policy says
+    `releases.in_maintenance_window = true`. With none, the status page's policy window (the
+    vendor's own); when they disagree, ReleaseRefused naming them: a release outside one
+    customer's window would count against its uptime."""
+    module_name = module_region.module.name
+    contracts = Contract.objects.filter(
+        organisation__region_id=module_region.region_id
+    ).select_related("organisation__region")
+    found: dict[MaintenanceSchedule, list[str]] = {}
+    for contract in contracts.order_by("organisation__name"):
+        try:
+            terms = terms_at(contract, at)
+        except InvalidTerms as error:
+            raise ReleaseRefused(f"{module_region}: {error}") from None
+        if module_name not in terms.modules or not terms.policy.releases.in_maintenance_window:
+            continue
+        found.setdefault(terms.maintenance, []).append(str(contract.organisation))
+    if not found:
+        return recurring_schedule()
+    if len(found) > 1:
+        views = "; ".join(f"{', '.join(names)}: {_describe(s)}" for s, names in found.items())
+        raise ReleaseRefused(
+            f"{module_region}: the contracts disagree on the maintenance window ({views}); "
+            "align their windows, or plan this region's releases by hand"
+        )
+    return next(iter(found))
 
 
 def move(

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from accord.accounts.models import Organisation
+from accord.accounts.terms import fee_for_month, terms_for_month
 from accord.core.display import format_iso_utc
 from accord.engine import clocks, credits
 from accord.engine.numbers import format_fraction
@@ -99,9 +100,9 @@ def build_report(
     """The report of `month` as it stands at `now`: final once the cut-off has passed (taken at
     the cut-off), provisional before (taken at `now`). `terms` replaces the contract's (the
     contract simulator); `monthly_fee` likewise."""
-    contract = organisation.contract
-    terms = terms or contract.terms
-    fee = contract.monthly_fee if monthly_fee is None else monthly_fee
+    # The version of the contract in force for the month (accord.accounts.terms).
+    terms = terms or terms_for_month(organisation, month)
+    fee = fee_for_month(organisation, month) if monthly_fee is None else monthly_fee
     period = Month.of(month, terms.reporting_timezone)
     as_of = min(to_epoch(now), period.cutoff)
     uptime = _uptime(organisation, terms, period, as_of)

@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from accord.accounts.terms import TERMS_ERROR
 from accord.engine.clocks import Standing
 
 register = template.Library()
@@ -16,6 +17,7 @@ STANDING_LABELS = {
     Standing.ON_TRACK.value: "On track",
     Standing.MET.value: "Met",
     Standing.NO_SEVERITY.value: "No severity yet",
+    TERMS_ERROR: "Contract terms invalid",  # accord.accounts.terms: the clock cannot be measured
 }
 
 

@@ -100,8 +100,11 @@ class Command(BaseCommand):
         if weeks < 1:
             raise CommandError("--weeks must be at least 1")
         now = timezone.now()
-        with transaction.atomic():
-            created = services.plan_from_cadence(now, now + timedelta(weeks=weeks))
+        try:
+            with transaction.atomic():
+                created = services.plan_from_cadence(now, now + timedelta(weeks=weeks))
+        except services.ReleaseRefused as refused:
+            raise CommandError(str(refused)) from None
         self.stdout.write(f"planned {len(created)} release(s)")
         for release in created:
             self.stdout.write(f"  {release.module_region} {release.version} {release.planned_at}")
