@@ -28,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         from accord.policies.check import main as validate_policy
 
         raise SystemExit(validate_policy(raw[3:]))
+    if raw[1:2] == ["calc"]:
+        _run_engine_command(raw)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
@@ -56,6 +58,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         # server must keep the message, not bounce it.
         sys.stderr.write(f"accord: temporary failure: {type(exc).__name__}: {exc}\n")
         raise SystemExit(EX_TEMPFAIL) from None
+
+
+def _run_engine_command(argv: list[str]) -> None:
+    """`accord calc` asks the engine only: it runs with no configuration at all (no secret key,
+    no database), so Django gets bare settings instead of Accord's, which refuse to load
+    without a secret."""
+    import django
+    from django.conf import settings
+
+    from accord.core.management.commands.calc import Command
+
+    settings.configure(USE_TZ=True)
+    django.setup()
+    Command().run_from_argv(["accord", *argv[1:]])
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

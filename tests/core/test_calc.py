@@ -40,7 +40,12 @@ TIERS = [
 
 
 def run_accord(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    environment = os.environ | {"ACCORD_DEBUG": "1"}
+    # No configuration at all: an engine-only command needs no secret, settings or database.
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ACCORD_", "DJANGO_", "DATABASE_"))
+    }
     return subprocess.run(
         [sys.executable, "-m", "accord", "calc", *args],
         input=stdin,
