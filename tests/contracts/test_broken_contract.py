@@ -129,3 +129,27 @@ def test_a_valid_version_repairs_the_contract_and_measures_its_tickets(world: An
     )
     ticket = Ticket.objects.get()
     assert ticket.standing == "on_track" and ticket.target_seconds == 4 * 3600
+
+
+def test_one_broken_contract_is_a_row_on_the_dashboard_and_reports_not_a_failed_page(
+    world: Any,
+) -> None:
+    corrupt(world)
+    staff = client_for(world.manager)
+    dashboard = staff.get(reverse("dashboard"))
+    body = dashboard.content.decode()
+    assert dashboard.status_code == 200
+    assert "Contracts that cannot be measured" in body and FIELD in body
+    assert reverse("contract_terms", args=["acme"]) in body
+    assert "Globex" in body.split("Contracts that cannot be measured")[1]  # still measured
+
+    reports = staff.get(reverse("report_index"))
+    body = reports.content.decode()
+    assert reports.status_code == 200 and FIELD in body
+    assert "/reports/globex/" in body  # the other customer's months are still listed
+
+    customer = client_for(world.acme_admin).get(reverse("report_index"))
+    assert customer.status_code == 200
+    assert "your contract terms cannot be read" in customer.content.decode()
+    other = client_for(world.globex_admin).get(reverse("report_index")).content.decode()
+    assert "Acme" not in other and "cannot be read" not in other

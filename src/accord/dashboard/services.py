@@ -27,6 +27,7 @@ from fractions import Fraction
 from django.db.models import QuerySet
 
 from accord.accounts.models import Contract, Organisation
+from accord.accounts.terms import InvalidTerms
 from accord.engine import credits
 from accord.engine.availability import error_budget, floor_percent
 from accord.engine.clocks import Standing
@@ -198,9 +199,29 @@ def current_month(contract: Contract, now: datetime) -> tuple[str, str]:
     return month_of(to_epoch(now), tz), f"{local:%B %Y}"
 
 
+def split_by_terms(
+    organisations: Iterable[Organisation],
+) -> tuple[list[Organisation], list[InvalidTerms]]:
+    """The customers whose contract terms read, and the errors of those whose stored terms are
+    broken: one broken contract is a row naming its field, not a page that fails for all."""
+    usable: list[Organisation] = []
+    broken: list[InvalidTerms] = []
+    for organisation in organisations:
+        if not hasattr(organisation, "contract"):
+            continue
+        try:
+            organisation.contract.terms  # noqa: B018 (read to validate)
+        except InvalidTerms as error:
+            broken.append(error)
+        else:
+            usable.append(organisation)
+    return usable, broken
+
+
 def dashboard(organisations: Iterable[Organisation], *, now: datetime) -> list[Customer]:
-    """Every given customer's month so far, with one row per covered module-region."""
-    customers = [o for o in organisations if hasattr(o, "contract")]
+    """Every given customer's month so far, with one row per covered module-region (customers
+    whose contract terms are broken are left out: `split_by_terms` lists them)."""
+    customers, _broken = split_by_terms(organisations)
     if not customers:
         return []
     periods = {o.pk: Month.of(current_month(o.contract, now)[0], _zone(o)) for o in customers}

@@ -80,7 +80,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         organisations = organisations.filter(region=filters["region"])
     now = timezone.now()
     started = time.perf_counter()
-    customers = services.dashboard(organisations, now=now)
+    usable, broken_terms = services.split_by_terms(organisations)
+    customers = services.dashboard(usable, now=now)
     sort = filters.get("sort") or "customer"
     module = filters.get("module")
     rows = services.select_rows(
@@ -98,6 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "customers": [c for c in customers if c.organisation.pk in shown],
         "at_risk_count": sum(len(c.at_risk) for c in customers if c.organisation.pk in shown),
+        "broken_terms": broken_terms,
         "headers": _headers(request.GET, sort),
         "seconds": time.perf_counter() - started,
     }

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.accounts.access import get_or_404, is_customer_admin, is_manager, is_staff, scope
 from accord.accounts.models import Organisation
+from accord.accounts.terms import InvalidTerms
 from accord.engine.timeutil import local_to_epoch, month_of, to_epoch, zone
 from accord.helpdesk.models import Ticket
 from accord.reports import exports, schema, services
@@ -126,8 +127,14 @@ def index(request: HttpRequest) -> HttpResponse:
             return redirect("report_detail", slug=organisation.slug, month=month)
     # The staff may have many customers: the last three months each, any other by the form.
     shown = 3 if is_staff(user) else MAX_MONTHS_LISTED
-    rows = [(organisation, _months(organisation, now)[:shown]) for organisation in organisations]
-    return render(request, "reports/index.html", {"rows": rows, "staff": is_staff(user)})
+    rows, broken_terms = [], []
+    for organisation in organisations:
+        try:
+            rows.append((organisation, _months(organisation, now)[:shown]))
+        except InvalidTerms as error:  # one broken contract must not hide every report
+            broken_terms.append(error)
+    context = {"rows": rows, "broken_terms": broken_terms, "staff": is_staff(user)}
+    return render(request, "reports/index.html", context)
 
 
 def _page(
