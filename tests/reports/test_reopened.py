@@ -136,7 +136,7 @@ def test_met_in_october_reopened_after_the_cut_off_and_breached_in_november_is_c
     [shown] = context["breached"]
     assert shown["line"].id == item.pk
     assert "reopened after the 2026-10 report" in shown["note"]
-    assert "reported 2026-10-14" in shown["note"]
+    assert "reported Wed 14 Oct 2026 09:00 PDT" in shown["note"]
     october_csv = report_csv(again.report)
     november_csv = report_csv(november.report)
     ticket_rows = [r for r in november_csv.splitlines() if r.startswith("ticket,")]
