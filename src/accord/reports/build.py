@@ -362,7 +362,7 @@ def _earlier(period: Month) -> Q:
     ) & ~Q(breached_at__lt=from_epoch(period.previous_cutoff))
 
 
-def _still_open(
+def _listed(
     earlier: Sequence[Ticket],
     events: Mapping[int, Sequence[_Event]],
     terms: ContractTerms,
@@ -386,7 +386,7 @@ def carried_over(organisation: Organisation, terms: ContractTerms, period: Month
         Ticket.objects.filter(_earlier(period), organisation=organisation).only(*_TICKET_FIELDS)
     )
     events = _events_by_ticket([t.pk for t in earlier], period.previous_cutoff)
-    listed = _still_open(earlier, events, terms, period, period.previous_cutoff)
+    listed = _listed(earlier, events, terms, period, period.previous_cutoff)
     return [t for t in earlier if listed.get(t.pk) is reporting.Listing.CARRIED_OVER]
 
 
@@ -407,7 +407,7 @@ def _tickets(
     everything = _events_by_ticket([t.pk for t in rows], max(as_of, period.previous_cutoff))
     start = from_epoch(period.start)
     earlier = [t for t in rows if t.reported_at < start]
-    listed = _still_open(earlier, everything, terms, period, as_of)
+    listed = _listed(earlier, everything, terms, period, as_of)
     tickets = sorted(
         [*(t for t in earlier if t.pk in listed), *(t for t in rows if t.reported_at >= start)],
         key=lambda t: (t.reported_at, t.pk),
@@ -423,11 +423,11 @@ def _tickets(
         [clock_events(events[t.pk]) for t in tickets], terms.clock_rules, as_of
     )
     lines = []
+    window: dict[str, Any] = {"timezone": period.timezone, "report_day": period.report_day}
     for ticket, result in zip(tickets, results, strict=True):
         designated = [e.severity for e in events[ticket.pk] if _designates(e)]
         again = ticket.pk in listed and result.severity is not None  # reported earlier
-        window = {"timezone": period.timezone, "report_day": period.report_day}
-        reopened = reporting.reopened_from(clock_events(events[ticket.pk]), **window)
+        reopened = again and reporting.reopened_from(clock_events(events[ticket.pk]), **window)
         lines.append(
             schema.TicketLine(
                 id=ticket.pk,
@@ -442,7 +442,7 @@ def _tickets(
                 target_seconds=result.target_seconds,
                 breached_at=None if result.breached_at is None else _iso(result.breached_at),
                 carried_over=listed.get(ticket.pk) is reporting.Listing.CARRIED_OVER,
-                reopened_from=reopened if again else None,
+                reopened_from=reopened or None,
             )
         )
     summaries = []
