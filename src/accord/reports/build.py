@@ -1,13 +1,14 @@
 """A customer's monthly SLA report, assembled from the help desk's and monitoring's rows and
 decided by the engine. Nothing here does time, clock, uptime or credit arithmetic of its own.
 
-Which month a ticket belongs to (docs/reports.md, "Tickets"): a report covers the tickets
-reported in its month, plus those carried over: reported earlier and still open (neither
-restored within target nor breached) at the previous month's cut-off. Every clock is read at
-this report's cut-off, 00:00 on `ACCORD_REPORT_DAY` of the next month in the reporting time
-zone, from the events recorded by then. So each ticket is counted as met or breached in exactly
-one report, the first whose cut-off comes after its outcome, and a report regenerated after its
-cut-off gives the same figures unless the rows it reads were corrected.
+Which month a ticket belongs to (docs/reports.md, "Which report counts a ticket"): a report
+covers the tickets reported in its month, plus those carried over: reported earlier and still
+open (neither restored within target nor breached) at the previous month's cut-off, plus those
+reopened: met at the previous cut-off and reopened after it (`engine.reporting.earlier_listing`).
+Every clock is read at this report's cut-off, 00:00 on `ACCORD_REPORT_DAY` of the next month in
+the reporting time zone, from the events recorded by then. So each breach is counted in exactly
+one report, the one whose window holds it, and a report regenerated after its cut-off gives the
+same figures unless the rows it reads were corrected.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.db.models import Q
 from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
 from accord.core.display import format_iso_utc
-from accord.engine import clocks, credits
+from accord.engine import clocks, credits, reporting
 from accord.engine.numbers import format_fraction
 from accord.engine.policy import ContractTerms
 from accord.engine.reporting import nearest_rank, outage_shares
@@ -61,6 +62,7 @@ class Month:
     end: int
     cutoff: int
     previous_cutoff: int
+    report_day: int = 3
 
     @classmethod
     def of(cls, name: str, timezone: str, report_day: int | None = None) -> Month:
@@ -76,6 +78,7 @@ class Month:
             end=end,
             cutoff=local_to_epoch(following.replace(day=day), 0, tz),
             previous_cutoff=local_to_epoch(first.replace(day=day), 0, tz),
+            report_day=day,
         )
 
     def days(self) -> list[date]:
@@ -359,25 +362,22 @@ def _earlier(period: Month) -> Q:
     ) & ~Q(breached_at__lt=from_epoch(period.previous_cutoff))
 
 
-def _still_open(
+def _listed(
     earlier: Sequence[Ticket],
     events: Mapping[int, Sequence[_Event]],
     terms: ContractTerms,
     period: Month,
-) -> list[Ticket]:
-    """The tickets of `earlier` open (or without a severity) at the previous cut-off, their
-    clocks read from the events recorded by then: one engine call."""
-    if not earlier:
-        return []
-    until = from_epoch(period.previous_cutoff)
-    results = clocks.evaluate_many(
-        [clock_events(e for e in events[t.pk] if e.at <= until) for t in earlier],
+    as_of: int,
+) -> dict[int, reporting.Listing]:
+    """The tickets of `earlier` the month lists (`reporting.earlier_listing`): carried over
+    (open or without a severity at the previous cut-off) or reopened (met there, reopened by
+    `as_of`), their clocks read from the events recorded by then: one engine call."""
+    return reporting.earlier_listings(
+        {t.pk: clock_events(events[t.pk]) for t in earlier},
         terms.clock_rules,
-        period.previous_cutoff,
+        previous_cutoff=period.previous_cutoff,
+        cutoff=as_of,
     )
-    return [
-        t for t, r in zip(earlier, results, strict=True) if _outcome(r) in ("open", "no_severity")
-    ]
 
 
 def carried_over(organisation: Organisation, terms: ContractTerms, period: Month) -> list[Ticket]:
@@ -386,7 +386,8 @@ def carried_over(organisation: Organisation, terms: ContractTerms, period: Month
         Ticket.objects.filter(_earlier(period), organisation=organisation).only(*_TICKET_FIELDS)
     )
     events = _events_by_ticket([t.pk for t in earlier], period.previous_cutoff)
-    return _still_open(earlier, events, terms, period)
+    listed = _listed(earlier, events, terms, period, period.previous_cutoff)
+    return [t for t in earlier if listed.get(t.pk) is reporting.Listing.CARRIED_OVER]
 
 
 def _tickets(
@@ -405,10 +406,10 @@ def _tickets(
     )
     everything = _events_by_ticket([t.pk for t in rows], max(as_of, period.previous_cutoff))
     start = from_epoch(period.start)
-    carried = _still_open([t for t in rows if t.reported_at < start], everything, terms, period)
-    carried_ids = {t.pk for t in carried}
+    earlier = [t for t in rows if t.reported_at < start]
+    listed = _listed(earlier, everything, terms, period, as_of)
     tickets = sorted(
-        [*carried, *(t for t in rows if t.reported_at >= start)],
+        [*(t for t in earlier if t.pk in listed), *(t for t in rows if t.reported_at >= start)],
         key=lambda t: (t.reported_at, t.pk),
     )
     modules = dict(
@@ -422,8 +423,11 @@ def _tickets(
         [clock_events(events[t.pk]) for t in tickets], terms.clock_rules, as_of
     )
     lines = []
+    window: dict[str, Any] = {"timezone": period.timezone, "report_day": period.report_day}
     for ticket, result in zip(tickets, results, strict=True):
         designated = [e.severity for e in events[ticket.pk] if _designates(e)]
+        again = ticket.pk in listed and result.severity is not None  # reported earlier
+        reopened = again and reporting.reopened_from(clock_events(events[ticket.pk]), **window)
         lines.append(
             schema.TicketLine(
                 id=ticket.pk,
@@ -437,7 +441,8 @@ def _tickets(
                 used_seconds=result.used_seconds,
                 target_seconds=result.target_seconds,
                 breached_at=None if result.breached_at is None else _iso(result.breached_at),
-                carried_over=ticket.pk in carried_ids,
+                carried_over=listed.get(ticket.pk) is reporting.Listing.CARRIED_OVER,
+                reopened_from=reopened or None,
             )
         )
     summaries = []
@@ -585,8 +590,9 @@ def assumptions(terms: ContractTerms, period: Month) -> list[str]:
             if calendar != terms.support_calendar
         ),
         (
-            f"Tickets: those reported in the month and those still open at the previous "
-            f"cut-off, their clocks as at the cut-off {cutoff:%Y-%m-%d %H:%M} {cutoff.tzname()}."
+            f"Tickets: those reported in the month, those still open at the previous cut-off "
+            f"and those met by it and reopened since, their clocks as at the cut-off "
+            f"{cutoff:%Y-%m-%d %H:%M} {cutoff.tzname()}; a breach counts in one report only."
         ),
         "Support time used: median and 90th percentile by nearest rank.",
         *terms.assumptions,

@@ -306,6 +306,7 @@ def summarise(report: schema.Report, version: ReportVersion) -> Summary:
                 "severity": t.severity,
                 "used": format_span(t.used_seconds),
                 "target": format_span(t.target_seconds),
+                "reopened_from": t.reopened_from,
             }
             for t in breached[:BREACHES_LISTED]
         ],

@@ -96,6 +96,11 @@ def report_csv(report: schema.Report) -> str:
             outcome=t.outcome,
             used_seconds=t.used_seconds,
             target_seconds="" if t.target_seconds is None else t.target_seconds,
+            detail=(
+                ""
+                if t.reopened_from is None
+                else f"reopened after the {t.reopened_from} report, which counted it met"
+            ),
         )
     for d in report.disputes:
         row(

@@ -54,6 +54,16 @@ def span(start: str, end: str, zone: str) -> str:
     return f"{first} – {last}"
 
 
+def reopened_note(line: schema.TicketLine, zone: str) -> str:
+    """Where a ticket reopened after an earlier report comes from ("" for any other)."""
+    if line.reopened_from is None:
+        return ""
+    return (
+        f"reopened after the {line.reopened_from} report, which counted it met "
+        f"(reported {when(line.reported_at, zone)})"
+    )
+
+
 def money(amount: str | None, currency: str) -> str:
     if amount is None:
         return "—"
@@ -113,6 +123,7 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
             "breached": when(t.breached_at, zone),
             "used": format_span(t.used_seconds),
             "target": format_span(t.target_seconds),
+            "note": reopened_note(t, zone),
         }
         for t in report.breached_tickets
     ]
@@ -141,6 +152,11 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
         "total_amount": money(statement.total_amount, statement.currency),
         "fee": money(statement.monthly_fee, statement.currency),
         "open_tickets": [t for t in report.tickets if t.outcome in ("open", "no_severity")],
+        "reopened": [
+            {"line": t, "note": reopened_note(t, zone), "used": format_span(t.used_seconds)}
+            for t in report.tickets
+            if t.reopened_from is not None
+        ],
         "minutes": minutes,
     }
 

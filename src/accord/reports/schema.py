@@ -7,7 +7,7 @@ round them; instants are ISO 8601 in UTC with a `Z`; durations are whole seconds
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA = "accord.report/1"
 
@@ -83,6 +83,17 @@ class TicketLine(_Model):
     target_seconds: int | None
     breached_at: str | None
     carried_over: bool  # reported before this month and still open at the last cut-off
+    # The month (YYYY-MM) whose report counted this ticket met before it was reopened after
+    # that report's cut-off; None otherwise, and then absent from the JSON, so a report without
+    # such a ticket has the same canonical form (and hash) as before the field existed.
+    reopened_from: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if data.get("reopened_from") is None:
+            data.pop("reopened_from", None)
+        return data
 
 
 class SeveritySummary(_Model):
