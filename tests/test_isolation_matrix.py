@@ -464,19 +464,6 @@ OBJECTS: dict[str, list[Case]] = {
     "ticket_propose": [
         Case("post", ticket, form(**{"propose-severity": "3", "propose-reason": "why"}))
     ],
-    "ticket_agree": [
-        Case(
-            "post",
-            ticket,
-            form(
-                **{
-                    "agree-severity": "3",
-                    "agree-vendor_party": "Morgan",
-                    "agree-customer_party": "Adam",
-                }
-            ),
-        )
-    ],
     "attachment_download": [
         Case("get", lambda s: {"pk": s.public_file.pk}, label="public file"),
         Case("get", lambda s: {"pk": s.internal_file.pk}, insiders="staff", label="staff file"),
@@ -492,13 +479,6 @@ OBJECTS: dict[str, list[Case]] = {
     "api:designate_severity": [Case("post", api_ticket, form(severity=1))],
     "api:propose_severity": [Case("post", api_ticket, form(severity=3, reason="why"))],
     "api:answer_proposal": [Case("post", api_ticket, form(accept=True))],
-    "api:record_agreement": [
-        Case(
-            "post",
-            api_ticket,
-            form(severity=3, vendor_party="Morgan", customer_party="Adam"),
-        )
-    ],
     "api:upload_attachment": [Case("post", api_ticket, upload())],
     "api:download_attachment": [
         Case(

@@ -49,7 +49,6 @@ urlpatterns = [
     path("tickets/<int:pk>/pause/", helpdesk.ticket_pause, name="ticket_pause"),
     path("tickets/<int:pk>/resume/", helpdesk.ticket_resume, name="ticket_resume"),
     path("tickets/<int:pk>/propose/", helpdesk.ticket_propose, name="ticket_propose"),
-    path("tickets/<int:pk>/agree/", helpdesk.ticket_agree, name="ticket_agree"),
     path("attachments/<int:pk>/", helpdesk.attachment_download, name="attachment_download"),
     # Incidents, external monitors and maintenance (staff pages; the calendar is public)
     path(

@@ -32,11 +32,6 @@ TICKET_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("post", "/severity", {"severity": 2}),
     ("post", "/severity/proposals", {"severity": 2, "reason": "why"}),
     ("post", "/severity/proposals/answer", {"accept": True}),
-    (
-        "post",
-        "/severity/agreement",
-        {"severity": 2, "vendor_party": "Morgan", "customer_party": "Adam"},
-    ),
     ("upload", "/attachments", None),
     ("post", "/total-outage", {"customer_only": False}),
 ]
@@ -167,7 +162,6 @@ ALL_ENDPOINTS = [
     ("post", "/api/tickets/1/severity"),
     ("post", "/api/tickets/1/severity/proposals"),
     ("post", "/api/tickets/1/severity/proposals/answer"),
-    ("post", "/api/tickets/1/severity/agreement"),
     ("post", "/api/tickets/1/attachments"),
     ("get", "/api/tickets/1/attachments/1"),
     ("post", "/api/tickets/1/total-outage"),

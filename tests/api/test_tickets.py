@@ -393,7 +393,9 @@ def test_a_severity_dispute_accepted_by_the_customer(api: Any, world: Any, clock
     assert again.status_code == 409
 
 
-def test_a_rejected_proposal_and_a_managers_recorded_agreement(api: Any, world: Any) -> None:
+def test_a_rejected_proposal_then_a_customer_proposal_a_manager_accepts(
+    api: Any, world: Any
+) -> None:
     ticket = api.report(world.acme_reporter).json()
     url = ticket["url"]
     api.post(world.agent, f"{url}/severity/proposals", {"severity": 2, "reason": "one user"})
@@ -404,20 +406,26 @@ def test_a_rejected_proposal_and_a_managers_recorded_agreement(api: Any, world: 
     assert rejected.json()["clock"]["severity_in_force"] == 1
     assert rejected.json()["clock"]["dispute_open"] is False
 
-    agreement = {"severity": 2, "vendor_party": "Morgan", "customer_party": "Adam", "notes": "call"}
-    assert api.post(world.agent, f"{url}/severity/agreement", agreement).status_code == 403
-    recorded = api.post(world.manager, f"{url}/severity/agreement", agreement)
-    assert recorded.status_code == 200
-    assert recorded.json()["clock"]["severity_in_force"] == 2
-    last = recorded.json()["events"][-1]
-    assert last["kind"] == "severity_agreed" and last["actor"]["side"] == "vendor"
-    assert last["data"]["vendor_party"] == "Morgan" and last["data"]["customer_party"] == "Adam"
+    # The one-account "record an agreement" endpoint is gone: an agreement takes two people.
+    gone = {"severity": 2, "vendor_party": "Morgan", "customer_party": "Adam"}
+    assert api.post(world.manager, f"{url}/severity/agreement", gone).status_code in (404, 405)
 
-    nameless = api.post(
-        world.manager, f"{url}/severity/agreement", {**agreement, "vendor_party": ""}
+    proposal = {"severity": 2, "reason": "after the call: one team only"}
+    proposed = api.post(world.acme_admin, f"{url}/severity/proposals", proposal)
+    assert proposed.status_code == 200
+    assert proposed.json()["open_proposal"]["side"] == "customer"
+    agent = api.post(world.agent, f"{url}/severity/proposals/answer", {"accept": True})
+    assert agent.status_code == 403 and "support manager" in agent.json()["detail"]
+    accepted = api.post(
+        world.manager, f"{url}/severity/proposals/answer", {"accept": True, "note": "call"}
     )
-    assert nameless.status_code == 422
-    assert nameless.json()["detail"][0]["loc"][-1] == "vendor_party"
+    assert accepted.status_code == 200
+    assert accepted.json()["clock"]["severity_in_force"] == 2
+    last = accepted.json()["events"][-1]
+    assert last["kind"] == "severity_agreed" and last["actor"]["side"] == "vendor"
+    assert last["data"]["proposed_by"]["id"] == world.acme_admin.pk
+    assert last["data"]["accepted_by"]["id"] == world.manager.pk
+    assert (last["data"]["severity_before"], last["data"]["severity_after"]) == (1, 2)
 
 
 def test_severity_refusals_name_who_may_act(api: Any, world: Any) -> None:
@@ -427,9 +435,7 @@ def test_severity_refusals_name_who_may_act(api: Any, world: Any) -> None:
     assert staff_designates.status_code == 403
     too_early = api.post(world.agent, f"{url}/severity/proposals", {"severity": 2, "reason": "x"})
     assert too_early.status_code == 409
-    customer_proposes = api.post(
-        world.acme_admin, f"{url}/severity/proposals", {"severity": 2, "reason": "x"}
-    )
-    assert customer_proposes.status_code == 403
+    reasonless = api.post(world.acme_admin, f"{url}/severity/proposals", {"severity": 2})
+    assert reasonless.status_code == 422
     bad = api.post(world.acme_admin, f"{url}/severity", {"severity": 0})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "severity"

@@ -104,8 +104,8 @@ def _covers_everything(history: Summary) -> None:
     }
     assert {severity for severity, _ in history.severities} >= {"1", "2", "3", "4"}
     assert {outcome for outcome, _ in history.disputes} == {
-        "customer accepted the proposal",
-        "agreed in a meeting",
+        "proposed by the vendor, accepted by the customer",
+        "proposed by the customer, accepted by the vendor",
         "rejected",
         "open",
     }

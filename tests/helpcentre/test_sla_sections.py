@@ -73,6 +73,11 @@ def test_a_changed_policy_changes_the_severity_section(builtin: dict[str, Any]) 
     before = severity(builtin)
     assert "(1 Critical, 2 High, 3 Medium or 4 Normal)" in before
     assert "applies from the time of the report" in before
+    # The dispute rules, in words a customer understands (issue 14).
+    assert "you can no longer change it on your own: a change is then only by agreement" in before
+    assert "An agreement always takes one person of each side" in before
+    assert "yours by one of our support managers" in before
+    assert "Nobody accepts their own proposal" in before
     assert "around the clock" not in before
     other = changed(builtin)
     other["severities"] = other["severities"][:3]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accord.helpdesk.models import Comment, EventKind, Status, Ticket, TicketEvent
+from accord.helpdesk.models import Comment, Status, Ticket, TicketEvent
 
 from .conftest import ClientFor, MakeTicket
 
@@ -80,7 +80,7 @@ def test_another_organisations_ticket_is_not_found_on_every_ticket_url(
     for user in (world.globex_reporter, world.globex_admin):
         client = client_for(user)
         assert client.get(detail(ticket)).status_code == 404
-        for name in [*ACTIONS, "agree"]:
+        for name in ACTIONS:
             response = client.post(action(name, ticket), {f"{name}-body": "hello"})
             assert response.status_code == 404, name
     assert Comment.objects.count() == 0
@@ -98,7 +98,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(world: Any, make_ticket: MakeTic
     for url in [reverse("ticket_list"), reverse("ticket_new"), reverse("queue"), detail(ticket)]:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
-    for name in [*ACTIONS, "agree"]:
+    for name in ACTIONS:
         response = client.post(action(name, ticket), {})
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert TicketEvent.objects.filter(ticket=ticket).count() == 1
@@ -368,44 +368,57 @@ def test_a_proposal_rejected_then_accepted_in_the_portal(
         False,
     )
     body = page(customer, ticket)
-    assert "Severity agreed: 2 High" in body and "customer accepted the proposal" in body
+    assert "Severity agreed: 2 High" in body and "Accepted by" in body
     # Staff cannot answer for the customer, and a missing decision is an error.
     agent.post(action("propose", ticket), {"propose-severity": "3", "propose-reason": "Again"})
     response = agent.post(action("answer", ticket), {"answer-decision": "accept"})
     assert response.status_code == 200
-    assert "Only the customer answers" in response.content.decode()
+    assert "You made this proposal: the other side accepts or rejects it." in (
+        response.content.decode()
+    )
+    response = client_for(world.manager).post(
+        action("answer", ticket), {"answer-decision": "accept"}
+    )
+    assert response.status_code == 200
+    assert "is answered by the customer" in response.content.decode()
     response = customer.post(action("answer", ticket), {"answer-decision": "maybe"})
     assert response.status_code == 200
 
 
-def test_a_manager_records_an_agreement_naming_both_sides(
+def test_a_restored_tickets_severity_changes_only_by_a_proposal_the_other_side_accepts(
     world: Any, client_for: ClientFor, make_ticket: MakeTicket
 ) -> None:
-    ticket = make_ticket(severity=1, at=None)
-    agent, manager = client_for(world.agent), client_for(world.manager)
-    assert "Record a severity agreed in a meeting" not in page(agent, ticket)
-    assert "Record a severity agreed in a meeting" in page(manager, ticket)
-    data = {
-        "agree-severity": "3",
-        "agree-vendor_party": "Morgan, support manager",
-        "agree-customer_party": "Adam, Acme IT lead",
-        "agree-notes": "Workaround accepted",
-    }
-    response = agent.post(action("agree", ticket), data)
+    from accord.helpdesk import services
+
+    ticket = make_ticket(severity=4, at=None)
+    services.change_status(ticket, Status.RESTORED, actor=world.agent, repair="temporary")
+    customer, agent = client_for(world.acme_admin), client_for(world.agent)
+    manager = client_for(world.manager)
+    body = page(customer, ticket)
+    assert action("designate", ticket) not in body and action("propose", ticket) in body
+    assert "Service was restored, so the severity changes only by agreement" in body
+    # A stale form is refused with the reason, never a silent change nor a 500.
+    response = customer.post(action("designate", ticket), {"designate-severity": "1"})
     assert response.status_code == 200
-    assert "Only a support manager records an agreed severity." in response.content.decode()
-    response = manager.post(action("agree", ticket), {**data, "agree-customer_party": ""})
-    assert response.status_code == 200
-    assert 'id="id_agree-customer_party_error"' in response.content.decode()
-    assert manager.post(action("agree", ticket), data).status_code == 302
+    assert "Service was restored, so the severity changes only by agreement" in (
+        response.content.decode()
+    )
+    response = customer.post(
+        action("propose", ticket),
+        {"propose-severity": "2", "propose-reason": "Two teams could not release"},
+    )
+    assert response.status_code == 302
+    assert "The customer proposes severity 2 High." in page(agent, ticket)
+    assert action("answer", ticket) not in page(agent, ticket)  # an agent may not accept
+    assert "Waiting for the answer of a support manager" in page(customer, ticket)
+    assert manager.post(action("answer", ticket), {"answer-decision": "accept"}).status_code == 302
     ticket.refresh_from_db()
-    assert (ticket.severity_in_force, ticket.severity_agreed) == (3, True)
-    event = TicketEvent.objects.get(ticket=ticket, kind=EventKind.SEVERITY_AGREED)
-    assert event.actor == world.manager
-    body = page(client_for(world.acme_reporter), ticket)
-    assert "Agreed for the vendor by" in body and "Morgan, support manager" in body
-    assert "Agreed for the customer by" in body and "Adam, Acme IT lead" in body
-    assert "Severity agreed: 3 Medium" in body and "(agreed)" in body
+    assert (ticket.severity_in_force, ticket.severity_agreed) == (2, True)
+    for viewer in (customer, agent):
+        body = page(viewer, ticket)
+        assert "Customer proposed severity 2 High" in body and "Severity agreed: 2 High" in body
+        assert "Adam" in body or "adam@acme.test" in body
+        assert "4 Normal → 2 High" in body
 
 
 def test_the_forms_each_person_is_offered(
@@ -414,10 +427,10 @@ def test_the_forms_each_person_is_offered(
     ticket = make_ticket(severity=2, at=None)
     customer = page(client_for(world.acme_reporter), ticket)
     assert action("designate", ticket) in customer and action("comment", ticket) in customer
-    for staff_only in ("status", "propose", "agree"):
-        assert action(staff_only, ticket) not in customer
+    assert action("status", ticket) not in customer
+    assert action("propose", ticket) in customer  # either side may propose
     assert "Internal note" not in customer
     agent = page(client_for(world.agent), ticket)
     assert action("status", ticket) in agent and action("propose", ticket) in agent
-    assert action("designate", ticket) not in agent and action("agree", ticket) not in agent
+    assert action("designate", ticket) not in agent
     assert "Internal note: staff only" in agent

@@ -16,6 +16,7 @@ import pytest
 
 from accord.catalogue.models import Module
 from accord.helpdesk import services as helpdesk
+from accord.helpdesk import severity as severities
 from accord.helpdesk.models import Status
 from accord.monitoring.models import Impact, ModuleRegion, Outage, Source
 from accord.reports import schema
@@ -81,16 +82,11 @@ def test_march_2026_dst_month_outage_over_the_window_and_an_agreed_downgrade(
     # down to severity 2 in a meeting: 12 hours from the report time, so met.
     downgraded = ticket(world, pacific(2026, 3, 10, 9), 1, "Deployments fail")
     restore(world, downgraded, pacific(2026, 3, 10, 15))
-    helpdesk.propose_severity(
+    severities.propose_severity(
         downgraded, 2, actor=world.agent, reason="A workaround exists", now=pacific(2026, 3, 10, 16)
     )
-    helpdesk.record_agreement(
-        downgraded,
-        2,
-        actor=world.manager,
-        vendor_party="Morgan (support manager)",
-        customer_party="Adam (Acme)",
-        now=pacific(2026, 3, 12, 10),
+    severities.answer_proposal(
+        downgraded, accept=True, actor=world.acme_admin, note="Call", now=pacific(2026, 3, 12, 10)
     )
     # Severity 2 raised Friday 17:00, restored Tuesday 10:00: Fri 1 h + Mon 10 h + Tue 2 h =
     # 13 support hours, breached at Tuesday 09:00:01.
@@ -133,7 +129,7 @@ def test_march_2026_dst_month_outage_over_the_window_and_an_agreed_downgrade(
     [dispute] = report.disputes
     assert (dispute.ticket_id, dispute.designated, dispute.outcome) == (downgraded.pk, 1, "agreed")
     assert dispute.proposed == [2]
-    assert "Morgan (support manager)" in dispute.detail and "Adam (Acme)" in dispute.detail
+    assert "alex@vendor.test" in dispute.detail and "adam@acme.test" in dispute.detail
 
     statement = report.statement
     assert [(line.rule, line.subject, line.amount) for line in statement.lines] == [

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.mail import EmailMessage
 
-from accord.helpdesk import mail, services
+from accord.helpdesk import mail, services, severity
 from accord.helpdesk.models import Status
 from accord.work import notify
 from accord.work import services as work
@@ -151,14 +151,14 @@ def test_who_is_told_what(
     ) == ["adam@acme.test", "alex@vendor.test"]
     # A severity dispute: the customer (who must answer) and every agent and manager.
     assert told(
-        lambda: services.propose_severity(
+        lambda: severity.propose_severity(
             ticket, 3, actor=world.agent, reason="workaround", now=at("09T09:04")
         ),
         "09T09:04",
     ) == sorted([*CUSTOMER, "morgan@vendor.test"])
     assert "Reason: workaround" in mailoutbox[0].body
     assert told(
-        lambda: services.answer_proposal(
+        lambda: severity.answer_proposal(
             ticket, accept=False, actor=world.acme_admin, now=at("09T09:05")
         ),
         "09T09:05",

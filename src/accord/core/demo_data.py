@@ -21,6 +21,7 @@ from accord.accounts.services import create_organisation, create_user
 from accord.catalogue.models import Module, Region
 from accord.core import demo_history
 from accord.helpdesk import services
+from accord.helpdesk import severity as severities
 from accord.helpdesk.models import Repair, Status, Ticket
 from accord.monitoring.models import ModuleRegion
 from accord.probes.models import HealthCheck
@@ -212,13 +213,13 @@ def _history(
         return ticket  # reported, commented, nothing else yet
     services.change_status(ticket, Status.ACKNOWLEDGED, actor=agent, now=at)
     if severity is None and (at := later(2)) is not None:
-        services.designate_severity(ticket, 3, actor=reporter, now=at)
+        severities.designate_severity(ticket, 3, actor=reporter, now=at)
     if plan == 1:
         return ticket
     if plan in (2, 3) and ticket.severity_in_force and ticket.severity_in_force < 4:
         if (at := later(1)) is None:
             return ticket
-        services.propose_severity(
+        severities.propose_severity(
             ticket,
             ticket.severity_in_force + 1,
             actor=agent,
@@ -227,13 +228,11 @@ def _history(
         )
         if plan == 2 or (at := later(3)) is None:
             return ticket  # the proposal awaits the customer's answer
-        services.record_agreement(
+        severities.answer_proposal(
             ticket,
-            ticket.severity_in_force + 1,
-            actor=manager,
-            vendor_party="Morgan Manager (support manager)",
-            customer_party=f"{admin.get_full_name()} ({organisation.name})",
-            notes="Agreed on a call after the workaround was confirmed.",
+            accept=True,
+            actor=admin,
+            note="Agreed on a call after the workaround was confirmed.",
             now=at,
         )
     if (at := later(2)) is None:

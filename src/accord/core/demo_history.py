@@ -18,7 +18,8 @@ time zone:
 * ten to thirteen fault tickets a month in every severity, raised at all hours (weekends and
   nights included) through the portal, the API and email, whose whole lives are replayed through
   `accord.helpdesk.services` at their historic instants: met and breached, reopened, severity
-  disputes accepted by the customer, agreed in a meeting, rejected, and a few left open;
+  disputes accepted by the customer, agreed on a call (the customer's proposal accepted by a
+  manager), rejected, and a few left open;
 * the release calendar of every module-region (`accord.engine.releases.cadence`: weekly minors,
   monthly majors in the maintenance window) deployed up to `now` and planned five weeks ahead, an
   emergency fix per customer, and tickets linked to the release that carried their permanent fix.
@@ -58,6 +59,7 @@ from accord.engine.timeutil import (
     zone,
 )
 from accord.helpdesk import services as helpdesk
+from accord.helpdesk import severity as helpdesk_severity
 from accord.helpdesk.models import Channel, EventKind, Repair, Status, Ticket, TicketEvent
 from accord.incidents import services as incidents
 from accord.incidents.maintenance import recurring_schedule
@@ -697,7 +699,7 @@ def _life(
     if plan.later is not None:
         if (when := at(_wall(rng, 0.5, 2))) is None:
             return
-        helpdesk.designate_severity(ticket, plan.later, actor=reporter, now=when)
+        helpdesk_severity.designate_severity(ticket, plan.later, actor=reporter, now=when)
     link = None
     if plan.outage and (when := at(timedelta(minutes=rng.randint(5, 20)))) is not None:
         link = incidents.confirm_total_outage(
@@ -707,29 +709,34 @@ def _life(
         if (when := at(_wall(rng, 0.3, 1))) is None:
             return
         proposed = (ticket.severity_in_force or 3) + 1
-        helpdesk.propose_severity(
-            ticket,
-            proposed,
-            actor=agent,
-            reason="A workaround exists: the same data is reachable from the list view.",
-            now=when,
-        )
-        if plan.dispute == "accepted":
-            if (when := at(_wall(rng, 0.5, 3))) is None:
-                return
-            helpdesk.answer_proposal(
-                ticket, accept=True, actor=reporter, note="Fine, the workaround helps.", now=when
-            )
-        elif plan.dispute == "rejected":
-            if (when := at(_wall(rng, 0.5, 3))) is None:
-                return
-            helpdesk.answer_proposal(
+        if plan.dispute in ("accepted", "rejected"):  # "meeting": the customer proposes, later
+            helpdesk_severity.propose_severity(
                 ticket,
-                accept=False,
-                actor=customer.admin,
-                note="The workaround does not cover our release managers.",
+                proposed,
+                actor=agent,
+                reason="A workaround exists: the same data is reachable from the list view.",
                 now=when,
             )
+            if plan.dispute == "accepted":
+                if (when := at(_wall(rng, 0.5, 3))) is None:
+                    return
+                helpdesk_severity.answer_proposal(
+                    ticket,
+                    accept=True,
+                    actor=reporter,
+                    note="Fine, the workaround helps.",
+                    now=when,
+                )
+            elif plan.dispute == "rejected":
+                if (when := at(_wall(rng, 0.5, 3))) is None:
+                    return
+                helpdesk_severity.answer_proposal(
+                    ticket,
+                    accept=False,
+                    actor=customer.admin,
+                    note="The workaround does not cover our release managers.",
+                    now=when,
+                )
     if (when := at(_wall(rng, 0.2, 1))) is None:
         return
     helpdesk.change_status(ticket, Status.IN_PROGRESS, actor=agent, now=when)
@@ -778,14 +785,19 @@ def _life(
     if plan.dispute == "meeting":
         if (when := at(_wall(rng, 18, 30))) is None:
             return
-        helpdesk.record_agreement(
+        # Agreed on a call: the customer's admin proposes the lower severity, the support
+        # manager accepts it (an agreement takes one person of each side).
+        helpdesk_severity.propose_severity(
             ticket,
             (ticket.severity_in_force or 1) + 1,
-            actor=manager,
-            vendor_party="Morgan Manager (support manager)",
-            customer_party=f"{customer.admin.get_full_name()} ({customer.organisation.name})",
-            notes="Agreed on a call: one team was affected and a workaround existed.",
+            actor=customer.admin,
+            reason="Agreed on a call: one team was affected and a workaround existed.",
             now=when,
+        )
+        if (when := at(timedelta(minutes=30))) is None:
+            return
+        helpdesk_severity.answer_proposal(
+            ticket, accept=True, actor=manager, note="As agreed on the call.", now=when
         )
     if plan.end == "restored":
         return

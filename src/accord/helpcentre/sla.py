@@ -214,11 +214,18 @@ def severity_section(data: dict[str, Any]) -> list[str]:
         "practicable after. Its target counts from the time of the report, not from the time "
         "you designate it. Until then the ticket has no target.",
         "",
-        "If we disagree, our support staff propose another severity with a reason. Your "
-        "severity stays in force until both sides agree: you accept or reject the proposal on "
-        "the ticket, or the two sides meet and a support manager records the severity agreed "
-        "and who agreed on each side. The agreed severity applies from the time of the report, "
-        "so the whole ticket is measured against its target"
+        "While we work on the fault you may change your designation, as soon as practicable "
+        "after you see it is wrong. Once service is restored (or the ticket is closed), or once "
+        "both sides have agreed a severity, you can no longer change it on your own: a change "
+        "is then only by agreement.",
+        "",
+        "An agreement always takes one person of each side. Either side proposes another "
+        "severity, with a reason: our support staff, or you (the person who reported the "
+        "fault, or one of your organisation's administrators). Our proposal is accepted or "
+        "rejected by the reporter or one of your administrators; yours by one of our support "
+        "managers. Nobody accepts their own proposal, and one proposal is open at a time. "
+        "Until the other side accepts, the severity in force stands. An agreed severity applies "
+        "from the time of the report, so the whole ticket is measured against its target"
         + (
             f" (a change to or from Severity {most['level']} also changes whether the clock "
             "counted around the clock)."
@@ -227,7 +234,8 @@ def severity_section(data: dict[str, Any]) -> list[str]:
         ),
         "",
         "Every designation, proposal, answer and agreement is kept in the ticket's history, "
-        "with who and when.",
+        "with who and when; an agreement also records who proposed it, who accepted it, and "
+        "the severity and the clock's figures before and after.",
         "",
     ]
 

@@ -157,8 +157,9 @@ def raise_ticket(data: dict[str, Any], support_address: str) -> Starter:
         "Not sure? Report the fault without a severity and designate it on the ticket as soon "
         "as you can: its target still counts from the time you reported. If we think another "
         "severity fits better, we propose it with a reason; yours stays in force until you "
-        "accept the proposal or both sides agree on another, and the agreed severity applies "
-        "from the time of your report.",
+        "accept the proposal, and the agreed severity applies from the time of your report. "
+        "Once service is restored, or a severity was agreed, you change it by proposing "
+        "another on the ticket, which one of our support managers accepts or rejects.",
         "",
         "## What to tell us",
         "",

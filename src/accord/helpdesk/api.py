@@ -39,7 +39,7 @@ from accord.accounts.api import (
 from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Module, Region
 from accord.core.prepared import Prepared, PreparedInsert
-from accord.helpdesk import attachments, services
+from accord.helpdesk import attachments, services, severity
 from accord.helpdesk.models import (
     OPEN_STATUSES,
     Attachment,
@@ -163,6 +163,10 @@ class ProposalOut(Schema):
     severity: int
     reason: str
     proposed_by: PersonOut | None
+    side: Literal["vendor", "customer"] = Field(
+        description="Who proposed; the other side answers (customer: reporter or admin; "
+        "vendor: a support manager)"
+    )
     at: UtcDateTime
 
 
@@ -266,11 +270,10 @@ class AnswerIn(In):
     note: LongText = ""
 
 
-class AgreementIn(In):
-    severity: SeverityLevel
-    vendor_party: Text = Field(description="Who agreed for the vendor")
-    customer_party: Text = Field(description="Who agreed for the customer")
-    notes: LongText = ""
+class Refusal(Schema):
+    """Why the action was refused: 403, not for this person; 409, not in the ticket's state."""
+
+    detail: str
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,7 +388,7 @@ def _render_detail(
     attachments: Iterable[Attachment],
     fix: Release | None,
 ) -> dict[str, Any]:
-    proposal = next((e for e in reversed(events) if e.kind == EventKind.SEVERITY_PROPOSED), None)
+    proposal = severity.SeverityState(ticket, events).proposal
     return {
         **_ticket(ticket),
         "description": ticket.description,
@@ -396,9 +399,10 @@ def _render_detail(
                 "severity": proposal.severity,
                 "reason": proposal.data.get("reason", ""),
                 "proposed_by": person(proposal.actor),
+                "side": severity.proposal_side(proposal),
                 "at": proposal.at,
             }
-            if proposal is not None and ticket.dispute_open
+            if proposal is not None
             else None
         ),
         "events": [
@@ -702,62 +706,48 @@ def resume_ticket(request: HttpRequest, ticket_id: Id, payload: ResumeIn) -> dic
         return _detail(ticket, user)
 
 
+_REFUSALS: dict[int | str, Any] = {403: Refusal, 409: Refusal}
+
+
 @router.post(
     "/tickets/{ticket_id}/severity",
-    response=TicketDetailOut,
-    summary="Designate the severity (customer); it applies from the report time",
+    response={200: TicketDetailOut, **_REFUSALS},
+    summary="Designate the severity (customer, while the clock runs and no severity was "
+    "agreed); it applies from the report time. 409 once restored, closed or agreed: propose",
 )
 def designate_severity(request: HttpRequest, ticket_id: Id, payload: SeverityIn) -> dict[str, Any]:
     user = _caller(request)
     with transaction.atomic():
         ticket = _ticket_for(user, ticket_id, for_update=True)
-        services.designate_severity(ticket, payload.severity, actor=user)
+        severity.designate_severity(ticket, payload.severity, actor=user)
         return _detail(ticket, user)
 
 
 @router.post(
     "/tickets/{ticket_id}/severity/proposals",
-    response=TicketDetailOut,
-    summary="Propose another severity (staff); the customer's stands until agreed",
+    response={200: TicketDetailOut, **_REFUSALS},
+    summary="Propose another severity (staff, or the reporter or a customer admin); the "
+    "severity in force stands until the other side accepts",
 )
 def propose_severity(request: HttpRequest, ticket_id: Id, payload: ProposalIn) -> dict[str, Any]:
     user = _caller(request)
     with transaction.atomic():
         ticket = _ticket_for(user, ticket_id, for_update=True)
-        services.propose_severity(ticket, payload.severity, actor=user, reason=payload.reason)
+        severity.propose_severity(ticket, payload.severity, actor=user, reason=payload.reason)
         return _detail(ticket, user)
 
 
 @router.post(
     "/tickets/{ticket_id}/severity/proposals/answer",
-    response=TicketDetailOut,
-    summary="Accept or reject the open proposal (customer)",
+    response={200: TicketDetailOut, **_REFUSALS},
+    summary="Accept or reject the open proposal (the other side: the reporter or a customer "
+    "admin for a vendor proposal, a support manager for a customer one)",
 )
 def answer_proposal(request: HttpRequest, ticket_id: Id, payload: AnswerIn) -> dict[str, Any]:
     user = _caller(request)
     with transaction.atomic():
         ticket = _ticket_for(user, ticket_id, for_update=True)
-        services.answer_proposal(ticket, accept=payload.accept, actor=user, note=payload.note)
-        return _detail(ticket, user)
-
-
-@router.post(
-    "/tickets/{ticket_id}/severity/agreement",
-    response=TicketDetailOut,
-    summary="Record the severity both sides agreed in a meeting (support manager)",
-)
-def record_agreement(request: HttpRequest, ticket_id: Id, payload: AgreementIn) -> dict[str, Any]:
-    user = _caller(request)
-    with transaction.atomic():
-        ticket = _ticket_for(user, ticket_id, for_update=True)
-        services.record_agreement(
-            ticket,
-            payload.severity,
-            actor=user,
-            vendor_party=payload.vendor_party,
-            customer_party=payload.customer_party,
-            notes=payload.notes,
-        )
+        severity.answer_proposal(ticket, accept=payload.accept, actor=user, note=payload.note)
         return _detail(ticket, user)
 
 

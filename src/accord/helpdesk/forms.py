@@ -229,6 +229,8 @@ class ResumeForm(TicketActionForm):
 
 
 class ProposeForm(TicketActionForm):
+    """Either side proposes another severity; the other side accepts or rejects it."""
+
     reason = forms.CharField(
         label="Reason",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -239,23 +241,12 @@ class ProposeForm(TicketActionForm):
         super().__init__(*args, **kwargs)
         field = _severity_field(self.policy, label="Proposed severity", with_undesignated=False)
         self.fields = {"severity": field, **self.fields}
-
-
-class AgreeForm(TicketActionForm):
-    vendor_party = forms.CharField(
-        label="Agreed for the vendor by", max_length=200, help_text="Name and role."
-    )
-    customer_party = forms.CharField(
-        label="Agreed for the customer by", max_length=200, help_text="Name and role."
-    )
-    notes = forms.CharField(
-        label="Meeting notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = _severity_field(self.policy, label="Agreed severity", with_undesignated=False)
-        self.fields = {"severity": field, **self.fields}
+        if not is_staff(self.user):
+            self.fields[
+                "reason"
+            ].help_text = (
+                "Support sees this reason; a support manager accepts or rejects the proposal."
+            )
 
 
 class QueueFilterForm(AccordForm):

@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accord.accounts.access import is_manager, is_staff
+from accord.accounts.access import is_staff
 from accord.accounts.models import Organisation, User
 from accord.accounts.terms import (
     TERMS_ERROR,
@@ -330,125 +330,7 @@ def resume_clock(
     return event
 
 
-def designate_severity(
-    ticket: Ticket, severity: int, *, actor: User, now: datetime | None = None
-) -> TicketEvent:
-    """The customer designates (or changes) the severity; it applies from the report time."""
-    _check_severity(severity)
-    if is_staff(actor):
-        raise NotPermitted("the customer designates the severity; propose a change instead")
-    if ticket.dispute_open:
-        raise StateConflict("answer the open proposal before designating another severity")
-    at = _now(now)
-    event = _append(ticket, EventKind.SEVERITY_DESIGNATED, actor=actor, at=at, severity=severity)
-    ticket.severity = severity
-    ticket.save(update_fields=["severity"])
-    recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_designated", actor=actor, event=event)
-    return event
-
-
-def propose_severity(
-    ticket: Ticket, severity: int, *, actor: User, reason: str, now: datetime | None = None
-) -> TicketEvent:
-    """The vendor disagrees with the customer's severity and proposes another."""
-    _check_severity(severity)
-    if not is_staff(actor):
-        raise NotPermitted("only the vendor's staff propose a severity change")
-    if ticket.severity_in_force is None:
-        raise StateConflict("the customer has not designated a severity yet")
-    if severity == ticket.severity_in_force:
-        raise StateConflict("severity: that is already the severity in force")
-    if ticket.dispute_open:
-        raise StateConflict("a proposal is already open")
-    if not reason.strip():
-        raise ActionRefused("reason: say why the severity should change")
-    at = _now(now)
-    event = _append(
-        ticket,
-        EventKind.SEVERITY_PROPOSED,
-        actor=actor,
-        at=at,
-        severity=severity,
-        data={"reason": reason.strip(), "from": ticket.severity_in_force},
-    )
-    recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_proposed", actor=actor, event=event)
-    return event
-
-
-def open_proposal(ticket: Ticket) -> TicketEvent | None:
-    """The proposal awaiting an answer, if any."""
-    if not ticket.dispute_open:
-        return None
-    return ticket.events.filter(kind=EventKind.SEVERITY_PROPOSED).order_by("-at", "-pk").first()
-
-
-def answer_proposal(
-    ticket: Ticket, *, accept: bool, actor: User, note: str = "", now: datetime | None = None
-) -> TicketEvent:
-    """The customer accepts (the proposal becomes the agreed severity) or rejects it."""
-    proposal = open_proposal(ticket)
-    if proposal is None:
-        raise StateConflict("there is no open proposal to answer")
-    if is_staff(actor) or actor.organisation_id != ticket.organisation_id:
-        raise NotPermitted("only the customer answers the vendor's proposal")
-    at = _now(now)
-    data: dict[str, Any] = {"proposal": proposal.pk}
-    if note.strip():
-        data["note"] = note.strip()
-    if accept:
-        data["how"] = "customer accepted the proposal"
-        event = _append(
-            ticket,
-            EventKind.SEVERITY_AGREED,
-            actor=actor,
-            at=at,
-            severity=proposal.severity,
-            data=data,
-        )
-    else:
-        event = _append(ticket, EventKind.SEVERITY_REJECTED, actor=actor, at=at, data=data)
-    recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, str(event.kind), actor=actor, event=event)
-    return event
-
-
-def record_agreement(
-    ticket: Ticket,
-    severity: int,
-    *,
-    actor: User,
-    vendor_party: str,
-    customer_party: str,
-    notes: str = "",
-    now: datetime | None = None,
-) -> TicketEvent:
-    """A support manager records the severity both sides agreed in a meeting."""
-    _check_severity(severity)
-    if not is_manager(actor):
-        raise NotPermitted("only a support manager records an agreed severity")
-    if not vendor_party.strip():
-        raise ActionRefused("vendor_party: name who agreed for the vendor")
-    if not customer_party.strip():
-        raise ActionRefused("customer_party: name who agreed for the customer")
-    at = _now(now)
-    event = _append(
-        ticket,
-        EventKind.SEVERITY_AGREED,
-        actor=actor,
-        at=at,
-        severity=severity,
-        data={
-            "how": "agreed in a meeting",
-            "vendor_party": vendor_party.strip(),
-            "customer_party": customer_party.strip(),
-            "notes": notes.strip(),
-        },
-    )
-    recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_agreed", actor=actor, event=event)
-    return event
+# Designating, proposing and agreeing a severity: accord.helpdesk.severity.
 
 
 def add_comment(

@@ -25,17 +25,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.accounts.access import get_or_404, is_manager, is_staff, scope
+from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.models import User
 from accord.accounts.terms import form_policy
 from accord.core.forms import add_refusal
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
 from accord.engine.timeutil import from_epoch
-from accord.helpdesk import services
+from accord.helpdesk import services, severity
 from accord.helpdesk.attachments import attach
 from accord.helpdesk.forms import (
-    AgreeForm,
     AnswerForm,
     AttachmentForm,
     CloseForm,
@@ -214,25 +213,75 @@ def _event_entry(event: TicketEvent, policy: Policy) -> TimelineEntry:
     elif event.kind == EventKind.SEVERITY_DESIGNATED:
         title = f"Severity designated: {severity_label(policy, event.severity)}"
     elif event.kind == EventKind.SEVERITY_PROPOSED:
-        title = f"Vendor proposed severity {severity_label(policy, event.severity)}"
+        side = "Vendor" if severity.proposal_side(event) == "vendor" else "Customer"
+        title = f"{side} proposed severity {severity_label(policy, event.severity)}"
         if data.get("from") is not None:
             details.append(("Severity in force", severity_label(policy, data["from"])))
     elif event.kind == EventKind.SEVERITY_REJECTED:
-        title = "Customer rejected the proposed severity"
+        side = severity.side_of(event.actor).capitalize()
+        title = f"{side} rejected the proposed severity"
+        details.extend(_proposer(data))
     elif event.kind == EventKind.SEVERITY_AGREED:
         title = f"Severity agreed: {severity_label(policy, event.severity)}"
-        if data.get("how"):
-            details.append(("How", str(data["how"])))
-        if data.get("vendor_party"):
-            details.append(("Agreed for the vendor by", str(data["vendor_party"])))
-        if data.get("customer_party"):
-            details.append(("Agreed for the customer by", str(data["customer_party"])))
+        details.extend(_agreement_details(data, policy))
     elif event.kind == EventKind.RESTORED and data.get("repair") in Repair.values:
         title = f"Service restored ({Repair(data['repair']).label.lower()})"
     for key, name in (("reason", "Reason"), ("note", "Note"), ("notes", "Meeting notes")):
         if data.get(key):
             details.append((name, str(data[key])))
     return TimelineEntry(at=event.at, actor=event.actor, title=title, kind="event", details=details)
+
+
+def _proposer(data: dict[str, Any]) -> list[tuple[str, str]]:
+    who = data.get("proposed_by")
+    if not isinstance(who, dict):
+        return []
+    return [("Proposed by", f"{who.get('name', '')} ({who.get('side', '')})")]
+
+
+def _figures_text(figures: Any, policy: Policy) -> str:
+    """ "Severity 1 Critical, breached, 13:00 of 4:00 support hours"."""
+    if not isinstance(figures, dict):
+        return "not measured (the contract's terms were broken)"
+    used, target = figures.get("used_seconds"), figures.get("target_seconds")
+    standing = STANDING_LABELS.get(figures.get("standing", ""), figures.get("standing", ""))
+    text = f"{severity_label(policy, figures.get('severity'))}, {str(standing).lower()}"
+    if isinstance(used, int):
+        text += f", {_hours(used)}"
+        text += f" of {_hours(target)} support hours" if isinstance(target, int) else " used"
+    return text
+
+
+def _hours(seconds: int) -> str:
+    minutes = seconds // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _agreement_details(data: dict[str, Any], policy: Policy) -> list[tuple[str, str]]:
+    """Who proposed and who accepted, and the figures before and after; an agreement
+    recorded before issue 14 shows the parties its recorder named."""
+    details: list[tuple[str, str]] = []
+    accepted = data.get("accepted_by")
+    if isinstance(accepted, dict):
+        details.extend(_proposer(data))
+        details.append(("Accepted by", f"{accepted.get('name', '')} ({accepted.get('side', '')})"))
+        details.append(
+            (
+                "Severity",
+                f"{severity_label(policy, data.get('severity_before'))} → "
+                f"{severity_label(policy, data.get('severity_after'))}",
+            )
+        )
+        details.append(("Before", _figures_text(data.get("before"), policy)))
+        details.append(("After", _figures_text(data.get("after"), policy)))
+        return details
+    if data.get("how"):
+        details.append(("How", str(data["how"])))
+    if data.get("vendor_party"):
+        details.append(("Agreed for the vendor by", str(data["vendor_party"])))
+    if data.get("customer_party"):
+        details.append(("Agreed for the customer by", str(data["customer_party"])))
+    return details
 
 
 def _timeline(ticket: Ticket, *, viewer: User, policy: Policy) -> list[TimelineEntry]:
@@ -313,31 +362,32 @@ _ACTION_FORMS: dict[str, type[TicketActionForm]] = {
     "pause": PauseForm,
     "resume": ResumeForm,
     "propose": ProposeForm,
-    "agree": AgreeForm,
 }
 
 
-def _available_actions(ticket: Ticket, user: User) -> set[str]:
+def _available_actions(
+    ticket: Ticket, user: User, state: severity.SeverityState | None = None
+) -> set[str]:
     """The forms the ticket page offers this person now (the services have the last word)."""
     staff = is_staff(user)
+    state = state or severity.SeverityState(ticket)
     actions = {"comment", "attach"}
     if ticket.status in services.REOPENABLE:
         actions.add("reopen")
+    if state.proposal is not None:
+        if severity.answer_refusal(state.proposal, user, ticket) is None:
+            actions.add("answer")
+    elif state.in_force is not None if staff else severity.may_speak_for_customer(user, ticket):
+        actions.add("propose")
     if staff:
         if next_statuses(ticket):
             actions.add("status")
-        if ticket.severity_in_force is not None and not ticket.dispute_open:
-            actions.add("propose")
-        if is_manager(user):
-            actions.add("agree")
         if ticket.clock_state == ClockState.PAUSED:
             actions.add("resume")
         elif ticket.clock_state == ClockState.RUNNING and services.pause_allowed(ticket):
             actions.add("pause")
     else:
-        if ticket.dispute_open:
-            actions.add("answer")
-        elif ticket.status != Status.CLOSED:
+        if severity.designation_refusal(ticket, state) is None:
             actions.add("designate")
         if ticket.status in (Status.RESTORED, Status.FIX_DELIVERED):
             actions.add("close")
@@ -355,14 +405,15 @@ def _render_ticket(
     staff = is_staff(user)
     policy = _policy_of(ticket)
     now = timezone.now()
-    actions = _available_actions(ticket, user)
+    state = severity.SeverityState(ticket)
+    actions = _available_actions(ticket, user, state)
     bound = bound or {}
     forms = {
         name: bound.get(name) or form_class(ticket=ticket, user=user, policy=policy, prefix=name)
         for name, form_class in _ACTION_FORMS.items()
         if name in actions or name in bound
     }
-    proposal = services.open_proposal(ticket)
+    proposal = state.proposal
     context = {
         "ticket": ticket,
         "staff": staff,
@@ -371,6 +422,10 @@ def _render_ticket(
         "forms": forms,
         "proposal": proposal,
         "proposal_severity": severity_label(policy, proposal.severity) if proposal else "",
+        "proposal_side": severity.proposal_side(proposal) if proposal else "",
+        "in_force": severity_label(policy, state.in_force),
+        "agreed": state.agreed,
+        "designation_refusal": "" if staff else severity.designation_refusal(ticket, state) or "",
         "designated": severity_label(policy, ticket.severity),
         "attachments": list(services.visible_attachments(ticket, user)),
         "pause_reason": _pause_reason(ticket),
@@ -436,16 +491,16 @@ def _attach(ticket: Ticket, user: User, data: dict[str, Any], request: HttpReque
 
 
 def _designate(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
-    services.designate_severity(ticket, data["severity"], actor=user)
+    severity.designate_severity(ticket, data["severity"], actor=user)
     return "Severity designated; its target applies from the time the fault was reported."
 
 
 def _answer(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     accept = data["decision"] == "accept"
-    services.answer_proposal(ticket, accept=accept, actor=user, note=data["note"])
+    severity.answer_proposal(ticket, accept=accept, actor=user, note=data["note"])
     if accept:
         return "Proposal accepted: the agreed severity applies from the report time."
-    return "Proposal rejected: your severity stands."
+    return "Proposal rejected: the severity in force stands."
 
 
 def _status(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
@@ -476,20 +531,10 @@ def _resume(ticket: Ticket, user: User, data: dict[str, Any], request: HttpReque
 
 
 def _propose(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
-    services.propose_severity(ticket, data["severity"], actor=user, reason=data["reason"])
-    return "Severity change proposed; the customer's severity stands until they agree."
-
-
-def _agree(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
-    services.record_agreement(
-        ticket,
-        data["severity"],
-        actor=user,
-        vendor_party=data["vendor_party"],
-        customer_party=data["customer_party"],
-        notes=data["notes"],
-    )
-    return "Agreed severity recorded; it applies from the report time."
+    severity.propose_severity(ticket, data["severity"], actor=user, reason=data["reason"])
+    if is_staff(user):
+        return "Severity change proposed; the customer's severity stands until they agree."
+    return "Severity change proposed; the severity in force stands until support agrees."
 
 
 def _action_view(name: str, action: Action) -> Callable[[HttpRequest, int], HttpResponse]:
@@ -513,7 +558,6 @@ ticket_reopen = _action_view("reopen", _reopen)
 ticket_pause = _action_view("pause", _pause)
 ticket_resume = _action_view("resume", _resume)
 ticket_propose = _action_view("propose", _propose)
-ticket_agree = _action_view("agree", _agree)
 
 
 # --- files ----------------------------------------------------------------------------------

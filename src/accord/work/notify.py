@@ -127,7 +127,9 @@ class Notice:
     lines: list[str] = field(default_factory=list)  # details shown to both sides
     actor: User | None = None
     comment: Comment | None = None
-    staff: str = "none"  # "all" (agents and managers), "ticket" (who worked on it), "none"
+    # "all" (agents and managers), "managers" (managers and vendor admins), "ticket" (who
+    # worked on it), "none"
+    staff: str = "none"
     include_reporter: bool = False  # tell the reporter even when they are the actor
     subject_tag: str = ""  # prefix of the subject for alarms
     data: dict[str, Any] = field(default_factory=dict)  # extra webhook fields
@@ -227,6 +229,22 @@ def notice_for_change(
             customer_headline=text,
             staff="ticket",
         )
+    if what == "severity_proposed" and event.data.get("side") == "customer":
+        current = _severity(event.data.get("from"))
+        return Notice(
+            **base,
+            event="ticket.severity_proposed",
+            slug=slug,
+            headline=f"The customer proposes severity {_severity(event.severity)} instead "
+            f"of {current}",
+            customer_headline=f"Severity {_severity(event.severity)} proposed to support",
+            lines=[
+                f"Reason: {event.data.get('reason', '')}",
+                "A support manager accepts or rejects it on the ticket's page; until then "
+                f"{current} stands.",
+            ],
+            staff="managers",
+        )
     if what == "severity_proposed":
         reason = event.data.get("reason", "")
         current = _severity(event.data.get("from"))
@@ -247,18 +265,24 @@ def notice_for_change(
         )
     if what == "severity_rejected":
         note = event.data.get("note", "")
+        by = "Support" if actor is not None and actor.is_vendor_staff else "The customer"
         return Notice(
             **base,
             event="ticket.severity_rejected",
             slug=slug,
-            headline="The customer rejected the severity proposal",
+            headline=f"{by} rejected the severity proposal",
             customer_headline="The severity proposal was rejected",
             lines=[f"Note: {note}"] if note else [],
             staff="all",
         )
     if what == "severity_agreed":
         lines = [f"How: {event.data['how']}."] if event.data.get("how") else []
-        if event.data.get("vendor_party"):
+        if isinstance(event.data.get("accepted_by"), dict):
+            lines.append(
+                f"Proposed by {event.data['proposed_by']['name']}, accepted by "
+                f"{event.data['accepted_by']['name']}."
+            )
+        elif event.data.get("vendor_party"):
             lines.append(
                 f"Agreed by {event.data['vendor_party']} (vendor) and "
                 f"{event.data.get('customer_party', '')} (customer)."
@@ -355,6 +379,10 @@ def recipients(notice: Notice) -> list[tuple[User, bool]]:
         staff = all_staff()
     elif notice.staff == "ticket":
         staff = ticket_staff(notice.ticket)
+    elif notice.staff == "managers":
+        staff = list(
+            User.objects.filter(role__in=[Role.MANAGER, Role.VENDOR_ADMIN], is_active=True)
+        )
     for person in staff:
         chosen[person.pk] = (person, False)
     if notice.customer_headline:
