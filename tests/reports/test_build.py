@@ -259,3 +259,23 @@ def test_modules_follow_the_policy_order(acme: Any) -> None:
     names = [m.module_name for m in report.uptime]
     assert names == list(acme.contract.terms.modules)
     assert set(Module.objects.values_list("name", flat=True)) >= set(names)
+
+
+def test_a_customer_proposal_the_vendor_rejects_is_a_dispute_naming_both_sides(
+    world: Any, acme: Any
+) -> None:
+    item = ticket(world, pacific(2026, 3, 10, 9), 3, "Exports slow")
+    restore(world, item, pacific(2026, 3, 10, 11))
+    severities.propose_severity(
+        item, 1, actor=world.acme_admin, reason="Month-end blocked", now=pacific(2026, 3, 10, 12)
+    )
+    open_report = build_report(acme, "2026-03", now=pacific(2026, 3, 10, 13))
+    [dispute] = open_report.disputes
+    assert dispute.outcome == "open" and "proposed by the customer" in dispute.detail
+
+    severities.answer_proposal(
+        item, accept=False, actor=world.manager, note="Workaround", now=pacific(2026, 3, 11, 9)
+    )
+    [dispute] = build_report(acme, "2026-03", now=AFTER_EVERYTHING).disputes
+    assert dispute.outcome == "rejected" and dispute.severity_in_force == 3
+    assert dispute.detail.startswith("The vendor rejected the customer's proposal")

@@ -515,9 +515,15 @@ def _dispute(
     designated = [e.severity for e in events if _designates(e)]
     last = max([*proposals, *agreements], key=lambda e: (e.at, e.pk))
     answers = [e for e in events if e.kind == EventKind.SEVERITY_REJECTED and e.at >= last.at]
+    # Proposals before two-party agreements carry no side: they were all the vendor's.
+    proposer = proposals[-1].data.get("side", "vendor") if proposals else "vendor"
+    answerer = "customer" if proposer == "vendor" else "vendor"
     if result.dispute_open:
         outcome = "open"
-        detail = f"Severity {last.severity} proposed; the customer's severity stands until agreed"
+        detail = (
+            f"Severity {last.severity} proposed by the {proposer}; "
+            "the severity in force stands until the other side agrees"
+        )
     elif agreements and (not answers or agreements[-1].at >= answers[-1].at):
         agreed = agreements[-1]
         outcome = "agreed"
@@ -533,7 +539,7 @@ def _dispute(
         detail += "; it applies from the report time"
     else:
         outcome = "rejected"
-        detail = "The customer rejected the proposal; the customer's severity stands"
+        detail = f"The {answerer} rejected the {proposer}'s proposal; the severity in force stands"
     return schema.Dispute(
         ticket_id=ticket.pk,
         summary=ticket.summary,
