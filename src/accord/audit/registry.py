@@ -1,0 +1,232 @@
+"""`track(model, fields, organisation=...)`: record the changes of a model's fields.
+
+An app calls `track` once, in its `AppConfig.ready` (the foundation models are registered by
+`accord.audit.foundation`). From then on every `save()` and `delete()` of a row of that model
+writes an `AuditEntry` in the same transaction (a rolled-back change leaves no entry):
+
+* created: every tracked field that has a value, as `[null, new]`;
+* changed: only the tracked fields whose value changed, as `[old, new]` (the old values are
+  read from the database just before the save; nothing changed, no entry);
+* deleted: the tracked fields' last values, as `[old, null]`.
+
+`secret` fields (a password) are never recorded: a change is `"changed"`, with no value.
+A foreign key is recorded as the related row's label (`str()`), a date or a decimal as text,
+and a JSON field one key deep (`policy_data.targets`), long values as their size and digest.
+Queryset `update()` and raw SQL bypass Django's signals and are not recorded: code that changes
+a tracked model does it through `save()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
+
+from accord.audit.context import current
+
+# A value longer than this (as JSON) is recorded as its size and digest, not as itself.
+LONG_VALUE = 300
+_OLD = "_accord_audit_old"
+
+
+@dataclass(frozen=True)
+class Tracked:
+    model: type[models.Model]
+    fields: tuple[str, ...]
+    organisation: Callable[[Any], int | None]
+    secret: frozenset[str]
+    label: Callable[[Any], str]
+
+    @property
+    def object_type(self) -> str:
+        return self.model._meta.label_lower
+
+    @property
+    def title(self) -> str:
+        return str(self.model._meta.verbose_name).capitalize()
+
+
+REGISTRY: dict[type[models.Model], Tracked] = {}
+
+
+def track(
+    model: type[models.Model],
+    fields: Iterable[str],
+    *,
+    organisation: Callable[[Any], int | None],
+    secret: Iterable[str] = (),
+    label: Callable[[Any], str] = str,
+) -> None:
+    """Record changes of `fields` of `model`. `organisation(row)` is the id of the organisation
+    whose customer admins may read the entry (None: vendor admins only); `secret` fields are
+    recorded as "changed" without values; `label(row)` names the row in the log."""
+    names = tuple(fields)
+    for name in names:
+        model._meta.get_field(name)  # a typo fails at start-up, not silently
+    entry = Tracked(model, names, organisation, frozenset(secret), label)
+    REGISTRY[model] = entry
+    uid = f"accord.audit:{model._meta.label_lower}"
+    pre_save.connect(_before_save, sender=model, dispatch_uid=uid, weak=False)
+    post_save.connect(_after_save, sender=model, dispatch_uid=uid, weak=False)
+    post_delete.connect(_after_delete, sender=model, dispatch_uid=uid, weak=False)
+
+
+def object_types() -> list[tuple[str, str]]:
+    """(object_type, title) of every tracked model, for the log's filter."""
+    return sorted(((t.object_type, t.title) for t in REGISTRY.values()), key=lambda p: p[1])
+
+
+def title_of(object_type: str) -> str:
+    for tracked in REGISTRY.values():
+        if tracked.object_type == object_type:
+            return tracked.title
+    return object_type
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def _digest(text: str) -> str:
+    return f"({len(text)} characters, sha256 {hashlib.sha256(text.encode()).hexdigest()[:12]})"
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it, short enough to read."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, str):
+        return value if len(value) <= LONG_VALUE else _digest(value)
+    if isinstance(value, dict | list):
+        text = json.dumps(value, sort_keys=True, default=str)
+        return value if len(text) <= LONG_VALUE else _digest(text)
+    return value
+
+
+def _raw(tracked: Tracked, row: Any) -> dict[str, Any]:
+    return {name: getattr(row, tracked.model._meta.get_field(name).attname) for name in tracked.fields}
+
+
+def _related_label(field: models.Field[Any, Any], pk: Any) -> Any:
+    if pk is None:
+        return None
+    related = field.related_model._default_manager.filter(pk=pk).first()  # type: ignore[union-attr]
+    return str(related) if related is not None else f"#{pk}"
+
+
+def _changes(tracked: Tracked, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in tracked.fields:
+        before, after = old.get(name), new.get(name)
+        if before == after:
+            continue
+        if name in tracked.secret:
+            changes[name] = "changed"
+            continue
+        field = tracked.model._meta.get_field(name)
+        if field.is_relation:
+            changes[name] = [_related_label(field, before), _related_label(field, after)]  # type: ignore[arg-type]
+        elif isinstance(field, models.JSONField) and (
+            isinstance(before, dict) or isinstance(after, dict)
+        ):
+            before_d = before if isinstance(before, dict) else {}
+            after_d = after if isinstance(after, dict) else {}
+            if not before_d or not after_d:
+                changes[name] = [_plain(before), _plain(after)]
+                continue
+            for key in sorted(set(before_d) | set(after_d)):
+                if before_d.get(key) != after_d.get(key):
+                    changes[f"{name}.{key}"] = [_plain(before_d.get(key)), _plain(after_d.get(key))]
+        else:
+            changes[name] = [_plain(before), _plain(after)]
+    return changes
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == {} or value == []
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+
+def _before_save(sender: type[models.Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    tracked = REGISTRY[sender]
+    setattr(instance, _OLD, None)
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None and not set(update_fields) & set(tracked.fields):
+        return  # e.g. last_login: nothing tracked is written
+    attnames = [tracked.model._meta.get_field(name).attname for name in tracked.fields]
+    found = sender._base_manager.filter(pk=instance.pk).values(*attnames).first()
+    if found is None:
+        return
+    setattr(instance, _OLD, {name: found[tracked.model._meta.get_field(name).attname] for name in tracked.fields})
+
+
+def _after_save(
+    sender: type[models.Model], instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    if raw:
+        return  # fixtures loading
+    tracked = REGISTRY[sender]
+    new = _raw(tracked, instance)
+    if created:
+        old = {name: None for name in tracked.fields}
+        new = {k: v for k, v in new.items() if not _empty(v) and k not in tracked.secret}
+        _write(tracked, instance, "created", _changes(tracked, old, new))
+        return
+    old = getattr(instance, _OLD, None)
+    setattr(instance, _OLD, None)
+    if old is None:
+        return
+    update_fields = kwargs.get("update_fields")
+    if update_fields is not None:
+        old = {k: v for k, v in old.items() if k in update_fields}
+        new = {k: v for k, v in new.items() if k in update_fields}
+    changes = _changes(tracked, old, new)
+    if changes:
+        _write(tracked, instance, "changed", changes)
+
+
+def _after_delete(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
+    tracked = REGISTRY[sender]
+    old = {k: v for k, v in _raw(tracked, instance).items() if not _empty(v)}
+    old = {k: v for k, v in old.items() if k not in tracked.secret}
+    new = {name: None for name in tracked.fields}
+    # The row is gone: an entry naming its own organisation would point at nothing.
+    _write(tracked, instance, "deleted", _changes(tracked, old, new), deleted=True)
+
+
+def _write(
+    tracked: Tracked, instance: Any, action: str, changes: dict[str, Any], *, deleted: bool = False
+) -> None:
+    from accord.accounts.models import Organisation
+    from accord.audit.models import AuditEntry
+
+    acting = current()
+    organisation_id = tracked.organisation(instance)
+    if deleted and isinstance(instance, Organisation):
+        organisation_id = None
+    AuditEntry.objects.create(
+        at=timezone.now(),
+        organisation_id=organisation_id,
+        actor=acting.actor(),
+        via=acting.via,
+        object_type=tracked.object_type,
+        object_id=str(instance.pk),
+        object_label=str(tracked.label(instance))[:300],
+        action=action,
+        changes=changes,
+    )
