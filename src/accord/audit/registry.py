@@ -11,7 +11,8 @@ writes an `AuditEntry` in the same transaction (a rolled-back change leaves no e
 
 `secret` fields (a password) are never recorded: a change is `"changed"`, with no value.
 A foreign key is recorded as the related row's label (`str()`), a date or a decimal as text,
-and a JSON field one key deep (`policy_data.targets`), long values as their size and digest.
+and a JSON field leaf by leaf (`policy_data.severities.0.target.hours`), long values as
+their size and digest.
 Queryset `update()` and raw SQL bypass Django's signals and are not recorded: code that changes
 a tracked model does it through `save()`.
 """
@@ -35,6 +36,8 @@ from accord.audit.context import current
 # A value longer than this (as JSON) is recorded as its size and digest, not as itself.
 LONG_VALUE = 300
 _OLD = "_accord_audit_old"
+# A JSON field's change is shown leaf by leaf up to this many leaves.
+MAX_LEAVES = 40
 
 
 @dataclass(frozen=True)
@@ -137,20 +140,49 @@ def _changes(tracked: Tracked, old: dict[str, Any], new: dict[str, Any]) -> dict
         field = tracked.model._meta.get_field(name)
         if field.is_relation:
             changes[name] = [_related_label(field, before), _related_label(field, after)]  # type: ignore[arg-type]
-        elif isinstance(field, models.JSONField) and (
-            isinstance(before, dict) or isinstance(after, dict)
-        ):
-            before_d = before if isinstance(before, dict) else {}
-            after_d = after if isinstance(after, dict) else {}
-            if not before_d or not after_d:
-                changes[name] = [_plain(before), _plain(after)]
-                continue
-            for key in sorted(set(before_d) | set(after_d)):
-                if before_d.get(key) != after_d.get(key):
-                    changes[f"{name}.{key}"] = [_plain(before_d.get(key)), _plain(after_d.get(key))]
+        elif isinstance(field, models.JSONField):
+            changes.update(_json_changes(name, before, after))
+        elif isinstance(field, models.DecimalField):
+            changes[name] = [_decimal(field, before), _decimal(field, after)]
         else:
             changes[name] = [_plain(before), _plain(after)]
     return changes
+
+
+def _json_changes(name: str, before: Any, after: Any) -> dict[str, Any]:
+    """A JSON value's changes leaf by leaf (`policy_data.severities.0.target.hours`); more
+    than `MAX_LEAVES` of them, the top-level keys' summaries instead."""
+    leaves: dict[str, Any] = {}
+    _diff(name, before, after, leaves)
+    if len(leaves) <= MAX_LEAVES:
+        return leaves
+    if isinstance(before, dict) and isinstance(after, dict):
+        return {
+            f"{name}.{key}": [_plain(before.get(key)), _plain(after.get(key))]
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        }
+    return {name: [_plain(before), _plain(after)]}
+
+
+def _diff(path: str, before: Any, after: Any, out: dict[str, Any]) -> None:
+    if before == after:
+        return
+    if isinstance(before, dict) and isinstance(after, dict) and before and after:
+        for key in sorted(set(before) | set(after), key=str):
+            _diff(f"{path}.{key}", before.get(key), after.get(key), out)
+    elif isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        for index, (one, other) in enumerate(zip(before, after, strict=True)):
+            _diff(f"{path}.{index}", one, other, out)
+    else:
+        out[path] = [_plain(before), _plain(after)]
+
+
+def _decimal(field: models.DecimalField[Any], value: Any) -> str | None:
+    """As the column stores it: 900 is "900.00" in a money column, however it was typed."""
+    if value is None:
+        return None
+    return f"{Decimal(value):.{field.decimal_places}f}"
 
 
 def _empty(value: Any) -> bool:
