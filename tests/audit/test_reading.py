@@ -57,7 +57,9 @@ def test_a_customer_admin_reads_its_own_organisation_only(changes: Any) -> None:
     listed = api(world.acme_admin).json()
     assert listed["count"] > 0
     assert {item["organisation"]["slug"] for item in listed["items"]} == {"acme"}
-    role = next(i for i in listed["items"] if i["changes"] == {"role": ["reporter", "customer_admin"]})
+    role = next(
+        i for i in listed["items"] if i["changes"] == {"role": ["reporter", "customer_admin"]}
+    )
     assert role["actor"] == {"name": "val@vendor.test", "side": "vendor"}
     assert role["via"] == "admin" and role["action"] == "changed"
     assert role["object_type"] == "accounts.user" and role["object_label"] == "ron@acme.test"
@@ -92,7 +94,8 @@ def test_a_vendor_admin_reads_every_organisation_and_filters_one(changes: Any) -
     listed = api(world.vendor_admin, "?organisation=globex").json()
     assert {item["organisation"]["slug"] for item in listed["items"]} == {"globex"}
     organisations = {
-        (item["organisation"] or {}).get("slug") for item in api(world.vendor_admin, "?limit=200").json()["items"]
+        (item["organisation"] or {}).get("slug")
+        for item in api(world.vendor_admin, "?limit=200").json()["items"]
     }
     assert {"acme", "globex", None} <= organisations
 
@@ -130,7 +133,9 @@ def test_an_inactive_customer_admin_reads_nothing(world: Any) -> None:
     assert answer.status_code in (302, 403)
 
 
-def _entry(organisation: Organisation, at: datetime, label: str, kind: str = "accounts.user") -> None:
+def _entry(
+    organisation: Organisation, at: datetime, label: str, kind: str = "accounts.user"
+) -> None:
     AuditEntry.objects.create(
         at=at,
         organisation=organisation,
@@ -174,7 +179,9 @@ def test_pages_of_entries(world: Any) -> None:
     assert (first["count"], first["limit"], first["offset"]) == (60, 25, 0)
     assert first["items"][0]["object_label"] == "ENTRY-59"
     last = api(world.acme_admin, "?until=2026-01-31&limit=25&offset=50").json()
-    assert [i["object_label"] for i in last["items"]] == [f"ENTRY-{n:02d}" for n in range(9, -1, -1)]
+    assert [i["object_label"] for i in last["items"]] == [
+        f"ENTRY-{n:02d}" for n in range(9, -1, -1)
+    ]
     assert api(world.acme_admin, "?limit=500").status_code == 422
     one = page(world.acme_admin, "?until=2026-01-31").content.decode()
     assert "ENTRY-59" in one and "ENTRY-09" not in one and "Page 1 of 2" in one

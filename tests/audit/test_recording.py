@@ -110,7 +110,9 @@ def test_a_password_change_says_so_without_any_value(world: Any) -> None:
     assert entry.changes == {"password": "changed"}
     stored = json.dumps(entry.changes)
     assert old_hash not in stored and rita.password not in stored
-    created = AuditEntry.objects.get(object_type="accounts.user", object_id=str(rita.pk), action="created")
+    created = AuditEntry.objects.get(
+        object_type="accounts.user", object_id=str(rita.pk), action="created"
+    )
     assert "password" not in created.changes
     assert created.changes["email"] == [None, "rita@acme.test"]
     assert created.changes["role"] == [None, "reporter"]
@@ -132,7 +134,11 @@ def test_a_new_terms_version_on_the_terms_page_records_the_version_and_the_contr
     )
     assert answer.status_code == 302
     version = latest("accounts.contractversion", action="created")
-    assert (version.actor, version.via, version.organisation) == (world.manager, "portal", world.acme)
+    assert (version.actor, version.via, version.organisation) == (
+        world.manager,
+        "portal",
+        world.acme,
+    )
     assert version.object_label == f"Acme Corp terms v2 from {next_month()}"
     assert version.changes["number"] == [None, 2]
     assert version.changes["effective_from"] == [None, next_month()]
@@ -157,7 +163,13 @@ def test_add_version_from_a_command_is_via_command_with_no_actor(
     policy = tmp_path / "renewal.toml"
     policy.write_text(SIX_HOURS)
     call_command(
-        "policy", "load", str(policy), "--organisation", "acme", "--effective", next_month(),
+        "policy",
+        "load",
+        str(policy),
+        "--organisation",
+        "acme",
+        "--effective",
+        next_month(),
         stdout=StringIO(),
     )
     version = latest("accounts.contractversion", action="created")
@@ -274,3 +286,20 @@ def test_an_entry_is_never_changed_or_deleted(world: Any) -> None:
     )
     assert posted.status_code == 403
     assert AuditEntry.objects.get(pk=entry.pk).object_label != "rewritten"
+
+
+def test_a_deletion_keeps_the_last_values(world: Any) -> None:
+    from accord.accounts.services import invite
+
+    invitation, _ = invite(
+        inviter=world.acme_admin,
+        email="late@acme.test",
+        role=Role.REPORTER,
+        organisation=world.acme,
+    )
+    with acting(world.vendor_admin, "admin"):
+        invitation.delete()
+    entry = latest("accounts.invitation", action="deleted")
+    assert (entry.actor, entry.via, entry.organisation) == (world.vendor_admin, "admin", world.acme)
+    assert entry.changes["email"] == ["late@acme.test", None]
+    assert entry.changes["role"] == ["reporter", None]

@@ -73,7 +73,13 @@ class AuditContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
-        via = "admin" if path.startswith("/admin/") else "api" if path.startswith("/api/") else "portal"
+        via = (
+            "admin"
+            if path.startswith("/admin/")
+            else "api"
+            if path.startswith("/api/")
+            else "portal"
+        )
         token = _current.set(Acting(via, request=request))
         try:
             return self.get_response(request)

@@ -118,7 +118,9 @@ def _plain(value: Any) -> Any:
 
 
 def _raw(tracked: Tracked, row: Any) -> dict[str, Any]:
-    return {name: getattr(row, tracked.model._meta.get_field(name).attname) for name in tracked.fields}
+    return {
+        name: getattr(row, tracked.model._meta.get_field(name).attname) for name in tracked.fields
+    }
 
 
 def _related_label(field: models.Field[Any, Any], pk: Any) -> Any:
@@ -192,7 +194,9 @@ def _empty(value: Any) -> bool:
 # --- signals ---------------------------------------------------------------------------------
 
 
-def _before_save(sender: type[models.Model], instance: Any, raw: bool = False, **kwargs: Any) -> None:
+def _before_save(
+    sender: type[models.Model], instance: Any, raw: bool = False, **kwargs: Any
+) -> None:
     tracked = REGISTRY[sender]
     setattr(instance, _OLD, None)
     if raw or instance._state.adding or instance.pk is None:
@@ -204,7 +208,11 @@ def _before_save(sender: type[models.Model], instance: Any, raw: bool = False, *
     found = sender._base_manager.filter(pk=instance.pk).values(*attnames).first()
     if found is None:
         return
-    setattr(instance, _OLD, {name: found[tracked.model._meta.get_field(name).attname] for name in tracked.fields})
+    setattr(
+        instance,
+        _OLD,
+        {name: found[tracked.model._meta.get_field(name).attname] for name in tracked.fields},
+    )
 
 
 def _after_save(
