@@ -303,3 +303,24 @@ def test_a_deletion_keeps_the_last_values(world: Any) -> None:
     assert (entry.actor, entry.via, entry.organisation) == (world.vendor_admin, "admin", world.acme)
     assert entry.changes["email"] == ["late@acme.test", None]
     assert entry.changes["role"] == ["reporter", None]
+
+
+def test_an_api_token_issued_and_revoked_on_the_tokens_page(world: Any) -> None:
+    from accord.accounts.models import ApiToken
+
+    client = Client()
+    client.force_login(world.acme_reporter)
+    client.post(reverse("tokens"), {"name": "deploy script"})
+    token = ApiToken.objects.get(user=world.acme_reporter, name="deploy script")
+    issued = latest("accounts.apitoken", object_id=str(token.pk))
+    assert (issued.actor, issued.via, issued.organisation) == (
+        world.acme_reporter,
+        "portal",
+        world.acme,
+    )
+    assert issued.changes["name"] == [None, "deploy script"]
+    assert token.digest not in json.dumps(issued.changes)
+    client.post(reverse("token_revoke", args=[token.pk]))
+    revoked = latest("accounts.apitoken", object_id=str(token.pk))
+    assert revoked.action == "changed" and revoked.changes["revoked_at"][0] is None
+    assert revoked.changes["revoked_at"][1].startswith(f"{timezone.now():%Y-%m-%d}")

@@ -1,6 +1,6 @@
 """The foundation models the audit log tracks: organisations, contracts and their versions,
-people (their roles, their organisation, whether they may sign in) and invitations (a role
-offered to someone). Other apps register their own models in their `AppConfig.ready`."""
+people (their roles, their organisation, whether they may sign in, their password, never its
+value), invitations (a role offered to someone) and personal API tokens (issued, revoked). Other apps register their own models in their `AppConfig.ready`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,14 @@ def _version_label(version: Any) -> str:
 
 
 def register() -> None:
-    from accord.accounts.models import Contract, ContractVersion, Invitation, Organisation, User
+    from accord.accounts.models import (
+        ApiToken,
+        Contract,
+        ContractVersion,
+        Invitation,
+        Organisation,
+        User,
+    )
 
     track(
         Organisation,
@@ -81,4 +88,12 @@ def register() -> None:
         ["email", "role", "organisation", "expires_at", "accepted_at", "accepted_user"],
         organisation=lambda i: i.organisation_id,
         label=lambda i: f"invitation of {i.email}",
+    )
+    # A personal API token acts as its person: issuing and revoking one is an access change.
+    # Its digest is never recorded (only the prefix the tokens page shows).
+    track(
+        ApiToken,
+        ["user", "name", "prefix", "revoked_at"],
+        organisation=lambda t: t.user.organisation_id,
+        label=lambda t: f"API token {t.name} ({t.prefix}…) of {t.user.email}",
     )
