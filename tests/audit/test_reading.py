@@ -106,7 +106,10 @@ def test_a_vendor_admin_reads_every_organisation_and_filters_one(changes: Any) -
 @pytest.mark.parametrize("role", ["agent", "manager", "acme_reporter", "globex_reporter"])
 def test_everyone_else_is_refused(changes: Any, role: str) -> None:
     user = getattr(changes, role)
-    assert page(user).status_code == 403
+    shown = page(user)
+    assert shown.status_code == 403
+    assert "only vendor admins and customer admins read the audit log" in shown.content.decode()
+    assert "ron@acme.test" not in shown.content.decode()
     refused = api(user)
     assert refused.status_code == 403
     assert refused.json() == {"detail": "only vendor admins and customer admins read the audit log"}

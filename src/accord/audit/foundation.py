@@ -1,6 +1,7 @@
 """The foundation models the audit log tracks: organisations, contracts and their versions,
 people (their roles, their organisation, whether they may sign in, their password, never its
-value), invitations (a role offered to someone) and personal API tokens (issued, revoked). Other apps register their own models in their `AppConfig.ready`."""
+value), invitations (a role offered to someone) and personal API tokens (issued, revoked).
+Other apps register their own models in their `AppConfig.ready`."""
 
 from __future__ import annotations
 
@@ -82,6 +83,7 @@ def register() -> None:
         organisation=lambda u: u.organisation_id,
         secret=["password"],
         label=_user_label,
+        title="Person",
     )
     track(
         Invitation,
@@ -95,5 +97,6 @@ def register() -> None:
         ApiToken,
         ["user", "name", "prefix", "revoked_at"],
         organisation=lambda t: t.user.organisation_id,
-        label=lambda t: f"API token {t.name} ({t.prefix}…) of {t.user.email}",
+        label=lambda t: f"{t.name} ({t.prefix}…) of {t.user.email}",
+        title="API token",
     )

@@ -47,14 +47,11 @@ class Tracked:
     organisation: Callable[[Any], int | None]
     secret: frozenset[str]
     label: Callable[[Any], str]
+    title: str
 
     @property
     def object_type(self) -> str:
         return self.model._meta.label_lower
-
-    @property
-    def title(self) -> str:
-        return str(self.model._meta.verbose_name).capitalize()
 
 
 REGISTRY: dict[type[models.Model], Tracked] = {}
@@ -67,14 +64,17 @@ def track(
     organisation: Callable[[Any], int | None],
     secret: Iterable[str] = (),
     label: Callable[[Any], str] = str,
+    title: str = "",
 ) -> None:
     """Record changes of `fields` of `model`. `organisation(row)` is the id of the organisation
     whose customer admins may read the entry (None: vendor admins only); `secret` fields are
-    recorded as "changed" without values; `label(row)` names the row in the log."""
+    recorded as "changed" without values; `label(row)` names the row in the log, `title` the
+    kind of row (default: the model's verbose name)."""
     names = tuple(fields)
     for name in names:
         model._meta.get_field(name)  # a typo fails at start-up, not silently
-    entry = Tracked(model, names, organisation, frozenset(secret), label)
+    title = title or str(model._meta.verbose_name).capitalize()
+    entry = Tracked(model, names, organisation, frozenset(secret), label, title)
     REGISTRY[model] = entry
     uid = f"accord.audit:{model._meta.label_lower}"
     pre_save.connect(_before_save, sender=model, dispatch_uid=uid, weak=False)

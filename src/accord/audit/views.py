@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,7 +19,9 @@ PAGE_SIZE = 50
 def audit_log(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not services.may_read(user):
-        raise PermissionDenied(services.READ_REFUSED)
+        # A role's page, not an object: 403 says "not for your role" and confirms no row.
+        context = {"reason": services.READ_REFUSED}
+        return render(request, "audit/refused.html", context, status=403)
     form = AuditFilterForm(request.GET or None, user=user)  # type: ignore[arg-type]
     filters = services.Filters()
     if form.is_bound:
