@@ -91,14 +91,32 @@ def test_a_deactivation_in_the_admin_is_recorded(world: Any) -> None:
     assert entry.changes == {"is_active": [True, False]}
 
 
-def test_a_move_to_another_organisation_names_both_and_belongs_to_the_new_one(world: Any) -> None:
+def test_a_move_to_another_organisation_is_read_by_both_without_naming_the_other(
+    world: Any,
+) -> None:
     rita = world.acme_reporter
     rita.organisation = world.globex
     with acting(world.vendor_admin, "admin"):
         rita.save()
-    entry = latest("accounts.user", object_id=str(rita.pk))
-    assert entry.changes == {"organisation": ["Acme Corp", "Globex"]}
-    assert entry.organisation == world.globex
+    # Each side's admins read it, and neither learns the other's name.
+    acme, globex = AuditEntry.objects.filter(
+        object_type="accounts.user", object_id=str(rita.pk), action="changed"
+    ).order_by("pk")
+    assert (acme.organisation, globex.organisation) == (world.acme, world.globex)
+    assert acme.changes == {"organisation": ["Acme Corp", "another organisation"]}
+    assert globex.changes == {"organisation": ["another organisation", "Globex"]}
+    assert (globex.actor, globex.via) == (world.vendor_admin, "admin")
+    # Made one of the vendor's staff: Acme's entry, and a vendor-wide one naming Acme.
+    rita.role, rita.organisation = Role.AGENT, None
+    with acting(world.vendor_admin, "admin"):
+        rita.save()
+    globex_side, vendor = AuditEntry.objects.filter(
+        object_type="accounts.user", object_id=str(rita.pk), action="changed"
+    ).order_by("pk")[2:]
+    assert globex_side.organisation == world.globex and vendor.organisation is None
+    assert globex_side.changes["organisation"] == ["Globex", None]
+    assert vendor.changes["organisation"] == ["Globex", None]
+    assert vendor.changes["role"] == ["reporter", "agent"]
 
 
 def test_a_password_change_says_so_without_any_value(world: Any) -> None:

@@ -26,7 +26,6 @@ class AuditEntryOut(Schema):
     at: UtcDateTime
     organisation: OrganisationOut | None = Field(description="null: vendor-wide")
     actor: PersonOut | None = Field(description="null: the system or a command")
-    actor_email: str | None
     via: Literal["portal", "admin", "api", "command", "system"]
     object_type: str = Field(description="app_label.model, e.g. accounts.user")
     object_id: str
@@ -64,7 +63,6 @@ def _entry(entry: AuditEntry) -> dict[str, Any]:
             {"slug": organisation.slug, "name": organisation.name} if organisation else None
         ),
         "actor": person(entry.actor),
-        "actor_email": entry.actor.email if entry.actor else None,
         "via": entry.via,
         "object_type": entry.object_type,
         "object_id": entry.object_id,

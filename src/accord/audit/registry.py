@@ -19,6 +19,7 @@ a tracked model does it through `save()`.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -36,6 +37,7 @@ from accord.audit.context import current
 # A value longer than this (as JSON) is recorded as its size and digest, not as itself.
 LONG_VALUE = 300
 _OLD = "_accord_audit_old"
+ANOTHER_ORGANISATION = "another organisation"
 # A JSON field's change is shown leaf by leaf up to this many leaves.
 MAX_LEAVES = 40
 
@@ -123,14 +125,23 @@ def _raw(tracked: Tracked, row: Any) -> dict[str, Any]:
     }
 
 
-def _related_label(field: models.Field[Any, Any], pk: Any) -> Any:
+def _related_label(field: models.Field[Any, Any], pk: Any, reader: int | None = None) -> Any:
+    from accord.accounts.models import Organisation
+
     if pk is None:
         return None
+    if field.related_model is Organisation and reader is not None and pk != reader:
+        return ANOTHER_ORGANISATION
     related = field.related_model._default_manager.filter(pk=pk).first()  # type: ignore[union-attr]
     return str(related) if related is not None else f"#{pk}"
 
 
-def _changes(tracked: Tracked, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def _changes(
+    tracked: Tracked, old: dict[str, Any], new: dict[str, Any], reader: int | None = None
+) -> dict[str, Any]:
+    """`[old, new]` per changed field. In an entry that `reader`'s admins read, another
+    organisation is never named (a person moved from Acme to Globex: Globex's entry says
+    "another organisation" where Acme's says "Acme Corp")."""
     changes: dict[str, Any] = {}
     for name in tracked.fields:
         before, after = old.get(name), new.get(name)
@@ -141,7 +152,10 @@ def _changes(tracked: Tracked, old: dict[str, Any], new: dict[str, Any]) -> dict
             continue
         field = tracked.model._meta.get_field(name)
         if field.is_relation:
-            changes[name] = [_related_label(field, before), _related_label(field, after)]  # type: ignore[arg-type]
+            changes[name] = [
+                _related_label(field, value, reader)  # type: ignore[arg-type]
+                for value in (before, after)
+            ]
         elif isinstance(field, models.JSONField):
             changes.update(_json_changes(name, before, after))
         elif isinstance(field, models.DecimalField):
@@ -225,7 +239,8 @@ def _after_save(
     if created:
         old = {name: None for name in tracked.fields}
         new = {k: v for k, v in new.items() if not _empty(v) and k not in tracked.secret}
-        _write(tracked, instance, "created", _changes(tracked, old, new))
+        reader = tracked.organisation(instance)
+        _write(tracked, instance, "created", _changes(tracked, old, new, reader), reader)
         return
     old = getattr(instance, _OLD, None)
     setattr(instance, _OLD, None)
@@ -235,30 +250,46 @@ def _after_save(
     if update_fields is not None:
         old = {k: v for k, v in old.items() if k in update_fields}
         new = {k: v for k, v in new.items() if k in update_fields}
-    changes = _changes(tracked, old, new)
-    if changes:
-        _write(tracked, instance, "changed", changes)
+    after = tracked.organisation(instance)
+    before = _organisation_before(tracked, instance, old)
+    # Moved from one organisation to another: each side's admins read the change.
+    for reader in [after] if before == after else [before, after]:
+        changes = _changes(tracked, old, new, reader)
+        if changes:
+            _write(tracked, instance, "changed", changes, reader)
+
+
+def _organisation_before(tracked: Tracked, instance: Any, old: dict[str, Any]) -> int | None:
+    """The organisation the row belonged to before this save."""
+    shadow = copy.copy(instance)  # Django copies the related-object cache with it
+    for name, value in old.items():
+        setattr(shadow, tracked.model._meta.get_field(name).attname, value)
+    return tracked.organisation(shadow)
 
 
 def _after_delete(sender: type[models.Model], instance: Any, **kwargs: Any) -> None:
+    from accord.accounts.models import Organisation
+
     tracked = REGISTRY[sender]
     old = {k: v for k, v in _raw(tracked, instance).items() if not _empty(v)}
     old = {k: v for k, v in old.items() if k not in tracked.secret}
     new = {name: None for name in tracked.fields}
-    # The row is gone: an entry naming its own organisation would point at nothing.
-    _write(tracked, instance, "deleted", _changes(tracked, old, new), deleted=True)
+    reader = tracked.organisation(instance)
+    if isinstance(instance, Organisation):
+        reader = None  # the row is gone: an entry naming it would point at nothing
+    _write(tracked, instance, "deleted", _changes(tracked, old, new, reader), reader)
 
 
 def _write(
-    tracked: Tracked, instance: Any, action: str, changes: dict[str, Any], *, deleted: bool = False
+    tracked: Tracked,
+    instance: Any,
+    action: str,
+    changes: dict[str, Any],
+    organisation_id: int | None,
 ) -> None:
-    from accord.accounts.models import Organisation
     from accord.audit.models import AuditEntry
 
     acting = current()
-    organisation_id = tracked.organisation(instance)
-    if deleted and isinstance(instance, Organisation):
-        organisation_id = None
     AuditEntry.objects.create(
         at=timezone.now(),
         organisation_id=organisation_id,
