@@ -342,3 +342,20 @@ def test_an_api_token_issued_and_revoked_on_the_tokens_page(world: Any) -> None:
     revoked = latest("accounts.apitoken", object_id=str(token.pk))
     assert revoked.action == "changed" and revoked.changes["revoked_at"][0] is None
     assert revoked.changes["revoked_at"][1].startswith(f"{timezone.now():%Y-%m-%d}")
+
+
+def test_a_token_created_through_the_api_is_via_the_api(world: Any) -> None:
+    from accord.accounts.models import ApiToken
+
+    _, secret = ApiToken.issue(world.acme_admin, "script")
+    answer = Client().post(
+        "/api/tokens",
+        {"name": "made over the API"},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert answer.status_code == 201
+    entry = latest("accounts.apitoken", object_id=str(answer.json()["id"]))
+    assert (entry.actor, entry.via, entry.organisation) == (world.acme_admin, "api", world.acme)
+    assert entry.changes["name"] == [None, "made over the API"]
+    assert answer.json()["token"] not in json.dumps(entry.changes)
