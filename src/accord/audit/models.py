@@ -67,7 +67,9 @@ class AuditEntry(models.Model):
         ordering = ["-at", "-pk"]
         verbose_name_plural = "audit entries"
         indexes = [
+            # A customer admin's log (one organisation, newest first) and the vendor's.
             models.Index(fields=["organisation", "at"], name="audit_organisation_at"),
+            models.Index(fields=["at"], name="audit_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
 
