@@ -778,6 +778,23 @@ LISTS: dict[str, Listing] = {
         sees=frozenset({"acme_admin", *STAFF}),
         marker="Acme Corp",
     ),
+    # The audit log: vendor admins read every organisation's entries, a customer admin its own
+    # (agents, managers and reporters: 403); naming another organisation shows nothing of it.
+    "audit_log": Listing(
+        queries=lambda s: ["", "?organisation=acme", "?organisation=globex&type=accounts.user"],
+        sees=frozenset({"acme_admin", "vendor_admin"}),
+        marker="rita@acme.test",
+    ),
+    "api:list_audit": Listing(
+        queries=lambda s: [
+            "",
+            "?organisation=acme",
+            "?object_type=accounts.user&limit=200",
+            "?since=2000-01-01",
+        ],
+        sees=frozenset({"acme_admin", "vendor_admin"}),
+        marker="rita@acme.test",
+    ),
     # The SLA dashboard: the staff's (404 for every customer); the simulator: managers and
     # vendor admins (404 for agents and customers). GET only, nothing saved.
     "dashboard": Listing(

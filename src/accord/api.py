@@ -89,3 +89,4 @@ api.add_router("", incidents_router)
 api.add_router("", hooks_router)
 api.add_router("", "accord.probes.api.router")  # agent tokens only: accord.probes.auth
 api.add_router("", "accord.releases.api.router")
+api.add_router("", "accord.audit.api.router")

@@ -53,6 +53,7 @@ ACCORD_APPS = [
     "accord.helpcentre",
     "accord.reports",
     "accord.dashboard",
+    "accord.audit",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts, and through which door (portal, admin, API), for the audit log.
+    "accord.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Broken stored contract terms: a page naming the field, never a 500.

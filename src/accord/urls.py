@@ -93,6 +93,8 @@ urlpatterns = [
     path("dashboard/", include("accord.dashboard.urls")),
     # Monthly SLA reports and their exports (customer admins: their own; staff: all)
     path("reports/", include("accord.reports.urls")),
+    # The audit log (vendor admins: every organisation; a customer admin: its own)
+    path("audit/", include("accord.audit.urls")),
     # Machines and the vendor's staff
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -173,6 +173,7 @@ ALL_ENDPOINTS = [
     ("post", "/api/incidents/1/resolve"),
     ("get", "/api/releases"),
     ("post", "/api/releases/deployments"),
+    ("get", "/api/audit"),  # vendor and customer admins (tests/audit/test_reading.py)
     ("post", "/api/hooks/alertmanager"),
     ("post", "/api/hooks/webhook"),
     ("get", "/api/probe/checks"),  # an agent token only (tests/probes/test_api.py)

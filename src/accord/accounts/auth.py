@@ -23,6 +23,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from accord.accounts.models import ApiToken, User
+from accord.audit.context import bind_api_caller
 
 # `last_used_at` is refreshed at most this often, so reads do not each cost a database write.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -41,6 +42,7 @@ class TokenAuth(HttpBearer):
             ApiToken.objects.filter(pk=found.pk, revoked_at__isnull=True).update(last_used_at=now)
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
+        bind_api_caller(found.user)  # the audit log: this user acts, via "api"
         return found.user
 
 
@@ -57,6 +59,7 @@ class BrowserSessionAuth(SessionAuth):
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user
         if user.is_authenticated and user.is_active:
+            bind_api_caller(user)  # the audit log: this user acts, via "api"
             return user  # type: ignore[return-value]
         return None
 

@@ -1,0 +1,31 @@
+"""The audit log in the admin: read only. Nobody adds, changes or deletes an entry here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from accord.audit.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "organisation", "actor", "via", "object_type", "object_label", "action")
+    list_filter = ("via", "action", "object_type", "organisation")
+    search_fields = ("object_label", "object_id")
+    date_hierarchy = "at"
+    list_select_related = ("organisation", "actor")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

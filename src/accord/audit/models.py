@@ -1,0 +1,85 @@
+"""The audit log: one row per recorded change of a contract, a person, a role or an
+organisation, with the old and new values of the fields that changed. Append-only: a row is
+never changed or deleted (not by `save`, not by a queryset, not in the admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from accord.accounts.models import ImmutableError, Organisation
+
+
+class Via(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    ADMIN = "admin", "Admin"
+    API = "api", "API"
+    COMMAND = "command", "Command line"
+    SYSTEM = "system", "System"
+
+
+class Action(models.TextChoices):
+    CREATED = "created", "Created"
+    CHANGED = "changed", "Changed"
+    DELETED = "deleted", "Deleted"
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise ImmutableError("audit entries are never changed")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise ImmutableError("audit entries are never deleted")
+
+
+class AuditEntry(models.Model):
+    """One change. `changes` maps a field to `[old, new]` (a created row: old is null; a
+    deleted one: new is null); a secret field (a password) maps to the text "changed"."""
+
+    # Customer admins read their own organisation's entries (`accord.accounts.access.scope`);
+    # entries with no organisation (the vendor's staff, vendor-wide rows) only vendor admins.
+    tenant_field = "organisation"
+
+    at = models.DateTimeField()
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: the system or a command",
+    )
+    via = models.CharField(max_length=10, choices=Via.choices)
+    object_type = models.CharField(max_length=100, help_text="app_label.model")
+    object_id = models.CharField(max_length=64)
+    object_label = models.CharField(max_length=300)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changes = models.JSONField(default=dict)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            # A customer admin's log (one organisation, newest first) and the vendor's.
+            models.Index(fields=["organisation", "at"], name="audit_organisation_at"),
+            models.Index(fields=["at"], name="audit_at"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_label} {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableError("audit entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableError("audit entries are never deleted")
