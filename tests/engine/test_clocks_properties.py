@@ -105,9 +105,7 @@ def settled(ordered: list[ClockEvent]) -> tuple[list[ClockEvent], bool, bool]:
             disputed, open_contest = True, None
         elif kind is EventKind.RESTORATION_WITHDRAWN:
             assert open_contest is not None
-            restored = max(
-                i for i in range(open_contest) if events[i].kind is EventKind.RESTORED
-            )
+            restored = max(i for i in range(open_contest) if events[i].kind is EventKind.RESTORED)
             del events[position]
             del events[open_contest]
             del events[restored]

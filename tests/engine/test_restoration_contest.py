@@ -204,8 +204,8 @@ def test_the_policy_sets_the_window_in_wall_clock_hours_with_a_default_of_24() -
 
 @pytest.mark.parametrize("value", ["-1", '"24"', "8761", "1.5"])
 def test_a_bad_window_names_the_field(value: str) -> None:
-    text = builtin_text("plutora-standard").replace("contest_hours = 24", f"contest_hours = {value}")
+    text = builtin_text("plutora-standard")
+    text = text.replace("contest_hours = 24", f"contest_hours = {value}")
     with pytest.raises(PolicyError) as caught:
         parse_policy(text, "contracts/acme.toml")
     assert str(caught.value).startswith("contracts/acme.toml: clock.restoration_contest_hours")
-
