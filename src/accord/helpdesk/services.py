@@ -73,6 +73,10 @@ _CLOCK_EVENTS: Mapping[str, clocks.EventKind] = {
     EventKind.REOPENED: clocks.EventKind.REOPENED,
     EventKind.PAUSED: clocks.EventKind.PAUSED,
     EventKind.RESUMED: clocks.EventKind.RESUMED,
+    # Contested restorations (accord.helpdesk.restoration)
+    EventKind.RESTORATION_CONTESTED: clocks.EventKind.RESTORATION_CONTESTED,
+    EventKind.RESTORATION_WITHDRAWN: clocks.EventKind.RESTORATION_WITHDRAWN,
+    EventKind.CONTEST_REJECTED: clocks.EventKind.CONTEST_REJECTED,
 }
 
 # Status changes staff may make, and where each leads.
