@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0002_ticket_event_pause'),
+        ("helpdesk", "0002_ticket_event_pause"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('reported', 'Reported'), ('acknowledged', 'Acknowledged'), ('in_progress', 'Work in progress'), ('severity_designated', 'Severity designated'), ('severity_proposed', 'Severity change proposed'), ('severity_rejected', 'Proposal rejected'), ('severity_agreed', 'Severity agreed'), ('restored', 'Service restored'), ('fix_delivered', 'Permanent fix delivered'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('paused', 'Clock paused'), ('resumed', 'Clock resumed'), ('restoration_contested', 'Restoration contested'), ('restoration_withdrawn', 'Restoration withdrawn'), ('contest_rejected', 'Contest rejected')], max_length=24),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reported", "Reported"),
+                    ("acknowledged", "Acknowledged"),
+                    ("in_progress", "Work in progress"),
+                    ("severity_designated", "Severity designated"),
+                    ("severity_proposed", "Severity change proposed"),
+                    ("severity_rejected", "Proposal rejected"),
+                    ("severity_agreed", "Severity agreed"),
+                    ("restored", "Service restored"),
+                    ("fix_delivered", "Permanent fix delivered"),
+                    ("closed", "Closed"),
+                    ("reopened", "Reopened"),
+                    ("paused", "Clock paused"),
+                    ("resumed", "Clock resumed"),
+                    ("restoration_contested", "Restoration contested"),
+                    ("restoration_withdrawn", "Restoration withdrawn"),
+                    ("contest_rejected", "Contest rejected"),
+                ],
+                max_length=24,
+            ),
         ),
     ]
