@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from accord.helpdesk import services
 from accord.helpdesk.models import Repair, Status, Ticket
+
+pytestmark = pytest.mark.django_db
 
 
 def restored(world: Any, *, hours_ago: float) -> Ticket:
