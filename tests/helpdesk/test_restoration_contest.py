@@ -6,11 +6,13 @@ Acme is in the US region on the built-in policy: Severity 1 is 4 support hours, 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from accord.engine.timeutil import from_epoch, parse_instant
 from accord.helpdesk import restoration, services
@@ -106,6 +108,17 @@ def test_a_rejected_contest_is_a_dispute_on_the_report(world: Any) -> None:
     assert "Exports worked in our test at 12:00" in dispute.detail
     assert "2026-03-09 19:00 UTC" in dispute.detail  # the restoration contested
 
+    # The customer's monthly report page shows it.
+    world.acme.contract.starts_on = date(2025, 1, 1)
+    world.acme.contract.save()
+    client = Client()
+    client.force_login(world.acme_admin)
+    page = client.get(reverse("report_detail", kwargs={"slug": "acme", "month": "2026-03"}))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Disputed severities and restorations" in text
+    assert "restoration_disputed: The customer contested the restoration" in text
+
 
 def test_an_unanswered_contest_is_shown_open_on_the_report(world: Any) -> None:
     ticket = restored_early(world)
@@ -193,3 +206,5 @@ def test_the_vendor_is_told_of_a_contest_and_the_customer_of_the_answer(world: A
     rejected, people = told["ticket.contest_rejected"]
     assert rejected.customer_headline.startswith("Support maintains that service was restored")
     assert world.acme_reporter.email in people and "Note: It works" in rejected.lines
+    email = notify.render_email(rejected, world.acme_reporter, customer=True)
+    assert "Support maintains that service was restored" in repr(email)
