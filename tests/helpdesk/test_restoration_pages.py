@@ -91,3 +91,11 @@ def test_a_refusal_is_shown_on_the_form(world: Any) -> None:
     assert "The time to contest this restoration ended at" in response.content.decode()
     other = post(world.globex_reporter, "ticket_contest", ticket, {"contest-reason": "down"})
     assert other.status_code == 404
+
+
+def test_the_contract_terms_page_shows_the_contest_window(world: Any) -> None:
+    client = Client()
+    client.force_login(world.acme_admin)
+    response = client.get(reverse("contract_terms", args=["acme"]))
+    assert response.status_code == 200
+    assert "restoration_contest_hours = 24" in response.content.decode()
