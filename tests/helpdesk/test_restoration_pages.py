@@ -68,6 +68,11 @@ def test_the_customer_contests_and_a_manager_withdraws_the_restoration(world: An
     assert "Waiting for the vendor's answer" in page(world.acme_reporter, ticket)
     assert "contest-answer-decision" not in page(world.agent, ticket)
     assert "contest-answer-decision" in page(world.manager, ticket)
+    for person, name in ((world.manager, "queue"), (world.acme_reporter, "ticket_list")):
+        client = Client()
+        client.force_login(person)
+        listed = client.get(reverse(name)).content.decode()
+        assert '<span class="tag">restoration contested</span>' in listed
 
     refused = post(
         world.manager, "ticket_contest_answer", ticket, {"contest-answer-decision": "reject"}

@@ -583,6 +583,8 @@ def apply_clock(ticket: Ticket, result: clocks.ClockResult, at: datetime) -> Non
     running = result.state is clocks.ClockState.RUNNING
     ticket.next_warning_at = from_epoch(min(upcoming)) if upcoming and running else None
     ticket.clock_computed_at = at
+    # In memory only, for the lists (accord.helpdesk.restoration): a contest awaits an answer.
+    ticket.restoration_contested = result.restoration_contested
 
 
 def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> None:
