@@ -98,6 +98,9 @@ def ticket_contest_answer(request: HttpRequest, pk: int) -> HttpResponse:
         restoration.answer_contest(ticket, actor=request.user, accept=accept, note=data["note"])
         if accept:
             return "Restoration withdrawn: the clock counts from the report to the real one."
-        return "Contest rejected: the restoration stands, and the dispute goes on the report."
+        return (
+            "Contest rejected: the time before the contest does not count, and the dispute goes "
+            "on the report. The clock runs from the contest until service is restored again."
+        )
 
     return _act(request, pk, form, "Answer the contested restoration", act)
