@@ -464,6 +464,10 @@ OBJECTS: dict[str, list[Case]] = {
     "ticket_propose": [
         Case("post", ticket, form(**{"propose-severity": "3", "propose-reason": "why"}))
     ],
+    # Contested restorations: the customer contests, a manager answers (the services refuse
+    # the others on the page; Acme's ticket is not restored, so contesting it is refused too)
+    "ticket_contest": [Case("post", ticket, form(**{"contest-reason": "still down"}))],
+    "ticket_contest_answer": [Case("post", ticket, form(**{"contest-answer-decision": "accept"}))],
     "attachment_download": [
         Case("get", lambda s: {"pk": s.public_file.pk}, label="public file"),
         Case("get", lambda s: {"pk": s.internal_file.pk}, insiders="staff", label="staff file"),
@@ -479,6 +483,9 @@ OBJECTS: dict[str, list[Case]] = {
     "api:designate_severity": [Case("post", api_ticket, form(severity=1))],
     "api:propose_severity": [Case("post", api_ticket, form(severity=3, reason="why"))],
     "api:answer_proposal": [Case("post", api_ticket, form(accept=True))],
+    "api:get_restoration": [Case("get", api_ticket)],
+    "api:contest_restoration": [Case("post", api_ticket, form(reason="still down"))],
+    "api:answer_contest": [Case("post", api_ticket, form(accept=True))],
     "api:upload_attachment": [Case("post", api_ticket, upload())],
     "api:download_attachment": [
         Case(

@@ -85,6 +85,7 @@ def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", helpdesk_router)
+api.add_router("", "accord.helpdesk.restoration_api.router")  # contested restorations
 api.add_router("", incidents_router)
 api.add_router("", hooks_router)
 api.add_router("", "accord.probes.api.router")  # agent tokens only: accord.probes.auth

@@ -8,6 +8,7 @@ from accord.accounts import contract_views
 from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
+from accord.helpdesk import restoration_views
 from accord.helpdesk import views as helpdesk
 from accord.incidents import views as incidents
 from accord.releases import views as releases
@@ -50,6 +51,13 @@ urlpatterns = [
     path("tickets/<int:pk>/resume/", helpdesk.ticket_resume, name="ticket_resume"),
     path("tickets/<int:pk>/propose/", helpdesk.ticket_propose, name="ticket_propose"),
     path("attachments/<int:pk>/", helpdesk.attachment_download, name="attachment_download"),
+    # Contested restorations
+    path("tickets/<int:pk>/contest/", restoration_views.ticket_contest, name="ticket_contest"),
+    path(
+        "tickets/<int:pk>/contest/answer/",
+        restoration_views.ticket_contest_answer,
+        name="ticket_contest_answer",
+    ),
     # Incidents, external monitors and maintenance (staff pages; the calendar is public)
     path(
         "tickets/<int:pk>/confirm-outage/",

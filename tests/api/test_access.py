@@ -34,6 +34,9 @@ TICKET_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("post", "/severity/proposals/answer", {"accept": True}),
     ("upload", "/attachments", None),
     ("post", "/total-outage", {"customer_only": False}),
+    ("get", "/restoration", None),
+    ("post", "/restoration/contest", {"reason": "still down"}),
+    ("post", "/restoration/contest/answer", {"accept": True}),
 ]
 
 
@@ -165,6 +168,9 @@ ALL_ENDPOINTS = [
     ("post", "/api/tickets/1/attachments"),
     ("get", "/api/tickets/1/attachments/1"),
     ("post", "/api/tickets/1/total-outage"),
+    ("get", "/api/tickets/1/restoration"),
+    ("post", "/api/tickets/1/restoration/contest"),
+    ("post", "/api/tickets/1/restoration/contest/answer"),
     ("get", "/api/incidents"),
     ("post", "/api/incidents"),
     ("get", "/api/incidents/1"),

@@ -1,6 +1,10 @@
 """Property tests of `evaluate_many`: a batch of random tickets gives, ticket by ticket, what a
 plain one-ticket reference gives, and what each ticket evaluated alone gives.
 
+Tickets may have their restorations contested; the reference settles the contests the plain way
+(`settled`): a withdrawn restoration is struck out with its contest, as if the clock had never
+stopped, and any other contest reads as a reopen.
+
 The batch computes its instants together (one call per calendar); the reference below asks the
 calendar one instant at a time, straight from the definitions: the due instant is the last at
 which the time used is still within the target, a threshold is reached at the first instant
@@ -55,12 +59,16 @@ def tickets(draw: st.DrawFn) -> list[ClockEvent]:
     at = draw(st.integers(START, START + SPAN))
     severity = draw(st.one_of(st.none(), st.sampled_from(sorted(TARGETS))))
     events = [ClockEvent(EventKind.REPORTED, at, severity)]
-    stopped = False
-    for _ in range(draw(st.integers(0, 6))):
+    stopped = contested = False
+    for _ in range(draw(st.integers(0, 8))):
         at += draw(st.one_of(st.just(0), st.integers(1, 30 * HOUR)))
         kinds = [EventKind.SEVERITY_DESIGNATED, EventKind.SEVERITY_PROPOSED]
         kinds += [EventKind.SEVERITY_AGREED, EventKind.SEVERITY_REJECTED]
         kinds.append(EventKind.REOPENED if stopped else EventKind.RESTORED)
+        if stopped and not contested:
+            kinds += [EventKind.RESTORATION_CONTESTED] * 4
+        if contested:  # answered while the clock runs again, or after a later restoration
+            kinds += [EventKind.RESTORATION_WITHDRAWN, EventKind.CONTEST_REJECTED] * 2
         kind = draw(st.sampled_from(kinds))
         needs_severity = kind in (
             EventKind.SEVERITY_DESIGNATED,
@@ -73,7 +81,44 @@ def tickets(draw: st.DrawFn) -> list[ClockEvent]:
             stopped = True
         elif kind is EventKind.REOPENED:
             stopped = False
+        elif kind is EventKind.RESTORATION_CONTESTED:
+            stopped, contested = False, True
+        elif kind in (EventKind.RESTORATION_WITHDRAWN, EventKind.CONTEST_REJECTED):
+            contested = False
     return events
+
+
+def settled(ordered: list[ClockEvent]) -> tuple[list[ClockEvent], bool, bool]:
+    """The events as if the contests had been settled the plain way, with whether a contest is
+    still open and whether one was rejected: a withdrawn restoration, its contest and the
+    withdrawal are struck out (the clock never stopped); a rejected or unanswered contest reads
+    as a reopen."""
+    events = list(ordered)
+    open_contest: int | None = None
+    disputed = False
+    position = 0
+    while position < len(events):
+        kind = events[position].kind
+        if kind is EventKind.RESTORATION_CONTESTED:
+            open_contest = position
+        elif kind is EventKind.CONTEST_REJECTED:
+            disputed, open_contest = True, None
+        elif kind is EventKind.RESTORATION_WITHDRAWN:
+            assert open_contest is not None
+            restored = max(i for i in range(open_contest) if events[i].kind is EventKind.RESTORED)
+            del events[position]
+            del events[open_contest]
+            del events[restored]
+            position -= 3
+            open_contest = None
+        position += 1
+    contested = open_contest is not None
+    plain = [
+        ClockEvent(EventKind.REOPENED, e.at) if e.kind is EventKind.RESTORATION_CONTESTED else e
+        for e in events
+        if e.kind is not EventKind.CONTEST_REJECTED
+    ]
+    return plain, contested, disputed
 
 
 def elapsed(calendar: SupportCalendar, start: int, end: int) -> int:
@@ -83,8 +128,11 @@ def elapsed(calendar: SupportCalendar, start: int, end: int) -> int:
 def reference(events: list[ClockEvent], now: int) -> tuple[object, ...]:
     """The figures of one ticket's clock, asked of the calendar one instant at a time."""
     now = max(now, events[0].at)
-    ordered = sorted((e for e in events if e.at <= now), key=lambda e: e.at)
+    ordered, contested, disputed = settled(
+        sorted((e for e in events if e.at <= now), key=lambda e: e.at)
+    )
     severity, agreed, segments, since = None, False, [], None
+    restored_at = None
     for event in ordered:
         if event.kind is EventKind.REPORTED:
             severity, since = event.severity, event.at
@@ -92,18 +140,27 @@ def reference(events: list[ClockEvent], now: int) -> tuple[object, ...]:
             severity, agreed = event.severity, False
         elif event.kind is EventKind.SEVERITY_AGREED:
             severity, agreed = event.severity, True
-        elif event.kind is EventKind.RESTORED and since is not None:
-            segments.append((since, event.at))
-            since = None
+        elif event.kind is EventKind.RESTORED:
+            restored_at = event.at
+            if since is not None:
+                segments.append((since, event.at))
+                since = None
         elif event.kind is EventKind.REOPENED:
-            since = event.at
+            since, restored_at = event.at, None
     running = since is not None
     if running:
         segments.append((since, now))
+    window = RULES.restoration_contest_seconds
+    contest = (
+        restored_at,
+        None if restored_at is None or contested else restored_at + window,
+        contested,
+        disputed,
+    )
     calendar = RULES.calendars[severity or max(TARGETS)]
     used = [elapsed(calendar, start, end) for start, end in segments]
     if severity is None:
-        return (None, sum(used), None, None, None, ())
+        return (None, sum(used), None, None, None, (), contest)
     target = TARGETS[severity]
     reported = ordered[0].at
     target_seconds = target.seconds
@@ -133,12 +190,18 @@ def reference(events: list[ClockEvent], now: int) -> tuple[object, ...]:
         crossing(math.ceil(fraction * target_seconds), beyond=False)
         for fraction in (Fraction(1, 2), Fraction(3, 4), Fraction(9, 10))
     )
-    return (severity, sum(used), target_seconds, due, breach, warnings, agreed)
+    return (severity, sum(used), target_seconds, due, breach, warnings, agreed, contest)
 
 
 def figures(result: ClockResult) -> tuple[object, ...]:
+    contest = (
+        result.restored_at,
+        result.contest_until,
+        result.restoration_contested,
+        result.restoration_disputed,
+    )
     if result.severity is None:
-        return (None, result.used_seconds, None, None, None, ())
+        return (None, result.used_seconds, None, None, None, (), contest)
     return (
         result.severity,
         result.used_seconds,
@@ -147,6 +210,7 @@ def figures(result: ClockResult) -> tuple[object, ...]:
         result.breach_at,
         tuple(warning.at for warning in result.warnings),
         result.severity_agreed,
+        contest,
     )
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,14 @@ class EventKind(StrEnum):
     REOPENED = "reopened"  # the fault returned
     PAUSED = "paused"
     RESUMED = "resumed"
+    # The customer says a restoration did not hold (docs/sla-model.md, "Contested
+    # restorations"): the clock runs again from the contest, provisionally, until the vendor
+    # answers. Withdrawn: both sides agree the restoration never held, so it is void and the
+    # time from it to the contest counts. Rejected: the vendor maintains it; that time does not
+    # count (as after a reopen) and the ticket carries an unresolved dispute.
+    RESTORATION_CONTESTED = "restoration_contested"
+    RESTORATION_WITHDRAWN = "restoration_withdrawn"
+    CONTEST_REJECTED = "contest_rejected"
 
 
 class ClockState(StrEnum):
@@ -67,8 +76,13 @@ class ClockRules:
     calendars: Mapping[int, SupportCalendar]  # per severity (24×7 for severity 1 is common)
     warn_fractions: tuple[Fraction, ...] = (Fraction(1, 2), Fraction(3, 4), Fraction(9, 10))
     allow_pause: bool = False
+    # How long after a restoration the customer may contest it (wall-clock seconds, not support
+    # time); 0: contests are not allowed.
+    restoration_contest_seconds: int = 24 * 3600
 
     def __post_init__(self) -> None:
+        if self.restoration_contest_seconds < 0:
+            raise EngineError("restoration_contest_seconds", "must be 0 or more")
         missing = sorted(set(self.targets) - set(self.calendars))
         if missing:
             raise EngineError("calendars", f"no support calendar for severity {missing[0]}")
@@ -99,6 +113,13 @@ class ClockResult:
     # When the breach happened or, for a running clock, will happen if nothing changes.
     breach_at: int | None = None
     warnings: tuple[Warning, ...] = field(default_factory=tuple)
+    # The restoration that stopped the clock (None while it runs or is paused).
+    restored_at: int | None = None
+    # The last instant that restoration may be contested (None: no restoration to contest, a
+    # contest already open, or contests not allowed by the contract).
+    contest_until: int | None = None
+    restoration_contested: bool = False  # a contest awaits the vendor's answer
+    restoration_disputed: bool = False  # the vendor rejected a contest: an unresolved dispute
 
     @property
     def remaining_seconds(self) -> int | None:
@@ -115,6 +136,9 @@ class _Timeline:
     dispute_open: bool
     segments: tuple[tuple[int, int], ...]  # running periods, the last one possibly open at now
     state: ClockState
+    restored_at: int | None = None
+    contested: bool = False
+    disputed: bool = False
 
 
 def evaluate(events: Sequence[ClockEvent], rules: ClockRules, now: int) -> ClockResult:
@@ -215,6 +239,10 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
     segments: list[tuple[int, int]] = []
     running_since: int | None = None
     state = ClockState.RUNNING
+    restored_at: int | None = None  # the restoration that stopped the clock
+    restored_running = False  # it stopped a running clock (not a paused one)
+    contest: int | None = None  # while a contest is open: the segment its restoration ended
+    contest_open = disputed = False
     for position, event in enumerate(ordered):
         field_name = f"{where}.events[{position}]"
         kind = event.kind
@@ -238,15 +266,49 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
             agreed = True
             dispute_open = False
         elif kind is EventKind.RESTORED:
+            restored_running = running_since is not None
             if running_since is not None:
                 segments.append((running_since, event.at))
                 running_since = None
             state = ClockState.STOPPED
+            restored_at = event.at
         elif kind is EventKind.REOPENED:
             if state is not ClockState.STOPPED:
                 raise EngineError(field_name, "only a ticket whose service was restored reopens")
             running_since = event.at
             state = ClockState.RUNNING
+            restored_at = None
+        elif kind is EventKind.RESTORATION_CONTESTED:
+            if state is not ClockState.STOPPED or contest_open:
+                raise EngineError(
+                    field_name,
+                    "only the restoration that stopped the clock can be contested, "
+                    "one contest at a time",
+                )
+            # Provisionally as a reopen: the clock runs from the contest.
+            contest_open = True
+            contest = len(segments) - 1 if restored_running else None
+            running_since = event.at
+            state = ClockState.RUNNING
+            restored_at = None
+        elif kind is EventKind.RESTORATION_WITHDRAWN:
+            if not contest_open:
+                raise EngineError(field_name, "there is no open contest to withdraw for")
+            contest_open = False
+            if contest is not None:
+                # The restoration is void: the segment it ended and the one the contest began
+                # become one, so the time between them counts.
+                start = segments[contest][0]
+                if contest + 1 < len(segments):
+                    segments[contest : contest + 2] = [(start, segments[contest + 1][1])]
+                else:
+                    segments.pop(contest)
+                    running_since = start
+            contest = None
+        elif kind is EventKind.CONTEST_REJECTED:
+            if not contest_open:
+                raise EngineError(field_name, "there is no open contest to reject")
+            contest_open, contest, disputed = False, None, True
         elif kind in (EventKind.PAUSED, EventKind.RESUMED) and not rules.allow_pause:
             # Terms without pausing count the paused time: the contract simulator's "what if
             # pausing were not allowed", and tickets paused under earlier terms stay readable.
@@ -271,6 +333,9 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
         dispute_open=dispute_open,
         segments=tuple(segments),
         state=state,
+        restored_at=restored_at if state is ClockState.STOPPED else None,
+        contested=contest_open,
+        disputed=disputed,
     )
 
 
@@ -323,8 +388,24 @@ def _plan(
     return _Plan(timeline, used, target_seconds, due_at, breach_at, warnings)
 
 
+def _contest_fields(timeline: _Timeline, rules: ClockRules) -> dict[str, Any]:
+    """The restoration and its contest window (wall-clock time after the restoration)."""
+    window = rules.restoration_contest_seconds
+    restored_at = timeline.restored_at
+    until = None
+    if restored_at is not None and window > 0 and not timeline.contested:
+        until = restored_at + window
+    return {
+        "restored_at": restored_at,
+        "contest_until": until,
+        "restoration_contested": timeline.contested,
+        "restoration_disputed": timeline.disputed,
+    }
+
+
 def _result(plan: _Plan, instants: _Instants, rules: ClockRules) -> ClockResult:
     timeline, used, target_seconds = plan.timeline, plan.used, plan.target_seconds
+    contest = _contest_fields(timeline, rules)
     if timeline.severity is None or target_seconds is None:
         return ClockResult(
             severity=None,
@@ -338,6 +419,7 @@ def _result(plan: _Plan, instants: _Instants, rules: ClockRules) -> ClockResult:
             due_at=None,
             breached=False,
             breached_at=None,
+            **contest,
         )
     breached = used > target_seconds
     breach_at = instants.answer(plan.breach_at)
@@ -364,6 +446,7 @@ def _result(plan: _Plan, instants: _Instants, rules: ClockRules) -> ClockResult:
         breached_at=breach_at if breached else None,
         breach_at=breach_at,
         warnings=warnings,
+        **contest,
     )
 
 

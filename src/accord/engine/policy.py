@@ -201,6 +201,9 @@ class SupportHoursModel(_Model):
 class ClockModel(_Model):
     warn_at_percent: list[str] = Field(default_factory=lambda: ["50", "75", "90"])
     allow_pause: bool = False
+    # How many hours after a restoration the customer may contest it (wall-clock hours, not
+    # support hours); 0: restorations cannot be contested. At most a year.
+    restoration_contest_hours: int = Field(default=24, ge=0, le=8760)
 
     @field_validator("warn_at_percent")
     @classmethod
@@ -399,6 +402,7 @@ def resolve(
             Fraction(Decimal(item)) / 100 for item in policy.clock.warn_at_percent
         ),
         allow_pause=policy.clock.allow_pause,
+        restoration_contest_seconds=policy.clock.restoration_contest_hours * 3600,
     )
     availability = policy.availability
     maintenance = MaintenanceSchedule(

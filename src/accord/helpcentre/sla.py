@@ -201,6 +201,36 @@ def clock_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def restoration_section(data: dict[str, Any]) -> list[str]:
+    """What a customer can do about a "service restored" that did not hold (the policy's
+    `clock.restoration_contest_hours`; docs/sla-model.md, "Contested restorations")."""
+    hours = int(data["clock"].get("restoration_contest_hours", 24))
+    lines = ["## If service was not really restored", ""]
+    if hours == 0:
+        return [
+            *lines,
+            "A restoration cannot be contested under these terms: if the fault is still "
+            "there or comes back, reopen the ticket and the clock continues with the time "
+            "already used.",
+            "",
+        ]
+    window = f"{hours} hour{'s' if hours != 1 else ''}"
+    return [
+        *lines,
+        f"If the ticket says service is restored but it is not, tell us within **{window}** "
+        "(counted on the clock on the wall, nights and weekends included) with **Service not "
+        "restored** on the ticket. The ticket goes back to in progress and the clock runs "
+        "again from that moment while a support manager looks at it.",
+        "",
+        "If we agree the restoration never held, it is withdrawn: the clock counts from your "
+        "report to the moment service really came back, the time in between included. If we "
+        "maintain that service was restored, that time is not counted and your ticket keeps "
+        "an open dispute, listed on your monthly SLA report. After the "
+        f"{window}, reopen the ticket if the fault comes back.",
+        "",
+    ]
+
+
 def severity_section(data: dict[str, Any]) -> list[str]:
     """Who designates severity and how a disagreement is settled; the levels from the
     policy."""
@@ -294,6 +324,7 @@ def sla_markdown(data: dict[str, Any]) -> str:
     lines += [
         "",
         *clock_section(data),
+        *restoration_section(data),
         *severity_section(data),
         "## Support hours",
         "",

@@ -106,6 +106,10 @@ class EventKind(models.TextChoices):
     REOPENED = "reopened", "Reopened"
     PAUSED = "paused", "Clock paused"
     RESUMED = "resumed", "Clock resumed"
+    # Contested restorations (accord.helpdesk.restoration)
+    RESTORATION_CONTESTED = "restoration_contested", "Restoration contested"
+    RESTORATION_WITHDRAWN = "restoration_withdrawn", "Restoration withdrawn"
+    CONTEST_REJECTED = "contest_rejected", "Contest rejected"
 
 
 class ImmutableError(Exception):

@@ -73,6 +73,10 @@ _CLOCK_EVENTS: Mapping[str, clocks.EventKind] = {
     EventKind.REOPENED: clocks.EventKind.REOPENED,
     EventKind.PAUSED: clocks.EventKind.PAUSED,
     EventKind.RESUMED: clocks.EventKind.RESUMED,
+    # Contested restorations (accord.helpdesk.restoration)
+    EventKind.RESTORATION_CONTESTED: clocks.EventKind.RESTORATION_CONTESTED,
+    EventKind.RESTORATION_WITHDRAWN: clocks.EventKind.RESTORATION_WITHDRAWN,
+    EventKind.CONTEST_REJECTED: clocks.EventKind.CONTEST_REJECTED,
 }
 
 # Status changes staff may make, and where each leads.
@@ -461,6 +465,8 @@ def apply_clock(ticket: Ticket, result: clocks.ClockResult, at: datetime) -> Non
     running = result.state is clocks.ClockState.RUNNING
     ticket.next_warning_at = from_epoch(min(upcoming)) if upcoming and running else None
     ticket.clock_computed_at = at
+    # In memory only, for the lists (accord.helpdesk.restoration): a contest awaits an answer.
+    ticket.restoration_contested = result.restoration_contested
 
 
 def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> None:

@@ -46,6 +46,7 @@ from accord.monitoring.services import (
     uptime_of_rows,
 )
 from accord.reports import schema
+from accord.reports.contests import restoration_disputes
 
 # How far back a ticket can be carried over from (a ticket open for longer is still listed
 # while it stays open, as long as it was reported within this span).
@@ -476,6 +477,7 @@ def _tickets(
         for ticket, result in zip(tickets, results, strict=True)
         if (dispute := _dispute(ticket, events[ticket.pk], result)) is not None
     ]
+    disputes += restoration_disputes(tickets, events, results)
     return lines, summaries, disputes
 
 
@@ -494,6 +496,7 @@ _STATUS_AFTER = {
     EventKind.FIX_DELIVERED: "fix_delivered",
     EventKind.CLOSED: "closed",
     EventKind.REOPENED: "in_progress",
+    EventKind.RESTORATION_CONTESTED: "in_progress",
 }
 
 

@@ -297,8 +297,46 @@ def notice_for_change(
             lines=lines,
             staff="all",
         )
+    if what in _CONTEST_HEADLINES:
+        return _contest_notice(base, slug, what, event)
     logger.debug("no notification for ticket change %r", what)
     return None
+
+
+# Contested restorations (accord.helpdesk.restoration): (staff headline, customer headline).
+_CONTEST_HEADLINES = {
+    "restoration_contested": (
+        "The customer contests the restoration: service was not restored",
+        "You contested the restoration: the clock runs again until support answers",
+    ),
+    "restoration_withdrawn": (
+        "Restoration withdrawn: both sides agree it never held",
+        "Support agrees service was not restored: the clock counts from the report",
+    ),
+    "contest_rejected": (
+        "Contest rejected: the restoration stands (a dispute on the report)",
+        "Support maintains that service was restored; the dispute is shown on your report",
+    ),
+}
+
+
+def _contest_notice(base: dict[str, Any], slug: str, what: str, event: TicketEvent) -> Notice:
+    """The vendor is told of a contest (managers answer it), the customer of the answer."""
+    headline, customer_headline = _CONTEST_HEADLINES[what]
+    lines = [
+        f"{label.capitalize()}: {event.data[label]}"
+        for label in ("reason", "note")
+        if event.data.get(label)
+    ]
+    return Notice(
+        **base,
+        event=f"ticket.{what}",
+        slug=slug,
+        headline=headline,
+        customer_headline=customer_headline,
+        lines=lines,
+        staff="all" if what == "restoration_contested" else "ticket",
+    )
 
 
 def on_ticket_change(

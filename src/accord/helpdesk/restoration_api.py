@@ -1,0 +1,152 @@
+"""The API of contested restorations (accord.helpdesk.restoration): read a ticket's
+restoration and its contest, contest it (the customer), answer the contest (a support manager
+or a vendor admin). Refusals are 403 (not for your role) or 409 (not in the ticket's state),
+with the reason, as for every help-desk action.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+from pydantic import Field
+
+from accord.accounts.api import Id, In, PersonOut, Text, UtcDateTime, person
+from accord.accounts.models import User
+from accord.helpdesk import restoration
+from accord.helpdesk.api import LongText, TicketDetailOut, _caller, _detail, _ticket_for
+from accord.helpdesk.models import Ticket, TicketEvent
+
+router = Router(tags=["help desk"])
+
+
+class ContestOut(Schema):
+    event_id: int
+    reason: str
+    contested_by: PersonOut | None
+    at: UtcDateTime
+
+
+class ContestAnswerOut(Schema):
+    event_id: int
+    accepted: bool = Field(description="true: the restoration was withdrawn; false: rejected")
+    note: str
+    answered_by: PersonOut | None
+    at: UtcDateTime
+
+
+class RestorationOut(Schema):
+    """The restoration that stopped the clock and its contest (docs/sla-model.md)."""
+
+    restored_at: UtcDateTime | None = Field(description="null while the clock runs")
+    contest_until: UtcDateTime | None = Field(
+        description="The last moment the customer may contest this restoration (wall-clock "
+        "hours after it, `clock.restoration_contest_hours`); null: nothing to contest"
+    )
+    can_contest: bool = Field(description="You may contest it now")
+    contested: bool = Field(description="A contest awaits the vendor's answer")
+    open_contest: ContestOut | None
+    disputed: bool = Field(description="The vendor rejected a contest: an unresolved dispute")
+    answers: list[ContestAnswerOut]
+
+
+class ContestedTicketOut(TicketDetailOut):
+    restoration: RestorationOut
+
+
+class Refusal(Schema):
+    detail: str = Field(description="Why, in words for the person who asked")
+
+
+# The answers of an action: the ticket, or why not (400: a field, 403: not for your role,
+# 409: not in the ticket's state, e.g. after the contest window).
+_ACTION_RESPONSES: dict[int, type[Schema]] = {
+    200: ContestedTicketOut,
+    400: Refusal,
+    403: Refusal,
+    409: Refusal,
+}
+
+
+class ContestIn(In):
+    reason: Text = Field(description="What still does not work")
+
+
+class ContestAnswerIn(In):
+    accept: bool = Field(description="true: the restoration never held (withdrawn)")
+    note: LongText = Field(default="", description="Required to reject; the customer reads it")
+
+
+def _event(event: TicketEvent, key: str) -> dict[str, Any]:
+    return {"event_id": event.pk, key: person(event.actor), "at": event.at}
+
+
+def _restoration(ticket: Ticket, viewer: User) -> dict[str, Any]:
+    panel = restoration.contest_panel(ticket, viewer, timezone.now())
+    contest = panel.open_contest
+    answers = sorted([*panel.withdrawn, *panel.disputes], key=lambda e: (e.at, e.pk))
+    return {
+        "restored_at": panel.restored_at,
+        "contest_until": panel.contest_until,
+        "can_contest": panel.can_contest,
+        "contested": contest is not None,
+        "open_contest": (
+            {**_event(contest, "contested_by"), "reason": contest.data.get("reason", "")}
+            if contest is not None
+            else None
+        ),
+        "disputed": bool(panel.disputes),
+        "answers": [
+            {
+                **_event(answer, "answered_by"),
+                "accepted": answer in panel.withdrawn,
+                "note": answer.data.get("note", ""),
+            }
+            for answer in answers
+        ],
+    }
+
+
+def _answer(ticket: Ticket, user: User) -> dict[str, Any]:
+    return {**_detail(ticket, user), "restoration": _restoration(ticket, user)}
+
+
+@router.get(
+    "/tickets/{ticket_id}/restoration",
+    response=RestorationOut,
+    summary="The restoration that stopped the clock, and its contest",
+)
+def get_restoration(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
+    user = _caller(request)
+    return _restoration(_ticket_for(user, ticket_id), user)
+
+
+@router.post(
+    "/tickets/{ticket_id}/restoration/contest",
+    response=_ACTION_RESPONSES,
+    summary="Service was not restored: contest the restoration (customer, within the "
+    "contract's window); the clock runs again until the vendor answers",
+)
+def contest_restoration(request: HttpRequest, ticket_id: Id, payload: ContestIn) -> dict[str, Any]:
+    user = _caller(request)
+    with transaction.atomic():
+        ticket = _ticket_for(user, ticket_id, for_update=True)
+        restoration.contest_restoration(ticket, actor=user, reason=payload.reason)
+        return _answer(ticket, user)
+
+
+@router.post(
+    "/tickets/{ticket_id}/restoration/contest/answer",
+    response=_ACTION_RESPONSES,
+    summary="Answer the open contest (support manager or vendor admin): accept withdraws the "
+    "restoration, reject (with a note) keeps it as a dispute",
+)
+def answer_contest(request: HttpRequest, ticket_id: Id, payload: ContestAnswerIn) -> dict[str, Any]:
+    user = _caller(request)
+    with transaction.atomic():
+        ticket = _ticket_for(user, ticket_id, for_update=True)
+        restoration.answer_contest(ticket, actor=user, accept=payload.accept, note=payload.note)
+        return _answer(ticket, user)

@@ -1,0 +1,84 @@
+"""Contested restorations on the monthly report (docs/sla-model.md, "Contested restorations").
+
+A restoration the vendor maintains against the customer's contest is an unresolved dispute,
+listed with the severity disputes; one the vendor had not answered by the cut-off is listed as
+open. A withdrawn restoration is no dispute: both sides agreed, and the clock counts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from accord.core.display import format_iso_utc
+from accord.engine import clocks
+from accord.helpdesk.models import EventKind, Ticket
+from accord.reports import schema
+
+
+class _Event(Protocol):
+    pk: int
+    kind: str
+    at: Any
+    severity: int | None
+    data: dict[str, Any]
+
+
+def restoration_disputes(
+    tickets: Sequence[Ticket],
+    events: Mapping[int, Sequence[_Event]],
+    results: Sequence[clocks.ClockResult],
+) -> list[schema.Dispute]:
+    """The report's restoration disputes, from each ticket's events up to the cut-off and its
+    clock read at the cut-off."""
+    found = []
+    for ticket, result in zip(tickets, results, strict=True):
+        mine = events[ticket.pk]
+        contests = [e for e in mine if e.kind == EventKind.RESTORATION_CONTESTED]
+        if not contests:
+            continue
+        designated = [
+            e.severity
+            for e in mine
+            if e.severity is not None
+            and e.kind in (EventKind.REPORTED, EventKind.SEVERITY_DESIGNATED)
+        ]
+        by_pk = {e.pk: e for e in contests}
+        lines = []
+        for rejected in (e for e in mine if e.kind == EventKind.CONTEST_REJECTED):
+            contest = by_pk.get(rejected.data.get("contest"), contests[-1])
+            note = rejected.data.get("note", "")
+            lines.append(
+                (
+                    "restoration_disputed",
+                    f"{_contested(contest)}; the vendor maintains the restoration"
+                    + (f" ({note})" if note else "")
+                    + ": the time between them is not counted",
+                )
+            )
+        if result.restoration_contested:
+            lines.append(
+                (
+                    "restoration_contested",
+                    f"{_contested(contests[-1])}; not answered by the cut-off: the clock "
+                    "counts from the contest",
+                )
+            )
+        found += [
+            schema.Dispute(
+                ticket_id=ticket.pk,
+                summary=ticket.summary,
+                designated=designated[-1] if designated else None,
+                proposed=[],
+                outcome=outcome,
+                severity_in_force=result.severity,
+                detail=detail,
+            )
+            for outcome, detail in lines
+        ]
+    return found
+
+
+def _contested(contest: _Event) -> str:
+    restored = contest.data.get("restored_at", "")
+    return f"The customer contested the restoration of {restored} on {format_iso_utc(contest.at)}"
