@@ -22,12 +22,13 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.models import User
-from accord.accounts.terms import form_policy
+from accord.accounts.terms import InvalidTerms, form_policy
 from accord.core.forms import add_refusal
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
@@ -403,7 +404,10 @@ def _render_ticket(
     user = request.user
     ticket = get_or_404(user, _tickets(user), pk=pk)
     staff = is_staff(user)
-    policy = _policy_of(ticket)
+    try:
+        policy = _policy_of(ticket)
+    except InvalidTerms as error:
+        return _render_unmeasured(request, ticket, error)
     now = timezone.now()
     state = severity.SeverityState(ticket)
     actions = _available_actions(ticket, user, state)
@@ -431,6 +435,21 @@ def _render_ticket(
         "pause_reason": _pause_reason(ticket),
     }
     return render(request, "helpdesk/ticket_detail.html", context, status=status)
+
+
+def _render_unmeasured(request: HttpRequest, ticket: Ticket, error: InvalidTerms) -> HttpResponse:
+    """The ticket of a contract whose stored terms are broken: what was reported and said,
+    without the clock, severity labels and actions that need the terms."""
+    user = request.user
+    context = {
+        "ticket": ticket,
+        "staff": is_staff(user),
+        "error": error,
+        "terms_url": reverse("contract_terms", kwargs={"organisation": error.slug}),
+        "comments": list(services.visible_comments(ticket, user).select_related("author")),
+        "attachments": list(services.visible_attachments(ticket, user)),
+    }
+    return render(request, "helpdesk/ticket_unmeasured.html", context)
 
 
 def _pause_reason(ticket: Ticket) -> str:
