@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accord.accounts.models import (
+    TERMS_FIELDS,
     ApiToken,
     Contract,
     ContractVersion,
@@ -30,15 +31,6 @@ from accord.policies import BUILTIN_POLICY, builtin_text, load_builtin
 # Contract terms are never edited here (raw JSON could break every page that reads them):
 # they are versions, added on the contract terms page or with `accord policy load`, which
 # check them with the engine. The admin shows them read-only, with a link to that page.
-TERMS_FIELDS = (
-    "policy_id",
-    "policy_data",
-    "support_hours",
-    "penalties",
-    "reporting_timezone",
-    "monthly_fee",
-    "terms_from",
-)
 
 
 def _terms_link(contract: Contract) -> str:

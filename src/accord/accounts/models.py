@@ -58,6 +58,19 @@ class Organisation(models.Model):
         return self.name
 
 
+# The columns that hold a contract's latest terms: written together by
+# `accord.accounts.terms.add_version` only, shown read-only in the admin.
+TERMS_FIELDS = (
+    "policy_id",
+    "policy_data",
+    "support_hours",
+    "penalties",
+    "reporting_timezone",
+    "monthly_fee",
+    "terms_from",
+)
+
+
 class Contract(models.Model):
     """The SLA a customer has: a policy (stored as it was agreed) and this customer's terms.
 

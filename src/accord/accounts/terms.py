@@ -26,7 +26,14 @@ from django.utils import timezone
 from pydantic import ValidationError
 
 from accord.accounts.access import is_manager
-from accord.accounts.models import Contract, ContractVersion, Organisation, User, _resolved_terms
+from accord.accounts.models import (
+    TERMS_FIELDS,
+    Contract,
+    ContractVersion,
+    Organisation,
+    User,
+    _resolved_terms,
+)
 from accord.engine import clocks
 from accord.engine.errors import EngineError
 from accord.engine.policy import (
@@ -399,17 +406,7 @@ def add_version(
         contract.reporting_timezone = ""
         contract.monthly_fee = monthly_fee
         contract.terms_from = effective_from
-        contract.save(
-            update_fields=[
-                "policy_id",
-                "policy_data",
-                "support_hours",
-                "penalties",
-                "reporting_timezone",
-                "monthly_fee",
-                "terms_from",
-            ]
-        )
+        contract.save(update_fields=list(TERMS_FIELDS))
     contract.__dict__.pop("_accord_versions", None)
     contract.__dict__.pop("terms", None)
     _remeasure(contract, effective_from, terms.reporting_timezone, at)
