@@ -3,34 +3,12 @@ the wrong moment, and the endpoints in the OpenAPI document."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
-
-from accord.helpdesk import services
-from accord.helpdesk.models import Repair, Status, Ticket
+from tests.helpdesk.conftest import restored
 
 pytestmark = pytest.mark.django_db
-
-
-def restored(world: Any, *, hours_ago: float) -> Ticket:
-    now = timezone.now()
-    ticket = services.report(
-        reporter=world.acme_reporter,
-        organisation=world.acme,
-        new=services.NewTicket(module=world.module, summary="Exports fail", severity=1),
-        now=now - timedelta(hours=hours_ago + 1),
-    )
-    services.change_status(
-        ticket,
-        Status.RESTORED,
-        actor=world.agent,
-        repair=Repair.TEMPORARY,
-        now=now - timedelta(hours=hours_ago),
-    )
-    return ticket
 
 
 def test_contest_and_answer_through_the_api(api: Any, world: Any) -> None:

@@ -3,36 +3,16 @@ the window, the open contest shown to both sides, the answer form for a manager 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from tests.helpdesk.conftest import restored
 
-from accord.helpdesk import services
-from accord.helpdesk.models import Repair, Status, Ticket
+from accord.helpdesk.models import Status, Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-def restored(world: Any, *, hours_ago: float = 1) -> Ticket:
-    now = timezone.now()
-    ticket = services.report(
-        reporter=world.acme_reporter,
-        organisation=world.acme,
-        new=services.NewTicket(module=world.module, summary="Exports fail", severity=1),
-        now=now - timedelta(hours=hours_ago + 1),
-    )
-    services.change_status(
-        ticket,
-        Status.RESTORED,
-        actor=world.agent,
-        repair=Repair.TEMPORARY,
-        now=now - timedelta(hours=hours_ago),
-    )
-    return ticket
 
 
 def page(user: Any, ticket: Ticket) -> str:
