@@ -9,8 +9,8 @@ the report, it is breached.
 from __future__ import annotations
 
 import pytest
+from tests.engine.test_clocks import HOUR, RULES, TARGETS  # the same office week
 
-from accord.engine.calendar import Duration, SupportCalendar
 from accord.engine.clocks import (
     ClockEvent,
     ClockRules,
@@ -23,21 +23,6 @@ from accord.engine.errors import EngineError
 from accord.engine.policy import PolicyError, Region, parse_policy, resolve
 from accord.engine.timeutil import parse_instant
 from accord.policies import builtin_text, load_builtin
-
-HOUR = 3600
-OFFICE = SupportCalendar.from_dict(
-    {
-        "timezone": "America/Los_Angeles",
-        "weekly": {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
-    }
-)
-TARGETS = {
-    1: Duration(seconds=4 * HOUR),
-    2: Duration(seconds=12 * HOUR),
-    3: Duration(days=2),
-    4: Duration(days=7),
-}
-RULES = ClockRules(targets=TARGETS, calendars=dict.fromkeys(TARGETS, OFFICE))
 
 CONTESTED = EventKind.RESTORATION_CONTESTED
 WITHDRAWN = EventKind.RESTORATION_WITHDRAWN
