@@ -99,16 +99,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/reports.py
 	ACCORD_BENCH=1 $(BIN)/pytest -m bench -q -s -p no:cacheprovider tests/dashboard/test_timing.py
 
-# Resolve against PyPI alone (no local pip configuration or wheel mirrors), for Python 3.11,
-# with hashes, in a throwaway venv so the project venv is not disturbed.
+# Resolve with pip's own configuration (whatever index or mirror this machine uses: the lock
+# names none), for Python 3.11, with hashes, in a throwaway venv so the project venv is not
+# disturbed. Existing pins are kept; `rm requirements.lock` first to move them all.
 LOCK_VENV := build/lock-venv
 lock:
 	rm -rf $(LOCK_VENV)
 	$(PYTHON) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/python -m pip install --quiet pip-tools==7.6.2
-	env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null \
-		$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe \
-		--strip-extras --no-emit-index-url --index-url https://pypi.org/simple \
+	$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.lock pyproject.toml
 
 clean:

@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who acts, and through which door (portal, admin, API), for the audit log.
-    "accord.audit.context.AuditContextMiddleware",
+    "accord.core.acting.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Broken stored contract terms: a page naming the field, never a 500.

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accord.accounts.models import ApiToken, Organisation, Role
 from accord.accounts.services import create_user
-from accord.audit.context import acting
+from accord.core.acting import acting
 from accord.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accord.accounts.models import Contract, ImmutableError, Role, User
 from accord.accounts.terms import add_version
-from accord.audit.context import acting, current
+from accord.core.acting import acting, current
 from accord.audit.models import AuditEntry
 from accord.policies import builtin_text
 

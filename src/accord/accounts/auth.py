@@ -23,7 +23,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from accord.accounts.models import ApiToken, User
-from accord.audit.context import bind_api_caller
+from accord.core.acting import bind_api_caller
 
 # `last_used_at` is refreshed at most this often, so reads do not each cost a database write.
 LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -16,7 +16,7 @@ month, and appends the version.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -62,6 +62,34 @@ class InvalidTerms(EngineError):
             f"the contract terms of {organisation} ({version}) are invalid: "
             + (f"{field}: {problem}" if field else problem),
         )
+
+
+# What the apps above accounts say about contract terms, registered in their AppConfig.ready
+# (accounts never imports them): the latest frozen report month from a date on (the reports),
+# whether a contract's terms are in use (tickets, reports), and what a new version sets off
+# (the help desk measures its open tickets again).
+FrozenMonthFinder = Callable[[Contract, date], str | None]
+InUseCheck = Callable[[Contract], bool]
+VersionAdded = Callable[[Contract, datetime, datetime], None]  # contract, in force since, now
+_FROZEN_MONTH_FINDERS: list[FrozenMonthFinder] = []
+_IN_USE_CHECKS: list[InUseCheck] = []
+_VERSION_ADDED: list[VersionAdded] = []
+
+
+def on_terms(
+    *,
+    frozen_month: FrozenMonthFinder | None = None,
+    in_use: InUseCheck | None = None,
+    version_added: VersionAdded | None = None,
+) -> None:
+    """Register an app's part in the terms rules (once, from its AppConfig.ready)."""
+    for hook, hooks in (
+        (frozen_month, _FROZEN_MONTH_FINDERS),
+        (in_use, _IN_USE_CHECKS),
+        (version_added, _VERSION_ADDED),
+    ):
+        if hook is not None and hook not in hooks:
+            hooks.append(hook)  # type: ignore[arg-type]
 
 
 class TermsRefused(Exception):
@@ -331,8 +359,6 @@ def add_version(
     manager; a policy the engine refuses (with its line); a date that is not the first of a
     month, is before the current month, or falls in a month whose report is frozen; a change of
     the reporting time zone (months could then overlap); a negative fee; no note."""
-    from accord.reports.models import ReportVersion
-
     at = now or timezone.now()
     if actor is not None and not is_manager(actor):
         raise TermsRefused("", "only a vendor admin or a support manager changes contract terms")
@@ -365,13 +391,9 @@ def add_version(
             "effective_from",
             f"must be {earliest:%Y-%m-%d} or later: earlier months keep the terms they had",
         )
-    frozen = (
-        ReportVersion.objects.filter(
-            organisation_id=contract.organisation_id, month__gte=f"{effective_from:%Y-%m}"
-        )
-        .order_by("-month")
-        .values_list("month", flat=True)
-        .first()
+    frozen = max(
+        (found for finder in _FROZEN_MONTH_FINDERS if (found := finder(contract, effective_from))),
+        default=None,
     )
     if frozen is not None:
         raise TermsRefused(
@@ -409,37 +431,18 @@ def add_version(
         contract.save(update_fields=list(TERMS_FIELDS))
     contract.__dict__.pop("_accord_versions", None)
     contract.__dict__.pop("terms", None)
-    _remeasure(contract, effective_from, terms.reporting_timezone, at)
+    since = from_epoch(local_to_epoch(effective_from, 0, zone(terms.reporting_timezone)))
+    for react in _VERSION_ADDED:
+        react(contract, since, at)
     return version
-
-
-def _remeasure(contract: Contract, effective_from: date, zone_name: str, now: datetime) -> None:
-    """Open tickets reported since the new version's date are measured by it from now on."""
-    from accord.helpdesk import services as helpdesk
-    from accord.helpdesk.models import OPEN_STATUSES, Ticket
-
-    since = from_epoch(local_to_epoch(effective_from, 0, zone(zone_name)))
-    if since > now:
-        return
-    tickets = Ticket.objects.filter(
-        organisation_id=contract.organisation_id, status__in=OPEN_STATUSES, reported_at__gte=since
-    ).select_related("organisation__contract", "organisation__region")
-    for ticket in tickets:
-        helpdesk.recompute_clock(ticket, now=now)
 
 
 def set_first_terms(contract: Contract) -> None:
     """Set-up code (the demo) that shapes a new contract's columns before anything is measured
     makes them its first version's terms too. Refused once the customer has a ticket or a
-    report: from then on a change is a new version."""
-    from accord.helpdesk.models import Ticket
-    from accord.reports.models import ReportVersion
-
-    organisation_id = contract.organisation_id
-    if (
-        Ticket.objects.filter(organisation_id=organisation_id).exists()
-        or ReportVersion.objects.filter(organisation_id=organisation_id).exists()
-        or contract.versions.exclude(number=1).exists()
+    report (`on_terms(in_use=...)`): from then on a change is a new version."""
+    if contract.versions.exclude(number=1).exists() or any(
+        in_use(contract) for in_use in _IN_USE_CHECKS
     ):
         raise TermsRefused("", "the contract's terms are in use: add a new version instead")
     contract.versions.filter(number=1).update(

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from accord.audit.context import acting, current
+from accord.core.acting import acting, current
 
 
 def install() -> None:

@@ -32,7 +32,7 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
-from accord.audit.context import current
+from accord.core.acting import current
 
 # A value longer than this (as JSON) is recorded as its size and digest, not as itself.
 LONG_VALUE = 300

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accord.accounts.access import is_staff
-from accord.accounts.models import Organisation, User
+from accord.accounts.models import Contract, Organisation, User
 from accord.accounts.terms import (
     TERMS_ERROR,
     InvalidTerms,
@@ -32,6 +32,7 @@ from accord.core.prepared import PreparedInsert
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk.models import (
+    OPEN_STATUSES,
     Attachment,
     Channel,
     Comment,
@@ -488,3 +489,23 @@ def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> Non
         )
         for ticket, result in zip(group, results, strict=True):
             apply_clock(ticket, result, at)
+
+
+# The help desk's part in the contract terms rules (registered in HelpdeskConfig.ready through
+# accord.accounts.terms.on_terms).
+
+
+def remeasure_open_tickets(contract: Contract, since: datetime, now: datetime) -> None:
+    """A new version of the terms: open tickets reported since it takes effect are measured by
+    it from now on."""
+    if since > now:
+        return
+    tickets = Ticket.objects.filter(
+        organisation_id=contract.organisation_id, status__in=OPEN_STATUSES, reported_at__gte=since
+    ).select_related("organisation__contract", "organisation__region")
+    for ticket in tickets:
+        recompute_clock(ticket, now=now)
+
+
+def has_tickets(contract: Contract) -> bool:
+    return Ticket.objects.filter(organisation_id=contract.organisation_id).exists()

@@ -8,4 +8,8 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the monthly delivery's job handlers (report_deliver, report_email).
+        from accord.accounts.terms import on_terms
         from accord.reports import delivery  # noqa: F401
+        from accord.reports.services import has_reports, latest_frozen_month
+
+        on_terms(frozen_month=latest_frozen_month, in_use=has_reports)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 
-from accord.accounts.models import Organisation, User
+from accord.accounts.models import Contract, Organisation, User
 from accord.engine.timeutil import to_epoch
 from accord.reports import schema
 from accord.reports.build import build_report, report_month
@@ -162,3 +162,24 @@ def _total(statement: schema.Statement) -> str:
     if statement.total_amount is not None:
         return f"{statement.total_amount} {statement.currency}"
     return f"{statement.total_percent}% of the monthly fee"
+
+
+# The reports' part in the contract terms rules (registered in ReportsConfig.ready through
+# accord.accounts.terms.on_terms).
+
+
+def latest_frozen_month(contract: Contract, since: date) -> str | None:
+    """The latest month from `since` on whose report is frozen: a new version of the terms
+    cannot take effect in or before it."""
+    return (
+        ReportVersion.objects.filter(
+            organisation_id=contract.organisation_id, month__gte=f"{since:%Y-%m}"
+        )
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .first()
+    )
+
+
+def has_reports(contract: Contract) -> bool:
+    return ReportVersion.objects.filter(organisation_id=contract.organisation_id).exists()

@@ -1,5 +1,8 @@
 """Who is acting, and through which door: the actor and `via` of every audit entry.
 
+It lives in `core`, below every app, so the API's authentication (accounts) can name its
+caller without importing the audit app above it.
+
 A contextvar holds them for the length of a request or a command:
 
 * `AuditContextMiddleware` (every request): the signed-in user, via "admin" on /admin/ paths,

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class HelpdeskConfig(AppConfig):
+    name = "accord.helpdesk"
+    label = "helpdesk"
+
+    def ready(self) -> None:
+        from accord.accounts.terms import on_terms
+        from accord.helpdesk.services import has_tickets, remeasure_open_tickets
+
+        on_terms(in_use=has_tickets, version_added=remeasure_open_tickets)
