@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from accord.accounts.models import ApiToken, Organisation, Role
 from accord.accounts.services import create_user
-from accord.core.acting import acting
 from accord.audit.models import AuditEntry
+from accord.core.acting import acting
 
 pytestmark = pytest.mark.django_db
 
@@ -176,6 +176,16 @@ def test_filters_by_type_and_dates_in_the_viewers_zone_newest_first(world: Any) 
     assert backwards.status_code == 422 and "until" in backwards.content.decode()
     shown = page(world.acme_admin, "?since=2026-03-31&until=2026-03-01").content.decode()
     assert "The end date is before the start date." in shown
+
+
+def test_dates_at_the_ends_of_the_calendar_bound_nothing(world: Any) -> None:
+    _entry(world.acme, datetime(2026, 3, 1, 12, tzinfo=UTC), "ANY-TIME")
+    for query in ("?until=9999-12-31", "?since=0001-01-01", "?since=0001-01-01&until=9999-12-30"):
+        shown = page(world.vendor_admin, query)
+        assert shown.status_code == 200 and "ANY-TIME" in shown.content.decode(), query
+        listed = api(world.vendor_admin, query)
+        assert listed.status_code == 200, query
+        assert "ANY-TIME" in [i["object_label"] for i in listed.json()["items"]], query
 
 
 def test_pages_of_entries(world: Any) -> None:

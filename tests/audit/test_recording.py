@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accord.accounts.models import Contract, ImmutableError, Role, User
 from accord.accounts.terms import add_version
-from accord.core.acting import acting, current
 from accord.audit.models import AuditEntry
+from accord.core.acting import acting, current
 from accord.policies import builtin_text
 
 pytestmark = pytest.mark.django_db

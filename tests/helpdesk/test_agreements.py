@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from accord.engine.timeutil import from_epoch, parse_instant
-from accord.helpdesk import services, severity
+from accord.helpdesk import restoration, services, severity
 from accord.helpdesk.models import EventKind, Status, Ticket, TicketEvent
 from accord.work import notify
 
@@ -88,11 +88,30 @@ def test_a_restored_or_closed_sev4_cannot_be_redesignated_sev1(world: Any, end: 
         severity.designate_severity(ticket, 1, actor=world.acme_admin, now=pacific("11T09:00"))
     ticket.refresh_from_db()
     assert (ticket.severity_in_force, ticket.standing, ticket.used_seconds) == (4, "met", 13 * 3600)
-    # Reopened, the clock runs again and the customer may designate once more.
+    # Reopened (or its restoration contested), the clock runs again, but the designation does
+    # not come back: re-designating after seeing the repair time would move the penalty alone.
     services.reopen(ticket, actor=world.acme_admin, reason="back", now=pacific("11T09:00"))
-    severity.designate_severity(ticket, 2, actor=world.acme_admin, now=pacific("11T09:05"))
+    with pytest.raises(services.StateConflict, match="restored once"):
+        severity.designate_severity(ticket, 1, actor=world.acme_admin, now=pacific("11T09:05"))
     ticket.refresh_from_db()
-    assert ticket.severity_in_force == 2
+    assert (ticket.severity_in_force, ticket.standing) == (4, "on_track")
+
+
+def test_a_contested_restoration_does_not_give_the_designation_back(world: Any) -> None:
+    ticket = report(world, 4)
+    restore(world, ticket, "10T12:00")
+    restoration.contest_restoration(
+        ticket, actor=world.acme_reporter, reason="Still down", now=pacific("10T13:00")
+    )
+    ticket.refresh_from_db()
+    assert ticket.status == Status.IN_PROGRESS
+    with pytest.raises(services.StateConflict, match="changes only by agreement"):
+        severity.designate_severity(ticket, 1, actor=world.acme_reporter, now=pacific("10T13:05"))
+    # The way that remains is a proposal the vendor accepts.
+    severity.propose_severity(
+        ticket, 1, actor=world.acme_reporter, reason="Payroll blocked", now=pacific("10T13:10")
+    )
+    assert severity.open_proposal(ticket) is not None
 
 
 def test_designating_is_refused_while_a_proposal_is_open_and_to_staff(world: Any) -> None:

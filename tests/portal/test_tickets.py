@@ -396,11 +396,11 @@ def test_a_restored_tickets_severity_changes_only_by_a_proposal_the_other_side_a
     manager = client_for(world.manager)
     body = page(customer, ticket)
     assert action("designate", ticket) not in body and action("propose", ticket) in body
-    assert "Service was restored, so the severity changes only by agreement" in body
+    assert "Service was restored once, so the severity changes only by agreement" in body
     # A stale form is refused with the reason, never a silent change nor a 500.
     response = customer.post(action("designate", ticket), {"designate-severity": "1"})
     assert response.status_code == 200
-    assert "Service was restored, so the severity changes only by agreement" in (
+    assert "Service was restored once, so the severity changes only by agreement" in (
         response.content.decode()
     )
     response = customer.post(

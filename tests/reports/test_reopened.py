@@ -19,9 +19,11 @@ import pytest
 from django.template.loader import render_to_string
 
 from accord.dashboard.services import dashboard
+from accord.helpdesk import restoration
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk.models import Status
 from accord.reports import schema
+from accord.reports.build import build_report
 from accord.reports.delivery import summarise
 from accord.reports.exports import report_csv
 from accord.reports.render import context as report_context
@@ -288,3 +290,53 @@ def test_a_report_without_a_reopened_ticket_keeps_its_json_as_before(world: Any,
     [data] = october.version.data["tickets"]
     assert "reopened_from" not in data  # absent, so earlier versions' hashes still match
     assert schema.Report.from_json_data(october.version.data) == october.report
+
+
+def contest(world: Any, item: Any, at: datetime, *, accept: bool, answered: datetime) -> None:
+    item.refresh_from_db()
+    restoration.contest_restoration(item, actor=world.acme_reporter, reason="Still down", now=at)
+    item.refresh_from_db()
+    note = "" if accept else "Exports worked in our test"
+    restoration.answer_contest(item, actor=world.manager, accept=accept, note=note, now=answered)
+
+
+def test_a_restoration_withdrawn_after_the_cut_off_charges_its_breach_in_the_next_month(
+    world: Any, acme: Any
+) -> None:
+    # Severity 2 reported Friday 30 October 09:00 PDT, "restored" Monday 2 November 10:00 PST:
+    # 9 + 2 = 11 support hours, met when October closes (3 November 08:00 UTC).
+    item = ticket(world, utc(2026, 10, 30, 16), 2)
+    restore(world, item, utc(2026, 11, 2, 18))
+    october = report_for(acme, "2026-10", now=OCTOBER_CLOSED).report  # frozen on first use
+    assert line(october, item).outcome == "met"
+    # Contested within the 24 hours but after the cut-off; both sides agree it never held.
+    contest(world, item, utc(2026, 11, 3, 17), accept=True, answered=utc(2026, 11, 3, 18))
+    restore(world, item, utc(2026, 11, 4, 1))
+    item.refresh_from_db()
+    assert item.standing == "breached"
+    assert item.breached_at is not None and item.breached_at < OCTOBER_CLOSED  # in October
+
+    november = build_report(acme, "2026-11", now=NOVEMBER_CLOSED)
+    assert line(november, item).outcome == "breached"
+    assert line(november, item).reopened_from == "2026-10"
+    assert breach_lines(november) == [("breach", "severity 2", 1, "10.00")]
+    # October's frozen report stands as it was; December does not charge it again.
+    october_again = report_for(acme, "2026-10", now=NOVEMBER_CLOSED).report
+    assert content_hash(october_again) == content_hash(october)
+    assert item.pk not in ids(build_report(acme, "2026-12", now=DECEMBER_CLOSED))
+
+
+def test_a_rejected_contest_after_the_cut_off_is_listed_next_month_with_its_dispute(
+    world: Any, acme: Any
+) -> None:
+    item = ticket(world, utc(2026, 10, 30, 16), 2)
+    restore(world, item, utc(2026, 11, 2, 18))
+    report_for(acme, "2026-10", now=OCTOBER_CLOSED)  # October frozen, the ticket met
+    contest(world, item, utc(2026, 11, 3, 17), accept=False, answered=utc(2026, 11, 3, 18))
+    restore(world, item, utc(2026, 11, 10, 1))  # the fault was really back for a week
+
+    november = build_report(acme, "2026-11", now=NOVEMBER_CLOSED)
+    assert line(november, item).outcome == "breached"
+    assert breach_lines(november) == [("breach", "severity 2", 1, "10.00")]
+    [dispute] = [d for d in november.disputes if d.ticket_id == item.pk]
+    assert dispute.outcome == "restoration_disputed"

@@ -7,8 +7,9 @@ Vendor admins read every entry; a customer admin reads the entries of its own or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
@@ -58,12 +59,22 @@ def entries(user: User, filters: Filters) -> QuerySet[AuditEntry]:
     if filters.object_type:
         found = found.filter(object_type=filters.object_type)
     viewer = zone(viewer_zone(user))
-    if filters.since is not None:
-        found = found.filter(at__gte=from_epoch(local_to_epoch(filters.since, 0, viewer)))
-    if filters.until is not None:
-        end = filters.until + timedelta(days=1)
-        found = found.filter(at__lt=from_epoch(local_to_epoch(end, 0, viewer)))
+    if filters.since is not None and (start := _midnight(filters.since, viewer)) is not None:
+        found = found.filter(at__gte=start)
+    if filters.until is not None and filters.until < date.max:
+        end = _midnight(filters.until + timedelta(days=1), viewer)
+        if end is not None:
+            found = found.filter(at__lt=end)
     return found.order_by("-at", "-pk")
+
+
+def _midnight(day: date, viewer: ZoneInfo) -> datetime | None:
+    """The start of `day` in the viewer's zone; None for a day at the ends of the calendar
+    (year 1, year 9999), which bounds nothing."""
+    try:
+        return from_epoch(local_to_epoch(day, 0, viewer))
+    except (OverflowError, ValueError):
+        return None
 
 
 def change_rows(entry: AuditEntry) -> list[dict[str, Any]]:

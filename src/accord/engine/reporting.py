@@ -85,6 +85,11 @@ def outage_shares(
 # counted in the report whose window holds it, and never in a month before the ticket's own.
 
 
+# The events after which a stopped clock runs again: a reopening, and a contested restoration
+# (withdrawn or not, the contest reopens the ticket).
+REOPENINGS = frozenset({EventKind.REOPENED, EventKind.RESTORATION_CONTESTED})
+
+
 class Listing(StrEnum):
     """Why a ticket reported before a report's month is listed in it."""
 
@@ -167,8 +172,7 @@ def earlier_listing(
     if result.breached:
         return None
     reopened = any(
-        event.kind is EventKind.REOPENED and previous_cutoff < event.at <= cutoff
-        for event in events
+        event.kind in REOPENINGS and previous_cutoff < event.at <= cutoff for event in events
     )
     return Listing.REOPENED if reopened else None
 
@@ -186,7 +190,7 @@ def reopened_from(events: Sequence[ClockEvent], *, timezone: str, report_day: in
     for event in ordered:
         if event.kind is EventKind.RESTORED:
             restored_at = event.at
-        elif event.kind is EventKind.REOPENED and restored_at is not None:
+        elif event.kind in REOPENINGS and restored_at is not None:
             month = counting_month(
                 restored_at, first_month=first_month, timezone=timezone, report_day=report_day
             )

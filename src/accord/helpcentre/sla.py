@@ -245,9 +245,9 @@ def severity_section(data: dict[str, Any]) -> list[str]:
         "you designate it. Until then the ticket has no target.",
         "",
         "While we work on the fault you may change your designation, as soon as practicable "
-        "after you see it is wrong. Once service is restored (or the ticket is closed), or once "
-        "both sides have agreed a severity, you can no longer change it on your own: a change "
-        "is then only by agreement.",
+        "after you see it is wrong. Once service has been restored (even if the ticket is "
+        "reopened later) or the ticket is closed, or once both sides have agreed a severity, "
+        "you can no longer change it on your own: a change is then only by agreement.",
         "",
         "An agreement always takes one person of each side. Either side proposes another "
         "severity, with a reason: our support staff, or you (the person who reported the "

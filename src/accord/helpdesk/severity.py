@@ -50,6 +50,7 @@ _SEVERITY_KINDS = (
     EventKind.SEVERITY_PROPOSED,
     EventKind.SEVERITY_REJECTED,
     EventKind.SEVERITY_AGREED,
+    EventKind.RESTORED,
 )
 
 
@@ -77,6 +78,7 @@ class SeverityState:
         self.in_force: int | None = None
         self.agreed = False
         self.proposal: TicketEvent | None = None
+        self.ever_restored = False  # once restored, even if reopened since
         if events is None:
             log = ticket.events.filter(kind__in=_SEVERITY_KINDS).select_related("actor")
             events = log.order_by("at", "pk")
@@ -91,6 +93,8 @@ class SeverityState:
                 self.proposal = None
             elif event.kind == EventKind.SEVERITY_AGREED:
                 self.in_force, self.agreed, self.proposal = event.severity, True, None
+            elif event.kind == EventKind.RESTORED:
+                self.ever_restored = True
 
 
 def open_proposal(ticket: Ticket) -> TicketEvent | None:
@@ -114,9 +118,11 @@ def may_speak_for_customer(user: User, ticket: Ticket) -> bool:
 def designation_refusal(ticket: Ticket, state: SeverityState | None = None) -> str | None:
     """Why the customer may not designate the severity now, or None when they may."""
     state = state or SeverityState(ticket)
-    if ticket.status in REOPENABLE:
+    if ticket.status in REOPENABLE or state.ever_restored:
+        # A reopen or a contest does not give the designation back: re-designating after
+        # seeing how long the repair took would move the penalty alone.
         return (
-            "severity: service was restored, so the severity changes only by agreement: "
+            "severity: service was restored once, so the severity changes only by agreement: "
             "propose a change; support must accept it"
         )
     if state.proposal is not None:

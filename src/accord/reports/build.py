@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
@@ -356,11 +356,20 @@ _TICKET_FIELDS = ("id", "summary", "module_id", "reported_at", "breached_at")
 
 def _earlier(period: Month) -> Q:
     """Tickets reported before the month (within the lookback) not breached by the previous
-    cut-off: those that may have been open at it."""
+    cut-off, or reopened (or their restoration contested) after it: those that may have been
+    open at it or run again since. A withdrawn restoration can put the breach before the
+    previous cut-off, in a month already reported met: it is counted in this one."""
+    ran_again = Exists(
+        TicketEvent.objects.filter(
+            ticket=OuterRef("pk"),
+            kind__in=reporting.REOPENINGS,
+            at__gt=from_epoch(period.previous_cutoff),
+        )
+    )
     return Q(
         reported_at__lt=from_epoch(period.start),
         reported_at__gte=from_epoch(period.start) - CARRY_OVER_LOOKBACK,
-    ) & ~Q(breached_at__lt=from_epoch(period.previous_cutoff))
+    ) & (~Q(breached_at__lt=from_epoch(period.previous_cutoff)) | Q(ran_again))
 
 
 def _listed(
