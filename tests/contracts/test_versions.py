@@ -85,19 +85,24 @@ def test_a_change_applies_from_its_month_and_earlier_months_keep_their_terms(wor
     assert build_report(world.acme, "2027-02", now=after).statement.monthly_fee == "2000.00"
 
 
-def test_a_version_for_this_month_measures_its_open_tickets_again(world: Any) -> None:
+def test_a_version_for_this_month_is_refused_so_what_it_counted_stands(world: Any) -> None:
+    """One side must not re-measure a month already under way (a manager relaxing Severity 1
+    to 8 hours would wipe out this month's breaches): a version starts next month at the
+    earliest, and the open ticket keeps the terms it was reported under."""
     ticket = report(world, datetime(2027, 1, 12, 18, tzinfo=UTC))
     assert ticket.target_seconds == 4 * 3600
-    amend(world, effective_from=date(2027, 1, 1))
+    with pytest.raises(TermsRefused, match="effective_from: must be 2027-02-01 or later"):
+        amend(world, effective_from=date(2027, 1, 1))
+    amend(world, effective_from=date(2027, 2, 1))
     ticket.refresh_from_db()
-    assert ticket.target_seconds == 8 * 3600
+    assert ticket.target_seconds == 4 * 3600
 
 
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
         ({"effective_from": date(2027, 2, 3)}, "effective_from: a version takes effect on the"),
-        ({"effective_from": date(2026, 12, 1)}, "effective_from: must be 2027-01-01 or later"),
+        ({"effective_from": date(2026, 12, 1)}, "effective_from: must be 2027-02-01 or later"),
         ({"note": " "}, "note: "),
         ({"monthly_fee": Decimal("-1")}, "monthly_fee: must be 0 or more"),
         (
@@ -132,7 +137,7 @@ def test_a_month_whose_report_is_frozen_is_never_re_measured(world: Any) -> None
         reason="frozen at the cut-off",
         created_at=MID_JANUARY,
     )
-    with pytest.raises(TermsRefused, match="effective_from: the report of 2027-01 is frozen"):
+    with pytest.raises(TermsRefused, match="effective_from: must be 2027-02-01 or later"):
         amend(world, effective_from=date(2027, 1, 1))
     assert amend(world, effective_from=date(2027, 2, 1)).number == 2
 

@@ -337,8 +337,28 @@ def _no_overrides(record: Record) -> bool:
 
 
 def earliest_effective(contract: Contract, now: datetime) -> date:
-    """The first day of the current month in the contract's reporting time zone."""
-    return local_date(contract, now).replace(day=1)
+    """The first day a new version may take effect: next month, in the contract's reporting
+    time zone, so a change never re-measures what the month has already counted (one side
+    could otherwise wipe a breach out); this month when the stored terms are broken, since
+    nothing could be measured by them."""
+    this_month = local_date(contract, now).replace(day=1)
+    return this_month if _broken(contract, now) else _next_month(this_month)
+
+
+def _broken(contract: Contract, now: datetime) -> bool:
+    try:
+        terms_at(contract, now)
+    except InvalidTerms:
+        return True
+    return False
+
+
+def _next_month(first: date) -> date:
+    return (
+        first.replace(year=first.year + 1, month=1)
+        if first.month == 12
+        else first.replace(month=first.month + 1)
+    )
 
 
 def add_version(
@@ -385,11 +405,13 @@ def add_version(
         )
     if effective_from.day != 1:
         raise TermsRefused("effective_from", "a version takes effect on the first day of a month")
-    earliest = at.astimezone(zone(terms.reporting_timezone)).date().replace(day=1)
+    this_month = at.astimezone(zone(terms.reporting_timezone)).date().replace(day=1)
+    earliest = this_month if _broken(contract, at) else _next_month(this_month)
     if effective_from < earliest:
         raise TermsRefused(
             "effective_from",
-            f"must be {earliest:%Y-%m-%d} or later: earlier months keep the terms they had",
+            f"must be {earliest:%Y-%m-%d} or later: the months so far keep the terms they "
+            "were measured by",
         )
     frozen = max(
         (found for finder in _FROZEN_MONTH_FINDERS if (found := finder(contract, effective_from))),
