@@ -54,6 +54,8 @@ ACCORD_APPS = [
     "accord.reports",
     "accord.dashboard",
     "accord.audit",
+    # The top layer: seeds the other apps for `accord demo`; no app imports it.
+    "accord.demo",
 ]
 
 AUTH_USER_MODEL = "accounts.User"

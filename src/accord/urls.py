@@ -14,7 +14,7 @@ from accord.incidents import views as incidents
 from accord.releases import views as releases
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", accounts.home, name="home"),
     # Accounts
     path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),  # POST only

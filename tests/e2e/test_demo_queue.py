@@ -30,7 +30,7 @@ def demo() -> str:
     """The demo's customers, staff and four weeks of tickets, ending now; the agent's email."""
     from django.utils import timezone
 
-    from accord.core.demo_data import seed
+    from accord.demo.data import seed
 
     seed(timezone.now())
     return "agent@vendor.example"
@@ -39,7 +39,7 @@ def demo() -> str:
 def test_the_demo_queue_sorted_by_time_to_breach(
     demo: str, chromium: Browser, live_server: Any, screenshots: Path
 ) -> None:
-    from accord.core.demo_data import DEMO_PASSWORD
+    from accord.demo.data import DEMO_PASSWORD
 
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(TIMEOUT_MS)

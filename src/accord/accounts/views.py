@@ -1,4 +1,5 @@
-"""Account pages: sign in and out, accept an invitation, people, personal API tokens.
+"""Account pages: where "/" leads, sign in and out, accept an invitation, people, personal API
+tokens.
 
 Thin views: a form validates the input, a service in `accord.accounts.services` acts inside a
 transaction, and a refusal is shown on the form. Pages a person's role does not include are
@@ -12,17 +13,18 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accord.accounts import services
-from accord.accounts.access import is_customer_admin, scope
+from accord.accounts.access import is_customer_admin, is_staff, scope
 from accord.accounts.emails import send_invitation
 from accord.accounts.forms import (
     AcceptInvitationForm,
@@ -51,6 +53,16 @@ logger = logging.getLogger(__name__)
 
 # The session key holding a new token's secret until the tokens page shows it, once.
 NEW_TOKEN_SESSION_KEY = "accord_new_api_token"
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponseRedirect:
+    """Where "/" leads: the login page, the staff's queue, or a customer's tickets."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if is_staff(request.user):
+        return redirect("queue")
+    return redirect("ticket_list")
 
 
 def _next_url(request: HttpRequest) -> str | None:

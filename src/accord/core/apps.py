@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Cross-cutting pieces of the Accord shell: health check, `accord demo`."""
+    """Shared helpers of the Accord shell (health check, display, prepared queries, proxies,
+    `accord calc`): it imports no other Accord app but the engine and the policies."""
 
     name = "accord.core"
     label = "accord_core"

@@ -1,13 +1,9 @@
 import logging
 
-from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-
-from accord.accounts.access import is_staff
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +21,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("healthz: database check failed")
         return JsonResponse({"status": "error", "database": connection.vendor}, status=503)
     return JsonResponse({"status": "ok", "database": connection.vendor})
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponseRedirect:
-    """Where "/" leads: the login page, the staff's queue, or a customer's tickets."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if is_staff(request.user):
-        return redirect("queue")
-    return redirect("ticket_list")

@@ -1,5 +1,5 @@
 """`accord demo --no-serve`: the walkthrough, then a living help desk to log in to, with a year
-of history (`accord.core.demo_history`) behind it.
+of history (`accord.demo.history`) behind it.
 
 One test, because seeding the year takes seconds: it seeds once at a fixed `now` and rolls back,
 then runs the command at the same `now`, and checks that both made the same history; then what
@@ -19,8 +19,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from accord.accounts.models import Organisation, User
-from accord.core.demo_data import seed
-from accord.core.demo_history import Summary, history_months, summary
+from accord.demo.data import seed
+from accord.demo.history import Summary, history_months, summary
 from accord.helpdesk.models import Channel, EventKind, Status, Ticket, TicketEvent
 from accord.incidents.models import ExternalAlert, IncidentTicket
 from accord.monitoring.models import MaintenanceWindow, ModuleRegion, Outage, Source

@@ -1,6 +1,6 @@
 """Demo data: three customers on the built-in policy (each contract with its fee and, for two,
 terms of its own), the vendor's staff, four weeks of live fault tickets in every state, and a
-year of history before them (`accord.core.demo_history`: outages from every source, maintenance,
+year of history before them (`accord.demo.history`: outages from every source, maintenance,
 tickets, disputes, releases), made through the same services the portal and the API use.
 
 Every ticket's history is replayed at its own past instants, so clocks, breaches, disputes and
@@ -19,7 +19,7 @@ from django.db import transaction
 from accord.accounts.models import Organisation, Role, User
 from accord.accounts.services import create_organisation, create_user
 from accord.catalogue.models import Module, Region
-from accord.core import demo_history
+from accord.demo import history as demo_history
 from accord.helpdesk import services
 from accord.helpdesk import severity as severities
 from accord.helpdesk.models import Repair, Status, Ticket

@@ -24,7 +24,8 @@ from django.utils import timezone
 from rich.console import Console
 from rich.table import Table
 
-from accord.core import demo_data, demo_history
+from accord.demo import data as demo_data
+from accord.demo import history as demo_history
 from accord.engine.availability import Outage, uptime
 from accord.engine.clocks import ClockEvent, EventKind, evaluate_many
 from accord.engine.credits import statement

@@ -1,0 +1,348 @@
+"""The tickets' side of the history: ten to thirteen fault tickets a month per customer, each
+life planned (`Plan`) and replayed through `accord.helpdesk.services` at its historic instants,
+the permanent fixes shipped in releases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from accord.accounts.models import User
+from accord.catalogue.models import Module
+from accord.demo.timeline import (
+    FULL_MONTHS,
+    Boundary,
+    Customer,
+    Staff,
+    moment,
+    random_span,
+    reserved_module,
+)
+from accord.helpdesk import services as helpdesk
+from accord.helpdesk import severity as helpdesk_severity
+from accord.helpdesk.models import Channel, Repair, Status, Ticket
+from accord.incidents import services as incidents
+from accord.monitoring.models import ModuleRegion
+from accord.releases import services as releases
+from accord.releases.models import Kind, Release
+
+SUMMARIES = {
+    1: [
+        "Nobody can log in: SSO returns an error page",
+        "Release Manager shows a blank page for every user",
+        "Deployments fail at the first step for all pipelines",
+    ],
+    2: [
+        "Deployment plan export to Excel times out",
+        "Environment bookings are not saved",
+        "Gantt view freezes with more than 200 releases",
+        "Scheduled test runs do not start",
+    ],
+    3: [
+        "Report totals differ from the dashboard",
+        "Webhook to Jira returns 500 now and then",
+        "Environment booking conflicts are not flagged",
+        "Approval emails arrive twice",
+    ],
+    4: [
+        "Typo on the release summary page",
+        "Column widths are not remembered",
+        "The date picker starts the week on Sunday",
+        "Tooltip hides the Save button on small screens",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One ticket's life, as planned: `end` is where it stops (if `now` allows)."""
+
+    severity: int | None  # designated when reporting; None: designated later (`later`)
+    outcome: str  # "met" or "breach": when the service is restored against the target
+    end: str  # restored, fix, release_fix, emergency_fix, closed, reopened, acknowledged, ...
+    dispute: str = ""  # accepted, meeting, rejected
+    channel: str = Channel.PORTAL
+    when: str = "business"  # business, night, weekend
+    later: int | None = None
+    outage: str = ""  # "customer" (source ticket) or "region" (an incident for everyone)
+
+
+# Every month of every customer holds these ten, so each month has every severity, breaches,
+# disputes of each outcome, reopenings, and tickets raised at nights and weekends on each channel.
+MONTHLY_PLANS = [
+    Plan(1, "met", "closed"),
+    Plan(2, "breach", "release_fix", channel=Channel.EMAIL, when="night"),
+    Plan(2, "met", "fix", dispute="accepted", channel=Channel.API),
+    Plan(1, "met", "closed", dispute="meeting", when="weekend"),
+    Plan(3, "breach", "restored", dispute="rejected"),
+    Plan(4, "met", "closed", channel=Channel.EMAIL, when="weekend"),
+    Plan(3, "met", "reopened", channel=Channel.API, when="night"),
+    Plan(None, "met", "closed", channel=Channel.EMAIL, when="night", later=3),
+    Plan(4, "breach", "fix"),
+    Plan(2, "met", "restored", channel=Channel.API, when="weekend"),
+]
+# Tickets nobody finished: carried over from month to month (and breached) until now.
+STALE_PLANS = {3: Plan(4, "breach", "in_progress"), 8: Plan(3, "breach", "acknowledged")}
+
+
+def seed_tickets(
+    now: datetime,
+    customer: Customer,
+    staff: Staff,
+    deployed: dict[int, list[Release]],
+    boundary: Boundary | None,
+) -> None:
+    rng = customer.rng
+    for number, month in enumerate(customer.months):
+        plans = list(MONTHLY_PLANS)
+        for _ in range(rng.randint(0, 3)):
+            plans.append(
+                Plan(
+                    rng.randint(1, 4),
+                    "met" if rng.random() < 0.75 else "breach",
+                    rng.choice(["closed", "fix", "restored", "release_fix"]),
+                    channel=rng.choice(list(Channel.values)[:3]),
+                    when=rng.choice(["business", "business", "night", "weekend"]),
+                )
+            )
+        if number in STALE_PLANS:
+            plans.append(STALE_PLANS[number])
+        if number < FULL_MONTHS and number % 3 == 1:
+            kind = "customer" if number % 2 else "region"
+            plans[0] = Plan(1, "met", "closed", outage=kind)
+        if number == 6:
+            plans[1] = Plan(2, "breach", "emergency_fix", channel=Channel.EMAIL, when="night")
+        reserved = reserved_module(customer, month, boundary)
+        for plan in plans:
+            modules = customer.modules
+            if plan.outage and reserved is not None:
+                modules = [m for m in modules if m.slug != reserved]
+            module = rng.choice(modules)
+            reported_at = moment(rng, month, customer.tz_name, plan.when)
+            if reported_at >= now - timedelta(hours=1):
+                continue
+            _life(now, customer, staff, deployed, plan, module, reported_at)
+
+
+def _life(
+    now: datetime,
+    customer: Customer,
+    staff: Staff,
+    deployed: dict[int, list[Release]],
+    plan: Plan,
+    module: Module,
+    reported_at: datetime,
+) -> None:
+    """Replay one ticket's life through the help-desk services, each action at its own past
+    instant; the life stops where `now` is."""
+    rng = customer.rng
+    agent, manager = staff.agent, staff.manager
+    reporter = customer.reporter if rng.random() < 0.7 else customer.admin
+    summary = rng.choice(SUMMARIES[plan.severity or plan.later or 3])
+    channel = plan.channel
+    ticket = helpdesk.report(
+        reporter=reporter,
+        organisation=customer.organisation,
+        new=helpdesk.NewTicket(
+            module=module,
+            summary=summary,
+            description="Seen by several users; steps to reproduce below.",
+            severity=plan.severity,
+            channel=channel,
+        ),
+        now=reported_at,
+        email_message_id=(
+            f"<demo-{reported_at:%Y%m%d%H%M%S}-{module.slug}@{customer.organisation.slug}.example>"
+            if channel == Channel.EMAIL
+            else ""
+        ),
+    )
+    step = reported_at
+
+    def at(after: timedelta) -> datetime | None:
+        nonlocal step
+        step = step + after
+        return step if step < now else None
+
+    if (when := at(random_span(rng, 0.1, 0.6))) is None:
+        return
+    helpdesk.add_comment(ticket, author=agent, body="Thanks, we are looking into it.", now=when)
+    helpdesk.change_status(ticket, Status.ACKNOWLEDGED, actor=agent, now=when)
+    if plan.end == "acknowledged":
+        return
+    if plan.later is not None:
+        if (when := at(random_span(rng, 0.5, 2))) is None:
+            return
+        helpdesk_severity.designate_severity(ticket, plan.later, actor=reporter, now=when)
+    link = None
+    if plan.outage and (when := at(timedelta(minutes=rng.randint(5, 20)))) is not None:
+        link = incidents.confirm_total_outage(
+            ticket, actor=agent, now=when, customer_only=plan.outage == "customer"
+        )
+    if plan.dispute:
+        if (when := at(random_span(rng, 0.3, 1))) is None:
+            return
+        proposed = (ticket.severity_in_force or 3) + 1
+        if plan.dispute in ("accepted", "rejected"):  # "meeting": the customer proposes, later
+            helpdesk_severity.propose_severity(
+                ticket,
+                proposed,
+                actor=agent,
+                reason="A workaround exists: the same data is reachable from the list view.",
+                now=when,
+            )
+            if plan.dispute == "accepted":
+                if (when := at(random_span(rng, 0.5, 3))) is None:
+                    return
+                helpdesk_severity.answer_proposal(
+                    ticket,
+                    accept=True,
+                    actor=reporter,
+                    note="Fine, the workaround helps.",
+                    now=when,
+                )
+            elif plan.dispute == "rejected":
+                if (when := at(random_span(rng, 0.5, 3))) is None:
+                    return
+                helpdesk_severity.answer_proposal(
+                    ticket,
+                    accept=False,
+                    actor=customer.admin,
+                    note="The workaround does not cover our release managers.",
+                    now=when,
+                )
+    if (when := at(random_span(rng, 0.2, 1))) is None:
+        return
+    helpdesk.change_status(ticket, Status.IN_PROGRESS, actor=agent, now=when)
+    if plan.end == "in_progress":
+        return
+    if ticket.pk % 4 == 0 and ticket.clock_state == "running" and helpdesk.pause_allowed(ticket):
+        # Support waits for the customer's logs; their reply resumes the clock. Fixed
+        # durations: drawing from the customer's random numbers would change its other tickets.
+        if (when := at(timedelta(minutes=20))) is None:
+            return
+        helpdesk.pause_clock(
+            ticket, actor=agent, reason="Waiting for the browser's HAR file of a failure.", now=when
+        )
+        if (when := at(timedelta(hours=3))) is None:
+            return
+        helpdesk.add_comment(ticket, author=reporter, body="HAR file attached.", now=when)
+    helpdesk.add_comment(
+        ticket, author=agent, body="Root cause: a stuck queue worker.", internal=True, now=when
+    )
+    # When the service comes back: inside the target or past it, as the engine's due time says.
+    due = ticket.due_at or step + timedelta(days=2)
+    if plan.dispute == "meeting":
+        restored = max(due, step) + random_span(rng, 1, 3)  # past Severity 1's target, within 2's
+    elif plan.outcome == "met":
+        restored = step + (max(due, step) - step) * rng.uniform(0.2, 0.85)
+    else:
+        restored = max(due, step) + random_span(rng, 1, 20)
+    restored = max(restored, step + timedelta(minutes=10))
+    if restored >= now:
+        return
+    step = restored
+    temporary = plan.end in ("release_fix", "emergency_fix", "reopened", "restored")
+    helpdesk.change_status(
+        ticket,
+        Status.RESTORED,
+        actor=agent,
+        repair=Repair.TEMPORARY if temporary else Repair.PERMANENT,
+        note="A workaround is in place." if temporary else "",
+        now=restored,
+    )
+    if link is not None:
+        step = min(restored + timedelta(minutes=2), now)
+        incidents.resolve(
+            link.incident, message="Service is restored.", actor=agent, now=step, at=restored
+        )
+    if plan.dispute == "meeting":
+        if (when := at(random_span(rng, 18, 30))) is None:
+            return
+        # Agreed on a call: the customer's admin proposes the lower severity, the support
+        # manager accepts it (an agreement takes one person of each side).
+        helpdesk_severity.propose_severity(
+            ticket,
+            (ticket.severity_in_force or 1) + 1,
+            actor=customer.admin,
+            reason="Agreed on a call: one team was affected and a workaround existed.",
+            now=when,
+        )
+        if (when := at(timedelta(minutes=30))) is None:
+            return
+        helpdesk_severity.answer_proposal(
+            ticket, accept=True, actor=manager, note="As agreed on the call.", now=when
+        )
+    if plan.end == "restored":
+        return
+    if plan.end == "reopened":
+        if (when := at(random_span(rng, 20, 60))) is None:
+            return
+        helpdesk.reopen(ticket, actor=reporter, reason="The fault is back this morning.", now=when)
+        if (when := at(random_span(rng, 1, 6))) is None:
+            return
+        helpdesk.change_status(
+            ticket, Status.RESTORED, actor=agent, repair=Repair.PERMANENT, now=when
+        )
+        if (when := at(random_span(rng, 24, 72))) is not None:
+            helpdesk.change_status(ticket, Status.CLOSED, actor=reporter, now=when)
+        return
+    if plan.end in ("release_fix", "emergency_fix"):
+        _fix_by_release(now, ticket, agent, deployed, step, emergency=plan.end == "emergency_fix")
+        return
+    if (when := at(random_span(rng, 18, 50))) is None:
+        return
+    if plan.end == "closed":
+        helpdesk.change_status(ticket, Status.CLOSED, actor=reporter, now=when)
+        return
+    helpdesk.change_status(ticket, Status.FIX_DELIVERED, actor=agent, now=when)
+
+
+def _fix_by_release(
+    now: datetime,
+    ticket: Ticket,
+    agent: User,
+    deployed: dict[int, list[Release]],
+    restored: datetime,
+    *,
+    emergency: bool,
+) -> None:
+    """The permanent fix ships in a release of the ticket's module-region: an emergency fix
+    the next evening, or the first cadence release a day after the workaround."""
+    module_region = ModuleRegion.objects.get(module=ticket.module_id, region=ticket.region_id)
+    if emergency:
+        at = restored + timedelta(hours=20)
+        version, kind = releases.planned_version(Kind.EMERGENCY, at), Kind.EMERGENCY
+    else:
+        after = restored + timedelta(days=1)
+        release = next(
+            (
+                r
+                for r in deployed.get(module_region.pk, [])
+                if r.deployed_at is not None and r.deployed_at >= after
+            ),
+            None,
+        )
+        if release is None or release.deployed_at is None:
+            return
+        at, version, kind = release.deployed_at, release.version, Kind(release.kind)
+    if at >= now:
+        return
+    # The fix is delivered at the deployment's own time; recording the deployment then links
+    # the ticket (a deployment recorded now would deliver the fix now).
+    helpdesk.change_status(
+        ticket,
+        Status.FIX_DELIVERED,
+        actor=agent,
+        note=f"Permanent fix delivered in release {version}",
+        now=at,
+    )
+    releases.record_deployment(
+        module_region,
+        version,
+        kind,
+        at,
+        notes=f"Emergency fix for ticket #{ticket.pk}." if emergency else "",
+        tickets=[ticket],
+        actor=agent,
+    )
