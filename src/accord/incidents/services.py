@@ -23,6 +23,7 @@ from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk.models import Status, Ticket
+from accord.incidents import announce
 from accord.incidents.hooks import AlertEvent, PayloadError
 from accord.incidents.models import (
     OPEN_INCIDENT_STATUSES,
@@ -36,7 +37,6 @@ from accord.incidents.models import (
     SourceKind,
 )
 from accord.monitoring.models import Impact, MaintenanceWindow, ModuleRegion, Outage, Source
-from accord.status import notices
 
 # How far ahead of Accord's clock a monitor's timestamp may be (clock skew), no further.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -401,7 +401,7 @@ def declare(
     first = IncidentUpdate.objects.create(
         incident=incident, status=status, body=message.strip(), at=now, author=actor
     )
-    notices.incident_updated(first)  # to subscribers, if public
+    announce.incident_updated(first)  # to subscribers, if public
     for module_region, impact in (impacts or {}).items():
         if impact:
             set_impact(
@@ -431,7 +431,7 @@ def post_update(
     update = IncidentUpdate.objects.create(
         incident=incident, status=status, body=message.strip(), at=now, author=actor
     )
-    notices.incident_updated(update)  # to subscribers, if public
+    announce.incident_updated(update)  # to subscribers, if public
     return update
 
 
@@ -535,7 +535,7 @@ def resolve(
         at=now,
         author=actor,
     )
-    notices.incident_updated(update)  # to subscribers, if public
+    announce.incident_updated(update)  # to subscribers, if public
     return update
 
 
@@ -673,7 +673,7 @@ def schedule_maintenance(
     )
     if chosen:
         window.module_regions.set(chosen)
-    notices.maintenance_scheduled(window)  # to the region's subscribers
+    announce.maintenance_scheduled(window)  # to the region's subscribers
     return window
 
 

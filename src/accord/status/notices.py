@@ -1,9 +1,9 @@
 """Status notices: email to confirmed subscribers when a public incident is declared, gets a
 public update or is resolved, and when ad-hoc maintenance is scheduled.
 
-`accord.incidents.services` calls `incident_updated` / `maintenance_scheduled` in the
-transaction of the change. They only enqueue one `status_notice` job per update or window
-(unique key), so a change that rolls back announces nothing. The worker runs that job in the
+`accord.incidents.announce` enqueues one `status_notice` job per update or window in the
+transaction of the change (unique key), so a change that rolls back announces nothing; this
+module, a layer above incidents, handles it. The worker runs that job in the
 transaction that marks it done (an atomic handler) and fans it out: one `status_email` job per
 confirmed subscriber of an affected region (or of every region), keyed per (update or window,
 subscriber), so each subscriber gets each notice once however often the fan-out runs. Fanning
@@ -27,42 +27,15 @@ from django.urls import reverse
 
 from accord.core.links import absolute_url
 from accord.engine.timeutil import zone
+from accord.incidents.announce import STATUS_NOTICE
 from accord.monitoring.models import MaintenanceWindow
 from accord.status import emails
 from accord.status.models import StatusSubscriber
 from accord.status.services import unsubscribe_token
-from accord.work import notify
 from accord.work import services as work
 from accord.work.models import Job
 
 logger = logging.getLogger(__name__)
-
-KIND = "status_notice"
-
-
-# --- the hooks, in the change's transaction ---------------------------------------------------
-
-
-def incident_updated(update: Any) -> Job | None:
-    """Announce an `IncidentUpdate` (the declaration's first one, a later one, the
-    resolution) if its incident is public."""
-    if notify._muted.get() or not update.incident.public:
-        return None
-    return work.schedule(
-        f"status-notice:update-{update.pk}", KIND, update.at, payload={"update": update.pk}
-    )
-
-
-def maintenance_scheduled(window: MaintenanceWindow) -> Job | None:
-    """Announce a newly scheduled ad-hoc maintenance window to its region's subscribers."""
-    if notify._muted.get():
-        return None
-    return work.schedule(
-        f"status-notice:maintenance-{window.pk}",
-        KIND,
-        window.announced_at,
-        payload={"maintenance": window.pk},
-    )
 
 
 # --- the fan-out, in the worker -----------------------------------------------------------------
@@ -185,7 +158,7 @@ def _announce_maintenance(window_id: int) -> str:
     return f"{len(people)} subscribers"
 
 
-@work.handler(KIND)
+@work.handler(STATUS_NOTICE)
 def fan_out(job: Job, now: datetime) -> None:
     """One `status_email` job per subscriber to tell (atomic: decided once per notice)."""
     if "update" in job.payload:
