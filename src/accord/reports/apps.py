@@ -9,7 +9,12 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the monthly delivery's job handlers (report_deliver, report_email).
         from accord.accounts.terms import on_terms
-        from accord.reports import delivery  # noqa: F401
+        from accord.reports import delivery
         from accord.reports.services import has_reports, latest_frozen_month
+        from accord.work import services as work
 
         on_terms(frozen_month=latest_frozen_month, in_use=has_reports)
+        # Every organisation with a contract has the job of its next report.
+        work.every(
+            "plan_reports", delivery.PLAN_INTERVAL, lambda now: delivery.plan_reports(now=now)
+        )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -38,6 +40,39 @@ _insert_jobs = PreparedInsert(Job)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+
+
+# What the worker runs besides its jobs, registered by the apps above (in AppConfig.ready), so
+# the worker imports none of them: tasks it runs at start and then every `interval` (the
+# reports' planning), and companions it starts in a thread beside the job loop and joins when
+# it stops (the built-in probe location). `--once` starts no companion.
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    interval: timedelta
+    run: Callable[[datetime], object]  # called with the current time
+
+
+class Running(Protocol):
+    def join(self, timeout: float | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Companion:
+    name: str
+    start: Callable[[threading.Event, str], Running]  # (stop, worker name): started
+
+
+PERIODIC: dict[str, Periodic] = {}
+COMPANIONS: dict[str, Companion] = {}
+
+
+def every(name: str, interval: timedelta, run: Callable[[datetime], object]) -> None:
+    PERIODIC[name] = Periodic(name, interval, run)
+
+
+def beside_worker(name: str, start: Callable[[threading.Event, str], Running]) -> None:
+    COMPANIONS[name] = Companion(name, start)
 
 
 class Defer(Exception):

@@ -5,14 +5,15 @@ to do. Any number of workers can run against one database; a worker that dies le
 to the others once their lease runs out. SIGTERM or SIGINT stops the worker after the job it is
 running; jobs it had claimed but not started go back to the queue at once.
 
-At start and every hour it also plans the monthly reports (`accord.reports.delivery`): an
-organisation with a contract and no report job gets the job of its next report.
+At start and then at its interval it also runs each periodic task the apps registered with
+`accord.work.services.every` (the reports plan every organisation's next report, hourly).
 
 `--once` runs everything that is due (including the notifications that work enqueues) and
 exits: for cron, for the demo's first pass and for tests.
 
-Unless `--once` or `--no-probes`, a thread beside the job loop runs the built-in probe location
-(`accord.probes.runner`; one worker at a time holds its lease) and stops with the worker.
+Unless `--once`, each companion the apps registered with `accord.work.services.beside_worker`
+runs in a thread beside the job loop and stops with the worker: the built-in probe location
+(`accord.probes`; one worker at a time holds its lease) unless `--no-probes`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
 from accord.core.processes import configure_logging, restore_signals, stop_on_signals
-from accord.reports.delivery import PLAN_INTERVAL, plan_reports
 from accord.work import services as work
 
 logger = logging.getLogger("accord.worker")
@@ -72,20 +72,23 @@ class Command(BaseCommand):
         previous = stop_on_signals(stop, "stopping after the current job")
         logger.info("worker %s started", name)
         total = 0
-        probes = None
-        if not options["once"] and not options["no_probes"]:
-            from accord.probes.runner import start_worker_probes
-
-            probes = start_worker_probes(stop, name)
-        next_plan = 0.0
+        companions = []
+        if not options["once"]:
+            skipped = {"probes"} if options["no_probes"] else set()
+            companions = [
+                companion.start(stop, name)
+                for companion in work.COMPANIONS.values()
+                if companion.name not in skipped
+            ]
+        next_run = dict.fromkeys(work.PERIODIC, 0.0)
         try:
             while not stop.is_set():
                 _refresh_connections()
                 try:
-                    if time.monotonic() >= next_plan:
-                        # Every organisation with a contract has its next report job.
-                        plan_reports(now=timezone.now())
-                        next_plan = time.monotonic() + PLAN_INTERVAL.total_seconds()
+                    for task in work.PERIODIC.values():
+                        if time.monotonic() >= next_run[task.name]:
+                            task.run(timezone.now())
+                            next_run[task.name] = time.monotonic() + task.interval.total_seconds()
                     done = work.run_due(name, limit=batch, should_stop=stop.is_set)
                 except DatabaseError:
                     logger.exception("database error; retrying in %ss", max(idle, 1.0))
@@ -101,8 +104,8 @@ class Command(BaseCommand):
                 stop.wait(idle)
         finally:
             stop.set()
-            if probes is not None:
-                probes.join(timeout=30)
+            for thread in companions:
+                thread.join(timeout=30)
             restore_signals(previous)
             _refresh_connections()
         logger.info("worker %s stopped after %s job(s)", name, total)
