@@ -48,6 +48,7 @@ venv .venv: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # The engine is strict-typed. Until its directory exists there is nothing to check.
 typecheck: $(STAMP)
