@@ -46,10 +46,8 @@ import json
 import os
 import pstats
 import random
-import secrets
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import host
+from harness import accord_env, child, run_checked
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -71,36 +70,6 @@ RUNS = 15
 PROCESSES = 2
 TARGET_SINGLE_MS = 300.0
 TARGET_ALL_SECONDS = 120.0
-
-
-def accord_env(data_dir: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("ACCORD_") and k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
-    }
-    env.update(
-        ACCORD_DATA_DIR=str(data_dir),
-        ACCORD_SECRET_KEY=secrets.token_urlsafe(50),
-        ACCORD_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        DJANGO_SETTINGS_MODULE="accord.settings",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def run_checked(args: list[str], env: dict[str, str], timeout: float = 1800) -> str:
-    done = subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    return done.stdout
-
-
-def child(mode: str, env: dict[str, str], *args: str) -> dict[str, Any]:
-    out = run_checked([sys.executable, __file__, "--child", mode, *args], env)
-    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -604,13 +573,13 @@ def main(argv: list[str]) -> int:
         Path(accord["ACCORD_DATA_DIR"]).mkdir()
         run_checked([str(BIN / "accord"), "migrate", "--no-input"], accord)
         console.print(f"Seeding {customers:,} customers ...")
-        seeded = child("seed", accord, str(customers))
+        seeded = child(__file__, "seed", accord, str(customers))
         if args.only in (None, "single"):
             console.print("A. One customer-month ...")
-            a = child("single", accord, seeded["big_customer"], str(runs))
+            a = child(__file__, "single", accord, seeded["big_customer"], str(runs))
         if args.only in (None, "all"):
             console.print(f"B. {customers:,} reports with PDFs, {args.processes} processes ...")
-            b = child("all", accord, str(args.processes), "1" if args.profile else "0")
+            b = child(__file__, "all", accord, str(args.processes), "1" if args.profile else "0")
     host.finish(env)
     report(console, env, seeded, a, b)
     console.print(host.summary(env))
