@@ -12,6 +12,8 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +69,51 @@ def child(
     output line (JSON)."""
     out = run_checked([sys.executable, str(script), "--child", mode, *args], env, timeout=timeout)
     return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def write_figures(
+    console: Any, path: Path, results: dict[str, Any], quick: str | None = None
+) -> None:
+    """The run's figures as JSON at `path` (var/bench-*.json), and where they went; `quick`
+    says how a --quick run was made smaller (its targets do not apply)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    console.print(f"Figures written to {path}.")
+    if quick:
+        console.print(f"[yellow]--quick: {quick}; targets do not apply.[/]")
+
+
+def serve_child(argv: list[str], modes: dict[str, Callable[[list[str]], Any]]) -> int:
+    """A script's `--child mode args...`: Django set up, the mode run with its arguments, its
+    result printed as the last line (JSON) for `child` to read."""
+    import django
+
+    django.setup()
+    mode, *rest = argv
+    if mode not in modes:
+        raise SystemExit(f"unknown child mode {mode!r}")
+    print(json.dumps(modes[mode](rest), default=str))
+    return 0
+
+
+def django_in_scratch(prefix: str, secret: str, **extra: str) -> str:
+    """This process as Accord on a throwaway SQLite data directory (bench/prober.py,
+    bench/status_page.py): pinned to CPU 0 where the platform allows, the caller's
+    DATABASE_URL dropped, `extra` set in the environment, Django set up and the database
+    migrated. Returns the data directory."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {0})
+    data = tempfile.mkdtemp(prefix=prefix)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ["ACCORD_DATA_DIR"] = data
+    os.environ.setdefault("ACCORD_SECRET_KEY", secret)
+    os.environ.update(extra)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "accord.settings"
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return data

@@ -67,7 +67,6 @@ harness.py and host.py are shared with the other scripts.
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 import tempfile
@@ -77,6 +76,7 @@ from typing import Any
 
 import helpdesk_config as config
 import host
+from harness import serve_child, write_figures
 from helpdesk_config import (
     QUEUE_RUNS,
     QUEUE_TICKETS,
@@ -187,8 +187,6 @@ def main(argv: list[str]) -> int:
     host.finish(env)
     report(console, env, api, queue)
     console.print(host.summary(env))
-    path = QUICK_RESULTS if args.quick else RESULTS
-    path.parent.mkdir(parents=True, exist_ok=True)
     results = {
         "quick": args.quick,
         "machine": env,
@@ -201,10 +199,8 @@ def main(argv: list[str]) -> int:
         "api": api,
         "queue": queue,
     }
-    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    console.print(f"Figures written to {path}.")
-    if args.quick:
-        console.print("[yellow]--quick: a tenth of every size; targets do not apply.[/]")
+    quick = "a tenth of every size" if args.quick else None
+    write_figures(console, QUICK_RESULTS if args.quick else RESULTS, results, quick)
     unsound = [r for r in api if "skipped" not in r and not r["sound"]]
     unsound += [r for r in queue if "skipped" not in r and r["clock_mismatches"]]
     if unsound:
@@ -216,18 +212,13 @@ def main(argv: list[str]) -> int:
 
 
 def child_main(argv: list[str]) -> int:
-    import django
-
-    django.setup()
-    mode, *rest = argv
-    if mode == "seed-api":
-        result = seed_api()
-    elif mode == "queue":
-        result = queue_child(int(rest[0]), int(rest[1]))
-    else:
-        raise SystemExit(f"unknown child mode {mode!r}")
-    print(json.dumps(result, default=str))
-    return 0
+    return serve_child(
+        argv,
+        {
+            "seed-api": lambda rest: seed_api(),
+            "queue": lambda rest: queue_child(int(rest[0]), int(rest[1])),
+        },
+    )
 
 
 if __name__ == "__main__":

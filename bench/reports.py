@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import os
 import pstats
 import random
@@ -55,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 import host
-from harness import accord_env, child, run_checked
+from harness import accord_env, child, run_checked, serve_child, write_figures
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -583,8 +582,6 @@ def main(argv: list[str]) -> int:
     host.finish(env)
     report(console, env, seeded, a, b)
     console.print(host.summary(env))
-    path = QUICK_RESULTS if args.quick else RESULTS
-    path.parent.mkdir(parents=True, exist_ok=True)
     results = {
         "quick": args.quick,
         "machine": env,
@@ -594,10 +591,8 @@ def main(argv: list[str]) -> int:
         "single": a,
         "all": b,
     }
-    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    console.print(f"Figures written to {path}.")
-    if args.quick:
-        console.print("[yellow]--quick: fewer customers and runs; targets do not apply.[/]")
+    quick = "fewer customers and runs" if args.quick else None
+    write_figures(console, QUICK_RESULTS if args.quick else RESULTS, results, quick)
     wrong = b is not None and (
         b["bad"]
         or b["reports"] != customers
@@ -610,20 +605,14 @@ def main(argv: list[str]) -> int:
 
 
 def child_main(argv: list[str]) -> int:
-    import django
-
-    django.setup()
-    mode, *rest = argv
-    if mode == "seed":
-        result = seed(int(rest[0]))
-    elif mode == "single":
-        result = single(rest[0], int(rest[1]))
-    elif mode == "all":
-        result = every_customer(int(rest[0]), rest[1] == "1")
-    else:
-        raise SystemExit(f"unknown child mode {mode!r}")
-    print(json.dumps(result, default=str))
-    return 0
+    return serve_child(
+        argv,
+        {
+            "seed": lambda rest: seed(int(rest[0])),
+            "single": lambda rest: single(rest[0], int(rest[1])),
+            "all": lambda rest: every_customer(int(rest[0]), rest[1] == "1"),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -128,37 +128,17 @@ def part_one(
         ("elapsed", "businesstimedelta", btd_elapsed_time, btd_elapsed),
         ("elapsed", "pandas", pd_elapsed_time, pd_elapsed),
     ):
-        count, verdicts, examples = judge_elapsed(reference, s_arr, e_arr, engine_elapsed, answers)
+        judged = judge_elapsed(reference, s_arr, e_arr, engine_elapsed, answers)
         comparisons.append(
-            Comparison(
-                operation,
-                peer,
-                cases.N_PEER,
-                peer_time,
-                engine_time["elapsed"],
-                count,
-                verdicts,
-                examples,
-            )
+            Comparison(operation, peer, cases.N_PEER, peer_time, engine_time["elapsed"], *judged)
         )
     for operation, peer, peer_time, answers, amounts, ours in (
         ("add (minutes)", "businesstimedelta", btd_add_time, btd_add, seconds, engine_add),
         ("add (whole hours)", "pandas", pd_add_time, pd_add, hour_seconds, engine_hours),
     ):
-        count, verdicts, examples = judge_add(
-            reference, a_arr, amounts[: cases.N_PEER], ours, answers
-        )
+        judged = judge_add(reference, a_arr, amounts[: cases.N_PEER], ours, answers)
         comparisons.append(
-            Comparison(
-                operation,
-                peer,
-                cases.N_PEER,
-                peer_time,
-                engine_time["add"],
-                count,
-                verdicts,
-                examples,
-            )
+            Comparison(operation, peer, cases.N_PEER, peer_time, engine_time["add"], *judged)
         )
 
     console.print("  every engine answer on the peers' cases against the reference ...")
