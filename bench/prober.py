@@ -39,11 +39,12 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from harness import django_in_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
 INTERVAL = 20
@@ -301,21 +302,8 @@ def main() -> int:
     if args.serve:
         serve()
         return 0
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {0})
-    data = tempfile.mkdtemp(prefix="accord-prober-bench-")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["ACCORD_DATA_DIR"] = data
-    os.environ.setdefault("ACCORD_SECRET_KEY", "prober-benchmark-not-secret")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "accord.settings"
     sys.path.insert(0, str(ROOT / "src"))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    data = django_in_scratch("accord-prober-bench-", "prober-benchmark-not-secret")
 
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"], stdout=subprocess.PIPE, text=True

@@ -20,9 +20,10 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
+
+from harness import django_in_scratch
 
 SINGLE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -33,25 +34,16 @@ def main() -> int:
     args = parser.parse_args()
     for name in SINGLE_THREAD:
         os.environ[name] = "1"
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {0})
-    data = tempfile.mkdtemp(prefix="accord-status-bench-")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ["ACCORD_DATA_DIR"] = data
-    os.environ.setdefault("ACCORD_SECRET_KEY", "status-page-benchmark-not-secret")
-    os.environ["ACCORD_ALLOWED_HOSTS"] = "testserver"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "accord.settings"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    data = django_in_scratch(
+        "accord-status-bench-",
+        "status-page-benchmark-not-secret",
+        ACCORD_ALLOWED_HOSTS="testserver",
+    )
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     now = timezone.now()
     login = seed(now)
 
