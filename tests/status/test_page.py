@@ -471,7 +471,7 @@ def test_incidents_with_their_updates(
 
 
 def test_no_incidents(world: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "incident_model", lambda: None)
+    monkeypatch.setattr(services, "incident_lists", lambda region_ids, *, now: services.Incidents())
     html = page(Client(), "/status/")
     assert "No active incidents." in html
     assert "No incidents in the last 90 days." in html

@@ -25,7 +25,7 @@ from accord.helpdesk import severity as severities
 from accord.helpdesk.models import Repair, Status, Ticket
 from accord.monitoring.models import ModuleRegion
 from accord.probes.models import HealthCheck
-from accord.status.services import demo_health_url
+from accord.status.demo import demo_health_url
 from accord.work.models import Job, JobState
 from accord.work.notify import muted
 

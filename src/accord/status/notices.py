@@ -31,7 +31,7 @@ from accord.incidents.announce import STATUS_NOTICE
 from accord.monitoring.models import MaintenanceWindow
 from accord.status import emails
 from accord.status.models import StatusSubscriber
-from accord.status.services import unsubscribe_token
+from accord.status.subscriptions import unsubscribe_token
 from accord.work import services as work
 from accord.work.models import Job
 

@@ -4,7 +4,7 @@ No login is needed for the page, the feed or subscribing. The page is server-ren
 JavaScript at all; forms post and redirect (Post/Redirect/Get). Links in emails that change
 something (confirm, unsubscribe) show a page with a button, so a mail scanner following the
 link changes nothing. What a signed-in customer sees besides the public page is its own month
-(`services.customer_panel`), never another organisation's.
+(`panel.customer_panel`), never another organisation's.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accord.accounts.access import is_staff
 from accord.catalogue.models import Region
-from accord.status import services
+from accord.status import demo, panel, services, subscriptions
 from accord.status.feeds import build_feed
 from accord.status.forms import SimulateForm, SubscribeForm
 
@@ -37,11 +37,11 @@ def _page(request: HttpRequest, region: Region | None) -> HttpResponse:
         "page": page,
         "region": region,
         "all_regions": page.all_regions,
-        "panel": services.customer_panel(request.user, now=now)  # type: ignore[arg-type]
+        "panel": panel.customer_panel(request.user, now=now)  # type: ignore[arg-type]
         if request.user.is_authenticated
         else None,
         "staff": staff,
-        "demo": staff and services.demo_enabled(),
+        "demo": staff and demo.demo_enabled(),
         "form": SubscribeForm(initial={"region": region}),
         "feed_url": reverse("status_region_feed", args=[region.code])
         if region
@@ -88,7 +88,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         region = form.cleaned_data["region"]
         with transaction.atomic():
-            queued = services.subscribe(form.cleaned_data["email"], region, now=timezone.now())
+            queued = subscriptions.subscribe(form.cleaned_data["email"], region, now=timezone.now())
         logger.info("status subscription request (confirmation queued: %s)", queued)
         messages.success(
             request,
@@ -109,12 +109,12 @@ def _status_url(region: Region | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = services.subscriber_for_confirmation(token)
+    subscriber = subscriptions.subscriber_for_confirmation(token)
     if subscriber is None:
         return render(request, "status/link_invalid.html", status=404)
     if request.method == "POST":
         with transaction.atomic():
-            services.confirm(token, now=timezone.now())
+            subscriptions.confirm(token, now=timezone.now())
         messages.success(request, f"Subscribed: status updates will go to {subscriber.email}.")
         return redirect(_status_url(subscriber.region))
     return render(request, "status/confirm.html", {"subscriber": subscriber, "token": token})
@@ -122,12 +122,12 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = services.subscriber_for_unsubscribe(token)
+    subscriber = subscriptions.subscriber_for_unsubscribe(token)
     if subscriber is None:
         return render(request, "status/link_invalid.html", status=404)
     if request.method == "POST":
         with transaction.atomic():
-            services.unsubscribe(token, now=timezone.now())
+            subscriptions.unsubscribe(token, now=timezone.now())
         messages.success(request, f"Unsubscribed: nothing more goes to {subscriber.email}.")
         return redirect(_status_url(subscriber.region))
     return render(request, "status/unsubscribe.html", {"subscriber": subscriber})
@@ -139,12 +139,12 @@ def demo_health(request: HttpRequest, pk: int) -> HttpResponse:
     probes: 200 "ok", or 503 while the staff's switch has it down. Public, like any health
     endpoint, and 404 (as for a module-region that does not exist) unless the demo switch is
     enabled."""
-    if not services.demo_enabled():
+    if not demo.demo_enabled():
         raise Http404("not found")
-    module_region = services.module_region_of(pk)
+    module_region = demo.module_region_of(pk)
     if module_region is None:
         raise Http404("not found")
-    down = services.demo_health_down(module_region)
+    down = demo.demo_health_down(module_region)
     response = HttpResponse(
         "down\n" if down else "ok\n", status=503 if down else 200, content_type="text/plain"
     )
@@ -157,9 +157,9 @@ def demo_health(request: HttpRequest, pk: int) -> HttpResponse:
 def simulate(request: HttpRequest, pk: int) -> HttpResponse:
     """The staff's demo switch: open or close a simulated major outage. Anyone else, and
     everyone while the switch is off, gets 404 (as for a module-region that does not exist)."""
-    if not (is_staff(request.user) and services.demo_enabled()):
+    if not (is_staff(request.user) and demo.demo_enabled()):
         raise Http404("not found")
-    module_region = services.module_region_of(pk)
+    module_region = demo.module_region_of(pk)
     if module_region is None:
         raise Http404("not found")
     form = SimulateForm(request.POST)
@@ -170,14 +170,14 @@ def simulate(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     name = f"{module_region.module.name} ({module_region.region.name})"
     with transaction.atomic():
-        probed = services.has_demo_check(module_region)
+        probed = demo.has_demo_check(module_region)
         if probed:
             # The probes find out for themselves: the stand-in endpoint answers 503 (or 200).
-            services.set_demo_health(module_region, down=down, now=now)
+            demo.set_demo_health(module_region, down=down, now=now)
             if not down:
-                services.simulate(module_region, down=False, now=now)
+                demo.simulate(module_region, down=False, now=now)
         else:
-            services.simulate(module_region, down=down, now=now)
+            demo.simulate(module_region, down=down, now=now)
     logger.info(
         "demo: %s %s by %s%s",
         "outage of" if down else "restored",

@@ -1,13 +1,15 @@
-"""Template helpers of the status page: a time window in the viewer's zone and in UTC."""
+"""Template helpers of the status page: a time window in the viewer's zone and in UTC, and the
+daily bars of a module-region with their table of days with downtime."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from accord.core.display import (
     UTC_ZONE,
@@ -16,6 +18,7 @@ from accord.core.display import (
     viewer_zone,
     zone_abbreviation,
 )
+from accord.status.page import ModuleStatus
 
 register = template.Library()
 
@@ -49,4 +52,37 @@ def utc(moment: datetime) -> SafeString:
     """`{% utc moment %}`: a `<time>` element in UTC, the zone named."""
     return format_html(
         '<time datetime="{}">{}</time>', format_iso_utc(moment), format_when(moment, UTC_ZONE)
+    )
+
+
+@register.simple_tag
+def daily_bars(module: ModuleStatus) -> SafeString:
+    """`{% daily_bars module %}`: the module-region's 90 bars as an ordered list, oldest day
+    first. Every bar carries its text ("2026-11-02: 99.950% uptime") as a tooltip and as
+    visually hidden text for screen readers, and its height says what its colour says.
+
+    Joined here rather than in a template loop: the overall page's 1,350 bars then take
+    milliseconds. Nothing in them comes from a person but the module's name, which is
+    escaped; the labels are dates and figures."""
+    label = f"{escape(module.name)}: daily uptime, last {len(module.bars)} days"
+    items = "".join(
+        f'<li class="{bar.kind}" title="{bar.label}">'
+        f'<span class="visually-hidden">{bar.label}</span></li>'
+        for bar in module.bars
+    )
+    head = f'<ol class="bars" aria-label="{label}">'
+    return mark_safe(head + items + "</ol>")  # noqa: S308
+
+
+@register.simple_tag
+def downtime_rows(module: ModuleStatus) -> SafeString:
+    """`{% downtime_rows module %}`: the table rows of the days with downtime, newest first
+    (the same figures as the bars, for keyboard users)."""
+    return mark_safe(  # noqa: S308
+        "".join(
+            f'<tr><th scope="row">{bar.iso}</th>'
+            f"<td>{bar.uptime}%</td><td>{bar.down_minutes} min</td></tr>"
+            for bar in reversed(module.bars)
+            if bar.down_minutes is not None
+        )
     )
