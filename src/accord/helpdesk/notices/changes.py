@@ -105,40 +105,8 @@ def notice_for_change(
             customer_headline=text,
             staff="ticket",
         )
-    if what == "severity_proposed" and event.data.get("side") == "customer":
-        current = severity_label(event.data.get("from"))
-        return Notice(
-            **base,
-            event="ticket.severity_proposed",
-            slug=slug,
-            headline=f"The customer proposes severity {severity_label(event.severity)} instead "
-            f"of {current}",
-            customer_headline=f"Severity {severity_label(event.severity)} proposed to support",
-            lines=[
-                f"Reason: {event.data.get('reason', '')}",
-                "A support manager accepts or rejects it on the ticket's page; until then "
-                f"{current} stands.",
-            ],
-            staff="managers",
-        )
     if what == "severity_proposed":
-        reason = event.data.get("reason", "")
-        current = severity_label(event.data.get("from"))
-        return Notice(
-            **base,
-            event="ticket.severity_proposed",
-            slug=slug,
-            headline=f"Severity dispute opened: {severity_label(event.severity)} proposed "
-            f"instead of {current}",
-            customer_headline=f"Support proposes severity {severity_label(event.severity)} instead "
-            f"of {current}",
-            lines=[
-                f"Reason: {reason}",
-                "Your severity stands until both sides agree. Accept or reject the proposal "
-                "on the ticket's page.",
-            ],
-            staff="all",
-        )
+        return _proposal_notice(base, slug, event)
     if what == "severity_rejected":
         note = event.data.get("note", "")
         by = "Support" if actor is not None and actor.is_vendor_staff else "The customer"
@@ -177,6 +145,38 @@ def notice_for_change(
         return _contest_notice(base, slug, what, event)
     logger.debug("no notification for ticket change %r", what)
     return None
+
+
+def _proposal_notice(base: dict[str, Any], slug: str, event: TicketEvent) -> Notice:
+    """A severity proposal: from the customer, the managers answer it; from support, it opens
+    a dispute that both sides see."""
+    proposed = severity_label(event.severity)
+    current = severity_label(event.data.get("from"))
+    if event.data.get("side") == "customer":
+        headline = f"The customer proposes severity {proposed} instead of {current}"
+        customer_headline = f"Severity {proposed} proposed to support"
+        then = (
+            "A support manager accepts or rejects it on the ticket's page; until then "
+            f"{current} stands."
+        )
+        staff = "managers"
+    else:
+        headline = f"Severity dispute opened: {proposed} proposed instead of {current}"
+        customer_headline = f"Support proposes severity {proposed} instead of {current}"
+        then = (
+            "Your severity stands until both sides agree. Accept or reject the proposal on "
+            "the ticket's page."
+        )
+        staff = "all"
+    return Notice(
+        **base,
+        event="ticket.severity_proposed",
+        slug=slug,
+        headline=headline,
+        customer_headline=customer_headline,
+        lines=[f"Reason: {event.data.get('reason', '')}", then],
+        staff=staff,
+    )
 
 
 # Contested restorations (accord.helpdesk.restoration): (staff headline, customer headline).
