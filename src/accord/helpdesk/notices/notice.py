@@ -1,4 +1,4 @@
-"""A notice: one thing worth telling people about a ticket, and who is to be told."""
+"""A notice: one thing worth telling people about a ticket; the names and severities it shows."""
 
 from __future__ import annotations
 
