@@ -16,7 +16,7 @@ import pytest
 from accord.engine.timeutil import from_epoch, parse_instant
 from accord.helpdesk import restoration, services, severity
 from accord.helpdesk.models import EventKind, Status, Ticket, TicketEvent
-from accord.work import notify
+from accord.helpdesk.notices import addressing, changes
 
 
 def pacific(text: str) -> datetime:
@@ -219,9 +219,9 @@ def test_proposals_notify_the_other_side(world: Any) -> None:
     proposal = severity.propose_severity(
         ticket, 2, actor=world.acme_reporter, reason="one team", now=pacific("09T10:00")
     )
-    notice = notify.notice_for_change(
+    notice = changes.notice_for_change(
         ticket, "severity_proposed", actor=world.acme_reporter, comment=None, event=proposal
     )
     assert notice is not None and notice.headline.startswith("The customer proposes severity")
-    told = {person.email for person, _ in notify.recipients(notice)}
+    told = {person.email for person, _ in addressing.recipients(notice)}
     assert told == {"morgan@vendor.test", "val@vendor.test", "adam@acme.test"}  # no agent

@@ -17,8 +17,8 @@ from django.urls import reverse
 from accord.engine.timeutil import from_epoch, parse_instant
 from accord.helpdesk import restoration, services
 from accord.helpdesk.models import EventKind, Repair, Status, Ticket
+from accord.helpdesk.notices import addressing, fan_out, rendering
 from accord.reports.build import build_report
-from accord.work import notify
 from accord.work.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -198,13 +198,13 @@ def test_the_vendor_is_told_of_a_contest_and_the_customer_of_the_answer(world: A
     assert kinds[-2:] == [EventKind.RESTORATION_CONTESTED, EventKind.CONTEST_REJECTED]
     told = {}
     for job in Job.objects.filter(key__startswith=f"notify:ticket:{ticket.pk}:event-"):
-        notice = notify.notice_of(job.payload)
-        told[notice.event] = (notice, {p.email for p, _ in notify.recipients(notice)})
+        notice = fan_out.notice_of(job.payload)
+        told[notice.event] = (notice, {p.email for p, _ in addressing.recipients(notice)})
     contested, staff_told = told["ticket.restoration_contested"]
     assert contested.headline.startswith("The customer contests the restoration")
     assert {world.agent.email, world.manager.email} <= staff_told
     rejected, people = told["ticket.contest_rejected"]
     assert rejected.customer_headline.startswith("Support maintains that service was restored")
     assert world.acme_reporter.email in people and "Note: It works" in rejected.lines
-    email = notify.render_email(rejected, world.acme_reporter, customer=True)
+    email = rendering.render_email(rejected, world.acme_reporter, customer=True)
     assert "Support maintains that service was restored" in repr(email)

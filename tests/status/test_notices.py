@@ -18,7 +18,7 @@ from accord.catalogue.models import Region
 from accord.incidents import services as incidents
 from accord.status.models import StatusSubscriber
 from accord.work.models import Job
-from accord.work.notify import muted
+from accord.work.outbox import muted
 from accord.work.services import run_due
 
 from .conftest import Clock

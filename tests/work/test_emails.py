@@ -14,7 +14,8 @@ from django.core.mail import EmailMessage
 
 from accord.helpdesk import mail, services, severity
 from accord.helpdesk.models import Status
-from accord.work import notify
+from accord.helpdesk.notices import changes, fan_out
+from accord.work import outbox
 from accord.work import services as work
 from accord.work.models import Job, JobState
 
@@ -45,7 +46,7 @@ def test_notifications_are_enqueued_with_the_change_and_sent_by_the_worker(
     work.run_job(claimed, now=at("09T09:00"))
     keys = set(Job.objects.filter(kind="send_email").values_list("key", flat=True))
     assert len(keys) == 4 and all(k.startswith(f"email:ticket:{ticket.pk}:reported:") for k in keys)
-    notify.fan_out(claimed, at("09T09:00"))  # a killed worker's job claimed again
+    fan_out.fan_out(claimed, at("09T09:00"))  # a killed worker's job claimed again
     assert Job.objects.filter(kind="send_email").count() == 4
     assert mailoutbox == []
     drain(at("09T09:00"))
@@ -105,7 +106,7 @@ def test_staff_only_notes_never_reach_customers(
     )
     # Even if a note is announced by mistake, the listener drops it.
     note = ticket.comments.get()
-    notify.on_ticket_change(ticket, "commented", actor=world.agent, comment=note)
+    changes.on_ticket_change(ticket, "commented", actor=world.agent, comment=note)
     drain(at("09T09:05"))
     assert mailoutbox == []
     assert not any("SECRET" in str(job.payload) for job in Job.objects.all())
@@ -209,7 +210,7 @@ def test_a_recipient_deactivated_before_sending_gets_nothing(
 
 
 def test_muted_changes_notify_nobody(world: Any, report: Any, at: Any) -> None:
-    with notify.muted():
+    with outbox.muted():
         report()
     assert not Job.objects.filter(kind__in=["send_email", "webhook"]).exists()
 

@@ -8,29 +8,31 @@ from typing import Any
 
 from accord.helpdesk import services
 from accord.helpdesk.models import Status
-from accord.work import notify
+from accord.helpdesk.notices import addressing, changes, fan_out, rendering
+from accord.helpdesk.notices.notice import Notice
 from accord.work import services as work
 from accord.work.models import Job, WebhookEndpoint, WebhookFormat
 
 
-def rendered(notice: notify.Notice) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def rendered(notice: Notice) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Every email payload and webhook body of a notice, as `publish` would enqueue them."""
     emails = [
-        notify.render_email(notice, person, customer=customer)
-        for person, customer in notify.recipients(notice)
+        rendering.render_email(notice, person, customer=customer)
+        for person, customer in addressing.recipients(notice)
     ]
     bodies = [
-        notify.webhook_body(notice, endpoint) for endpoint in WebhookEndpoint.objects.order_by("pk")
+        rendering.webhook_body(notice, endpoint)
+        for endpoint in WebhookEndpoint.objects.order_by("pk")
     ]
     return emails, bodies
 
 
-def through_the_job(notice: notify.Notice) -> notify.Notice:
+def through_the_job(notice: Notice) -> Notice:
     """The notice as the worker reads it back from its stored `notify` job."""
-    job = notify.fan_out_job(notice)
+    job = fan_out.fan_out_job(notice)
     job.key += ":copy"  # the change enqueued its own already
     job.save()
-    return notify.notice_of(Job.objects.get(pk=job.pk).payload)
+    return fan_out.notice_of(Job.objects.get(pk=job.pk).payload)
 
 
 def test_the_worker_renders_what_the_change_would_have(world: Any, report: Any, at: Any) -> None:
@@ -51,9 +53,9 @@ def test_the_worker_renders_what_the_change_would_have(world: Any, report: Any, 
         ticket, Status.RESTORED, actor=world.agent, repair="temporary", now=at("09T10:30")
     )
     notices = [
-        notify.notice_for_change(ticket, "reported", actor=world.acme_reporter, comment=None),
-        notify.notice_for_change(ticket, "commented", actor=world.agent, comment=comment),
-        notify.notice_for_change(ticket, "restored", actor=world.agent, comment=None, event=event),
+        changes.notice_for_change(ticket, "reported", actor=world.acme_reporter, comment=None),
+        changes.notice_for_change(ticket, "commented", actor=world.agent, comment=comment),
+        changes.notice_for_change(ticket, "restored", actor=world.agent, comment=None, event=event),
     ]
     for notice in notices:
         assert notice is not None
@@ -78,10 +80,10 @@ def test_a_notice_is_fanned_out_once(world: Any, report: Any, at: Any) -> None:
     report()
     (job,) = work.claim("a", now=at("09T09:00"))
     assert job.kind == "notify"
-    notify.fan_out(job, at("09T09:00"))
+    fan_out.fan_out(job, at("09T09:00"))
     fanned = Job.objects.filter(kind="send_email").order_by("key").values_list("key", "payload")
     first = list(fanned)
     assert len(first) == 4
-    notify.fan_out(job, at("09T09:01"))  # claimed again after a killed worker: nothing new
+    fan_out.fan_out(job, at("09T09:01"))  # claimed again after a killed worker: nothing new
     work.run_job(job, now=at("09T09:02"))
     assert list(fanned) == first

@@ -27,7 +27,7 @@ from accord.monitoring.models import ModuleRegion
 from accord.probes.models import HealthCheck
 from accord.status.demo import demo_health_url
 from accord.work.models import Job, JobState
-from accord.work.notify import muted
+from accord.work.outbox import muted
 
 DEMO_PASSWORD = "accord-demo"
 

@@ -43,9 +43,9 @@ from django.utils import timezone
 from accord.accounts.access import is_staff
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module
+from accord.core import message_ids as notify
 from accord.helpdesk import attachments, services
 from accord.helpdesk.models import Channel, Comment, InboundMessage, Ticket
-from accord.work import notify
 
 logger = logging.getLogger(__name__)
 

@@ -31,6 +31,7 @@ from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch
+from accord.helpdesk.clock_jobs import after_ticket_change
 from accord.helpdesk.models import EventKind, Status, Ticket, TicketEvent
 from accord.helpdesk.services import (
     REOPENABLE,
@@ -42,7 +43,6 @@ from accord.helpdesk.services import (
     evaluate,
     recompute_clock,
 )
-from accord.work import services as work
 
 
 def _when(moment: datetime) -> str:
@@ -109,7 +109,7 @@ def contest_restoration(
     ticket.repair = ""
     ticket.save(update_fields=["status", "repair"])
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "restoration_contested", actor=actor, event=event)
+    after_ticket_change(ticket, "restoration_contested", actor=actor, event=event)
     return event
 
 
@@ -138,7 +138,7 @@ def answer_contest(
     kind = EventKind.RESTORATION_WITHDRAWN if accept else EventKind.CONTEST_REJECTED
     event = _append(ticket, kind, actor=actor, at=at, data=data)
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, str(kind), actor=actor, event=event)
+    after_ticket_change(ticket, str(kind), actor=actor, event=event)
     return event
 
 

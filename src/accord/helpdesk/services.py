@@ -31,6 +31,7 @@ from accord.catalogue.models import Module, Region
 from accord.core.prepared import PreparedInsert
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch, to_epoch
+from accord.helpdesk.clock_jobs import after_ticket_change, new_clock_jobs, schedule_clock_jobs
 from accord.helpdesk.models import (
     OPEN_STATUSES,
     Attachment,
@@ -43,7 +44,6 @@ from accord.helpdesk.models import (
     Ticket,
     TicketEvent,
 )
-from accord.work import services as work
 
 # A new ticket's rows, inserted with SQL compiled once per process (accord.core.prepared).
 # TicketEvent.save() only refuses to save an event again; a new event has no primary key.
@@ -231,8 +231,8 @@ def write_ticket(opening: Opening) -> tuple[Ticket, TicketEvent]:
     event.ticket = ticket
     _insert_event.insert(event)  # event.save(force_insert=True)
     # Its clock jobs and the notice's job in one insert.
-    clock_jobs = work.new_clock_jobs(ticket, opening.result)
-    work.after_ticket_change(ticket, "reported", actor=event.actor, event=event, jobs=clock_jobs)
+    clock_jobs = new_clock_jobs(ticket, opening.result)
+    after_ticket_change(ticket, "reported", actor=event.actor, event=event, jobs=clock_jobs)
     return ticket, event
 
 
@@ -272,7 +272,7 @@ def change_status(
     ticket.status = status
     ticket.save(update_fields=["status", "repair"])
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, str(_STATUS_EVENT[status]), actor=actor, event=event)
+    after_ticket_change(ticket, str(_STATUS_EVENT[status]), actor=actor, event=event)
     return event
 
 
@@ -288,7 +288,7 @@ def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = N
     ticket.repair = ""
     ticket.save(update_fields=["status", "repair"])
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "reopened", actor=actor, event=event)
+    after_ticket_change(ticket, "reopened", actor=actor, event=event)
     return event
 
 
@@ -314,7 +314,7 @@ def pause_clock(
     at = _now(now)
     event = _append(ticket, EventKind.PAUSED, actor=actor, at=at, data={"reason": reason.strip()})
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "paused", actor=actor, event=event)
+    after_ticket_change(ticket, "paused", actor=actor, event=event)
     return event
 
 
@@ -331,7 +331,7 @@ def resume_clock(
     data = {"note": note.strip()} if note.strip() else {}
     event = _append(ticket, EventKind.RESUMED, actor=actor, at=at, data=data)
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "resumed", actor=actor, event=event)
+    after_ticket_change(ticket, "resumed", actor=actor, event=event)
     return event
 
 
@@ -363,7 +363,7 @@ def add_comment(
         created_at=_now(now),
     )
     if not internal:
-        work.after_ticket_change(ticket, "commented", actor=author, comment=comment)
+        after_ticket_change(ticket, "commented", actor=author, comment=comment)
         if not is_staff(author) and ticket.clock_state == clocks.ClockState.PAUSED:
             # The customer answered what the clock was paused for.
             resume_clock(ticket, actor=author, note="the customer replied", now=comment.created_at)
@@ -431,7 +431,7 @@ def recompute_clock(ticket: Ticket, *, now: datetime | None = None) -> clocks.Cl
     if broken:
         ticket.standing = TERMS_ERROR
     ticket.save(update_fields=CLOCK_FIELDS)
-    work.schedule_clock_jobs(ticket, result)
+    schedule_clock_jobs(ticket, result)
     return result
 
 

@@ -29,6 +29,7 @@ from accord.accounts.models import Role, User
 from accord.accounts.terms import InvalidTerms
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch
+from accord.helpdesk.clock_jobs import after_ticket_change
 from accord.helpdesk.models import EventKind, Severity, Ticket, TicketEvent
 from accord.helpdesk.services import (
     REOPENABLE,
@@ -41,7 +42,6 @@ from accord.helpdesk.services import (
     evaluate,
     recompute_clock,
 )
-from accord.work import services as work
 
 # The events that decide the severity in force, whether it is agreed, and the open proposal.
 _SEVERITY_KINDS = (
@@ -155,7 +155,7 @@ def designate_severity(
     ticket.severity = severity
     ticket.save(update_fields=["severity"])
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_designated", actor=actor, event=event)
+    after_ticket_change(ticket, "severity_designated", actor=actor, event=event)
     return event
 
 
@@ -190,7 +190,7 @@ def propose_severity(
         data={"reason": reason.strip(), "from": state.in_force, "side": side_of(actor)},
     )
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, "severity_proposed", actor=actor, event=event)
+    after_ticket_change(ticket, "severity_proposed", actor=actor, event=event)
     return event
 
 
@@ -283,5 +283,5 @@ def answer_proposal(
             data=data,
         )
     recompute_clock(ticket, now=at)
-    work.after_ticket_change(ticket, str(event.kind), actor=actor, event=event)
+    after_ticket_change(ticket, str(event.kind), actor=actor, event=event)
     return event

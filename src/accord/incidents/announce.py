@@ -4,7 +4,7 @@ An incident's public update and a newly scheduled ad-hoc maintenance window each
 `status_notice` job (unique key), so a change that rolls back announces nothing. The status
 page (`accord.status.notices`, a layer above) registers the job's handler and fans it out to
 its subscribers: incidents never imports it. Nothing is enqueued inside
-`accord.work.notify.muted()` (bulk imports, demo data).
+`accord.work.outbox.muted()` (bulk imports, demo data).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from accord.monitoring.models import MaintenanceWindow
-from accord.work import notify
+from accord.work import outbox
 from accord.work import services as work
 from accord.work.models import Job
 
@@ -22,7 +22,7 @@ STATUS_NOTICE = "status_notice"  # the job kind accord.status.notices handles
 def incident_updated(update: Any) -> Job | None:
     """Announce an `IncidentUpdate` (the declaration's first one, a later one, the
     resolution) if its incident is public."""
-    if notify._muted.get() or not update.incident.public:
+    if outbox.is_muted() or not update.incident.public:
         return None
     return work.schedule(
         f"status-notice:update-{update.pk}", STATUS_NOTICE, update.at, payload={"update": update.pk}
@@ -31,7 +31,7 @@ def incident_updated(update: Any) -> Job | None:
 
 def maintenance_scheduled(window: MaintenanceWindow) -> Job | None:
     """Announce a newly scheduled ad-hoc maintenance window to its region's subscribers."""
-    if notify._muted.get():
+    if outbox.is_muted():
         return None
     return work.schedule(
         f"status-notice:maintenance-{window.pk}",

@@ -13,7 +13,7 @@ memory:
   (after its lease, if the worker died).
 - `report_email`, key `report-email:<organisation id>:<YYYY-MM>:user-<id>`: renders the frozen
   version's PDF and sends the email, outside any transaction (SMTP is network I/O), retried with
-  backoff when the mail server fails. This is the help desk's outbox (`accord.work.notify`):
+  backoff when the mail server fails. This is the outbox of every email (`accord.work.outbox`):
   the decision to send is taken once, in the database; the send itself is at-least-once at
   the SMTP boundary (a worker killed after the server accepted the message and before the job
   is marked done sends it again, with the same Message-ID).
@@ -38,6 +38,7 @@ from django.urls import reverse
 from accord.accounts.models import Contract, Organisation, Role, User
 from accord.core.display import format_span, format_when
 from accord.core.links import absolute_url
+from accord.core.message_ids import mail_domain
 from accord.engine.timeutil import from_epoch, to_epoch, zone
 from accord.reports import schema
 from accord.reports.build import Month
@@ -45,7 +46,7 @@ from accord.reports.models import ReportVersion
 from accord.reports.services import freeze
 from accord.work import services as work
 from accord.work.models import Job, JobState
-from accord.work.notify import enqueue_many, mail_domain
+from accord.work.outbox import enqueue_many
 
 logger = logging.getLogger(__name__)
 

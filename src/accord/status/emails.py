@@ -2,7 +2,7 @@
 
 A subscription request only stores a `status_email` job (in the request's transaction); the
 `accord worker` sends it, retrying with backoff when the mail server fails, like every other
-email Accord sends (`accord.work.notify`). Notices of incident updates and maintenance to
+email Accord sends (`accord.work.outbox`). Notices of incident updates and maintenance to
 confirmed subscribers are made by `accord.status.notices` and sent by the same handler.
 """
 

@@ -13,7 +13,7 @@ that `declare` and `confirm_total_outage` set after its first update.
 Who is told: an incident's regions are those of its outages that hit everyone (not one
 customer's); an incident that names no module-region concerns every region (as on the status
 page). A non-public incident notifies nobody. Nothing is enqueued inside
-`accord.work.notify.muted()` (bulk imports, demo data).
+`accord.work.outbox.muted()` (bulk imports, demo data).
 """
 
 from __future__ import annotations

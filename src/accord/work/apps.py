@@ -6,8 +6,6 @@ class WorkConfig(AppConfig):
     verbose_name = "Scheduled work and notifications"
 
     def ready(self) -> None:
-        # Registers the notification listener and the send_email, webhook, clock_warning and
-        # clock_breach job handlers.
-        from accord.work import notify
-
-        notify.register()
+        # Registers the send_email and webhook job handlers (the delivery); the apps above
+        # register theirs, and their change listeners, in their own `ready`.
+        from accord.work import delivery  # noqa: F401

@@ -9,20 +9,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import Model, Q
 from django.utils import timezone
 
-from accord.core.prepared import PreparedInsert
-from accord.engine.clocks import ClockResult, ClockState
-from accord.engine.timeutil import from_epoch
 from accord.work.models import Job, JobState
-
-if TYPE_CHECKING:
-    from accord.accounts.models import User
-    from accord.helpdesk.models import Comment, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +24,11 @@ HANDLERS: dict[str, Handler] = {}
 # Kinds whose handler runs outside a database transaction: those that talk to the outside
 # world (SMTP, HTTP) and must not hold SQLite's write lock while they wait on the network.
 NON_ATOMIC: set[str] = set()
-# Called after every ticket change, inside its transaction (notifications register here). A
-# listener returns the job rows to enqueue (each created unless a job of its key exists), or
-# None; `after_ticket_change` inserts them all in one statement.
+# Called after every ticket change, inside its transaction, by the help desk
+# (`accord.helpdesk.clock_jobs.after_ticket_change`); its notices register here. A listener
+# returns the job rows to enqueue (each created unless a job of its key exists), or None; they
+# are inserted all in one statement.
 CHANGE_LISTENERS: list[Callable[..., list[Job] | None]] = []
-# Those rows' insert, compiled once per process and number of rows (accord.core.prepared).
-_insert_jobs = PreparedInsert(Job)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
@@ -113,7 +105,7 @@ def schedule(
     kind: str,
     due_at: datetime,
     *,
-    ticket: Ticket | None = None,
+    ticket: Model | None = None,  # the ticket a ticket's job is about (Job.ticket)
     payload: dict[str, Any] | None = None,
 ) -> Job:
     """Create the job `key`, or move it to `due_at` if it has not run yet. A job that has run
@@ -133,113 +125,6 @@ def schedule(
 
 def cancel(key: str) -> None:
     Job.objects.filter(key=key, state=JobState.PENDING).update(state=JobState.CANCELLED)
-
-
-ClockJobs = dict[str, tuple[str, datetime, dict[str, Any] | None]]
-
-
-def _clock_jobs(ticket: Ticket, result: ClockResult) -> tuple[ClockJobs, list[str]]:
-    """The clock jobs a ticket should have (key: kind, due time, payload or None), and the keys
-    of those it should not (to cancel)."""
-    running = result.state is ClockState.RUNNING
-    wanted: ClockJobs = {}
-    stopped: list[str] = []
-    for warning in result.warnings:
-        fraction = warning.fraction
-        key = f"ticket:{ticket.pk}:warning:{fraction.numerator}/{fraction.denominator}"
-        if running and warning.at is not None:
-            wanted[key] = ("clock_warning", from_epoch(warning.at), {"fraction": str(fraction)})
-        else:
-            stopped.append(key)
-    breach_key = f"ticket:{ticket.pk}:breach"
-    if result.breach_at is not None and (running or result.breached):
-        wanted[breach_key] = ("clock_breach", from_epoch(result.breach_at), None)
-    else:
-        stopped.append(breach_key)
-    return wanted, stopped
-
-
-def new_clock_jobs(ticket: Ticket, result: ClockResult) -> list[Job]:
-    """The rows `schedule_clock_jobs(ticket, result, new=True)` inserts, for a caller that
-    inserts them itself (with the other jobs of the same change, in one statement)."""
-    wanted, _ = _clock_jobs(ticket, result)
-    return [
-        Job(key=key, kind=kind, due_at=due_at, ticket=ticket, payload=payload or {})
-        for key, (kind, due_at, payload) in wanted.items()
-    ]
-
-
-def schedule_clock_jobs(ticket: Ticket, result: ClockResult, *, new: bool = False) -> None:
-    """One warning job per threshold and one breach job per ticket, at the engine's instants;
-    cancelled while the clock is stopped, rescheduled when it runs again.
-
-    The same outcome as `schedule` / `cancel` key by key, in at most four statements: one read
-    of the ticket's clock jobs, one insert of the missing ones, one update of those that move,
-    one conditional cancel. `new`: the ticket was created in this transaction, so it has no
-    jobs yet (nobody else can know its id before the commit): no read, one insert.
-    """
-    if new:
-        Job.objects.bulk_create(new_clock_jobs(ticket, result))
-        return
-    wanted, stopped = _clock_jobs(ticket, result)
-
-    def row(key: str) -> Job:
-        kind, due_at, payload = wanted[key]
-        return Job(key=key, kind=kind, due_at=due_at, ticket=ticket, payload=payload or {})
-
-    existing = {job.key: job for job in Job.objects.filter(key__in=[*wanted, *stopped])}
-    missing = [key for key in wanted if key not in existing]
-    if missing:
-        try:
-            with transaction.atomic():  # a savepoint: a concurrent scheduler may win a key
-                Job.objects.bulk_create([row(key) for key in missing])
-        except IntegrityError:
-            for key in missing:  # one by one, each settling its own race
-                kind, due_at, payload = wanted[key]
-                schedule(key, kind, due_at, ticket=ticket, payload=payload)
-    moved = []
-    for key, job in existing.items():
-        if key not in wanted or job.state not in (JobState.PENDING, JobState.CANCELLED):
-            continue  # a job that has run (done, failed) or is running is left alone
-        _, due_at, payload = wanted[key]
-        if (
-            job.state == JobState.PENDING
-            and job.due_at == due_at
-            and (payload is None or job.payload == payload)
-        ):
-            continue  # already so: nothing to write
-        job.due_at = due_at
-        job.state = JobState.PENDING
-        if payload is not None:
-            job.payload = payload
-        moved.append(job)
-    if moved:
-        Job.objects.bulk_update(moved, ["due_at", "state", "payload"])
-    if any(key in existing for key in stopped):
-        Job.objects.filter(key__in=stopped, state=JobState.PENDING).update(state=JobState.CANCELLED)
-
-
-def after_ticket_change(
-    ticket: Ticket,
-    what: str,
-    *,
-    actor: User | None,
-    comment: Comment | None = None,
-    event: TicketEvent | None = None,
-    jobs: list[Job] | None = None,
-) -> None:
-    """Tell the listeners about a change and enqueue the jobs they return. `event`: the event
-    the change appended, when the caller has it at hand (listeners then need not read it back).
-    `jobs`: rows the change enqueues anyway (a new ticket's clock jobs), inserted in the same
-    statement. Each row is created unless a job of its key exists, in whatever state: the
-    unique key decides, in the database (`INSERT ... ON CONFLICT DO NOTHING` on PostgreSQL,
-    `INSERT OR IGNORE` on SQLite), and of two transactions inserting one key concurrently the
-    second waits for the first and inserts nothing if it commits."""
-    rows = list(jobs or [])
-    extra = {} if event is None else {"event": event}
-    for listener in CHANGE_LISTENERS:
-        rows += listener(ticket, what, actor=actor, comment=comment, **extra) or []
-    _insert_jobs.insert_ignoring_conflicts(rows)  # Job.objects.bulk_create(rows, ignore_...)
 
 
 def due_rows(*, now: datetime, limit: int = 20) -> list[tuple[int, str, int]]:
