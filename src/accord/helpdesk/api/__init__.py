@@ -14,7 +14,9 @@ validate (pydantic schemas; unknown catalogue references are 422s naming the fie
 ticket through the one access helper (`get_or_404`: another organisation's ticket is not
 found), call `accord.helpdesk.services`, render. Every handler that changes something runs in
 one transaction, so a success the API answered has been committed. Clock values are the
-engine's, recomputed for the moment of the request.
+engine's, recomputed for the moment of the request. (tests/api replace `_detail` and
+`_replay` on this module to make an answer fail or a retry lose its race: they are looked up
+when called.)
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def _ticket_for(user: User, ticket_id: int, *, for_update: bool = False) -> Tick
     return get_or_404(user, tickets, pk=ticket_id)
 
 
-def detail(ticket: Ticket, user: User, done: object = None) -> dict[str, Any]:
+def detail_answer(ticket: Ticket, user: User, done: object = None) -> dict[str, Any]:
     """The answer of most actions: the ticket as TicketDetailOut, as the action left it."""
     return _detail(ticket, user)
 
@@ -104,7 +106,7 @@ def act(
     request: HttpRequest,
     ticket_id: int,
     do: Callable[[Ticket, User], Done],
-    render: Render[Done] = detail,
+    render: Render[Done] = detail_answer,
 ) -> Any:
     """An action on a ticket, in one transaction: the caller's ticket (404 if they may not see
     it), locked; `do(ticket, caller)`, the service call (its refusals are the API's 403, 409 and
