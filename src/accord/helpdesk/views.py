@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms, form_policy
-from accord.core.forms import add_refusal
+from accord.core.forms import add_refusal, valid_filters
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
 from accord.engine.timeutil import from_epoch
@@ -106,10 +106,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not is_staff(user):
         raise Http404("not found")
     form = QueueFilterForm(request.GET or None, user=user)
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()  # the form shows what is wrong with a filter; the valid ones apply
-        filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    filters = valid_filters(form)
     severity = filters.get("severity")
     tickets = selectors.filter_tickets(
         selectors.visible_tickets(user),
