@@ -8,7 +8,7 @@ querysets here are handed to `scope` or `get_or_404`, never answered unscoped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import F, QuerySet
 
@@ -102,3 +102,16 @@ def with_contract(organisation: Organisation) -> Organisation:
         if contract:
             organisation.contract = contract[0]
     return organisation
+
+
+def fixing_release(ticket: Ticket) -> Any:
+    """The deployed release that carried the ticket's permanent fix (the earliest one), or
+    None. Read through the relation the releases app adds to the ticket (`Release.tickets`,
+    `ticket.fixed_by_releases`): the help desk does not import the releases above it."""
+    fixes = ticket.fixed_by_releases  # type: ignore[attr-defined]
+    return (
+        fixes.select_related("module_region__module", "module_region__region")
+        .filter(deployed_at__isnull=False)
+        .order_by("deployed_at", "pk")
+        .first()
+    )

@@ -8,10 +8,8 @@ from typing import Any
 
 from accord.accounts.api import person
 from accord.accounts.models import User
-from accord.helpdesk import services, severity
+from accord.helpdesk import selectors, services, severity
 from accord.helpdesk.models import Attachment, Comment, EventKind, Ticket, TicketEvent
-from accord.releases.models import Release
-from accord.releases.services import fixing_release
 
 
 def _ticket_url(ticket: Ticket) -> str:
@@ -97,11 +95,12 @@ def _detail(ticket: Ticket, viewer: User, opened: TicketEvent | None = None) -> 
         events,
         comments=services.visible_comments(ticket, viewer),
         attachments=services.visible_attachments(ticket, viewer),
-        fix=fixing_release(ticket),
+        fix=selectors.fixing_release(ticket),
     )
 
 
-def _fixing_release(release: Release | None) -> dict[str, Any] | None:
+def _fixing_release(release: Any) -> dict[str, Any] | None:
+    """A `releases.Release` (or None) as FixingReleaseOut."""
     if release is None:
         return None
     module_region = release.module_region
@@ -120,7 +119,7 @@ def _render_detail(
     *,
     comments: Iterable[Comment],
     attachments: Iterable[Attachment],
-    fix: Release | None,
+    fix: Any,
 ) -> dict[str, Any]:
     proposal = severity.SeverityState(ticket, events).proposal
     return {
