@@ -84,8 +84,9 @@ def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
 
 
 api.add_router("", accounts_router)
-api.add_router("", helpdesk_router)
-api.add_router("", "accord.helpdesk.restoration_api.router")  # contested restorations
+api.add_router("", helpdesk_router)  # the catalogue and the tickets; then their actions:
+for resource in ("actions", "severity", "attachments", "restoration"):
+    api.add_router("", f"accord.helpdesk.api.{resource}.router")
 api.add_router("", incidents_router)
 api.add_router("", hooks_router)
 api.add_router("", "accord.probes.api.router")  # agent tokens only: accord.probes.auth

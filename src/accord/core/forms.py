@@ -15,6 +15,15 @@ class AccordForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+def valid_filters(form: forms.Form) -> dict[str, Any]:
+    """The filters of a bound filter form that are valid (nothing for an unbound one): a bad
+    filter is shown on the form, the valid ones apply."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+
+
 def add_refusal(form: forms.Form, message: str) -> None:
     """Show a service's refusal on the form that asked for it.
 

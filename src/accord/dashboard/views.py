@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from accord.accounts.access import is_manager, is_staff, scope
 from accord.accounts.models import Organisation
 from accord.core.display import viewer_zone
+from accord.core.forms import valid_filters
 from accord.dashboard import services, simulator
 from accord.dashboard.forms import DashboardFilterForm, SimulatorForm
 from accord.engine import credits
@@ -69,10 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not is_staff(user):
         raise Http404("not found")
     form = DashboardFilterForm(request.GET or None, user=user)
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()  # a bad filter is shown on the form; the valid ones apply
-        filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    filters = valid_filters(form)
     organisations = form.fields["customer"].queryset  # type: ignore[attr-defined]
     if filters.get("customer") is not None:
         organisations = organisations.filter(pk=filters["customer"].pk)

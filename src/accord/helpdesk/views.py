@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,11 +28,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms, form_policy
-from accord.core.forms import add_refusal
+from accord.core.forms import add_refusal, valid_filters
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
 from accord.engine.timeutil import from_epoch
-from accord.helpdesk import services, severity
+from accord.helpdesk import selectors, services, severity
 from accord.helpdesk.attachments import attach
 from accord.helpdesk.forms import (
     AnswerForm,
@@ -53,7 +52,6 @@ from accord.helpdesk.forms import (
     severity_label,
 )
 from accord.helpdesk.models import (
-    OPEN_STATUSES,
     Attachment,
     EventKind,
     Repair,
@@ -69,13 +67,6 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 
 
-def _tickets(user: User) -> QuerySet[Ticket]:
-    """The tickets a person may see, with what the pages and the clock need."""
-    return scope(user, Ticket.objects.all()).select_related(
-        "organisation__contract", "organisation__region", "module", "region", "reported_by"
-    )
-
-
 def _policy_of(ticket: Ticket) -> Policy:
     return ticket.organisation.contract.terms.policy
 
@@ -88,7 +79,7 @@ def _policy_of(ticket: Ticket) -> Policy:
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """The tickets of the customer's organisation (for the vendor's staff: every customer's)."""
     show = request.GET.get("show", "active")
-    tickets = _tickets(request.user).order_by("-reported_at", "-pk")
+    tickets = selectors.order_tickets(selectors.visible_tickets(request.user), "-reported_at")
     if show == "closed":
         tickets = tickets.filter(status=Status.CLOSED)
     elif show != "all":
@@ -115,20 +106,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not is_staff(user):
         raise Http404("not found")
     form = QueueFilterForm(request.GET or None, user=user)
-    tickets = _tickets(user).filter(status__in=OPEN_STATUSES)
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()  # the form shows what is wrong with a filter; the valid ones apply
-        filters = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
+    filters = valid_filters(form)
     severity = filters.get("severity")
-    if severity == "none":
-        tickets = tickets.filter(severity_in_force__isnull=True)
-    elif severity:
-        tickets = tickets.filter(severity_in_force=int(severity))
-    for name, column in (("module", "module"), ("region", "region"), ("customer", "organisation")):
-        if filters.get(name) is not None:
-            tickets = tickets.filter(**{column: filters[name]})
-    tickets = tickets.order_by(F("due_at").asc(nulls_last=True), "reported_at", "pk")
+    tickets = selectors.filter_tickets(
+        selectors.visible_tickets(user),
+        open=True,
+        without_severity=severity == "none",
+        severities=[int(severity)] if severity and severity != "none" else None,
+        module=filters.get("module"),
+        region=filters.get("region"),
+        organisation=filters.get("customer"),
+    )
+    tickets = selectors.order_tickets(tickets, "due_at")
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     services.refresh_clocks(rows)
@@ -402,7 +391,7 @@ def _render_ticket(
     status: int = 200,
 ) -> HttpResponse:
     user = request.user
-    ticket = get_or_404(user, _tickets(user), pk=pk)
+    ticket = get_or_404(user, selectors.visible_tickets(user), pk=pk)
     staff = is_staff(user)
     try:
         policy = _policy_of(ticket)
@@ -473,7 +462,8 @@ def _act(request: HttpRequest, pk: int, name: str, action: Action) -> HttpRespon
     """Bind the action's form; if valid, run the service under a lock and redirect (PRG);
     otherwise show the ticket page again with the form's errors."""
     user = request.user
-    ticket = get_or_404(user, _tickets(user), pk=pk)  # not found before anything else
+    # Not found before anything else.
+    ticket = get_or_404(user, selectors.visible_tickets(user), pk=pk)
     form_class = _ACTION_FORMS[name]
     form = form_class(
         request.POST,
@@ -486,7 +476,9 @@ def _act(request: HttpRequest, pk: int, name: str, action: Action) -> HttpRespon
     if form.is_valid():
         try:
             with transaction.atomic():
-                locked = get_or_404(user, _tickets(user).select_for_update(of=("self",)), pk=pk)
+                locked = get_or_404(
+                    user, selectors.visible_tickets(user).select_for_update(of=("self",)), pk=pk
+                )
                 done = action(locked, user, form.cleaned_data, request)
         except services.ActionRefused as refusal:
             add_refusal(form, str(refusal))

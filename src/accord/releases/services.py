@@ -29,6 +29,7 @@ from accord.engine.releases import (
 from accord.engine.timeutil import format_clock, from_epoch, to_epoch
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk.models import Status, Ticket
+from accord.helpdesk.selectors import fixing_release as fixing_release  # read by the help desk too
 from accord.incidents.maintenance import recurring_schedule
 from accord.monitoring.models import ModuleRegion
 from accord.releases.models import ChangeKind, Kind, Release, ReleaseChange
@@ -237,16 +238,6 @@ def record_deployment(
             )
             fixed.append(ticket.pk)
     return Recorded(release=release, created=created, fixed_tickets=tuple(fixed))
-
-
-def fixing_release(ticket: Ticket) -> Release | None:
-    """The deployed release that carried the ticket's permanent fix (the earliest one)."""
-    return (
-        ticket.fixed_by_releases.select_related("module_region__module", "module_region__region")
-        .filter(deployed_at__isnull=False)
-        .order_by("deployed_at", "pk")
-        .first()
-    )
 
 
 def superseding(releases: QuerySet[Release]) -> dict[int, Release]:

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accord.helpdesk.models import Ticket
+from accord.helpdesk.selectors import fixing_release
 from accord.releases.models import Release
-from accord.releases.services import fixing_release
 
 register = template.Library()
 

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Schema
 from pydantic import Field
 
 from accord.accounts.api import Id, In, PersonOut, Text, UtcDateTime, person
 from accord.accounts.models import User
 from accord.helpdesk import restoration
-from accord.helpdesk.api import LongText, TicketDetailOut, _caller, _detail, _ticket_for
+from accord.helpdesk.api import ResourceRouter, _caller, _ticket_for, act
+from accord.helpdesk.api.render import _detail
+from accord.helpdesk.api.schemas import LongText, TicketDetailOut
 from accord.helpdesk.models import Ticket, TicketEvent
 
-router = Router(tags=["help desk"])
+# The ids of the module this was before the API was split by resource.
+router = ResourceRouter(operation_ids="accord_helpdesk_restoration_api")
 
 
 class ContestOut(Schema):
@@ -110,7 +112,8 @@ def _restoration(ticket: Ticket, viewer: User) -> dict[str, Any]:
     }
 
 
-def _answer(ticket: Ticket, user: User) -> dict[str, Any]:
+def _answer(ticket: Ticket, user: User, done: object = None) -> dict[str, Any]:
+    """The answer of an action: the ticket with its restoration."""
     return {**_detail(ticket, user), "restoration": _restoration(ticket, user)}
 
 
@@ -131,11 +134,14 @@ def get_restoration(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
     "contract's window); the clock runs again until the vendor answers",
 )
 def contest_restoration(request: HttpRequest, ticket_id: Id, payload: ContestIn) -> dict[str, Any]:
-    user = _caller(request)
-    with transaction.atomic():
-        ticket = _ticket_for(user, ticket_id, for_update=True)
-        restoration.contest_restoration(ticket, actor=user, reason=payload.reason)
-        return _answer(ticket, user)
+    return act(
+        request,
+        ticket_id,
+        lambda ticket, user: restoration.contest_restoration(
+            ticket, actor=user, reason=payload.reason
+        ),
+        _answer,
+    )
 
 
 @router.post(
@@ -145,8 +151,11 @@ def contest_restoration(request: HttpRequest, ticket_id: Id, payload: ContestIn)
     "restoration, reject (with a note) keeps it as a dispute",
 )
 def answer_contest(request: HttpRequest, ticket_id: Id, payload: ContestAnswerIn) -> dict[str, Any]:
-    user = _caller(request)
-    with transaction.atomic():
-        ticket = _ticket_for(user, ticket_id, for_update=True)
-        restoration.answer_contest(ticket, actor=user, accept=payload.accept, note=payload.note)
-        return _answer(ticket, user)
+    return act(
+        request,
+        ticket_id,
+        lambda ticket, user: restoration.answer_contest(
+            ticket, actor=user, accept=payload.accept, note=payload.note
+        ),
+        _answer,
+    )

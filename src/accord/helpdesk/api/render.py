@@ -1,0 +1,155 @@
+"""How the help desk API shows a ticket, its clock, comments and attachments: the dictionaries
+the schemas of `accord.helpdesk.api.schemas` validate. Rendering reads, it never writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from accord.accounts.api import person
+from accord.accounts.models import User
+from accord.helpdesk import selectors, services, severity
+from accord.helpdesk.models import Attachment, Comment, EventKind, Ticket, TicketEvent
+
+
+def _ticket_url(ticket: Ticket) -> str:
+    return f"/api/tickets/{ticket.pk}"
+
+
+def _clock(ticket: Ticket) -> dict[str, Any]:
+    target = ticket.target_seconds
+    return {
+        "severity_designated": ticket.severity,
+        "severity_in_force": ticket.severity_in_force,
+        "severity_agreed": ticket.severity_agreed,
+        "dispute_open": ticket.dispute_open,
+        "target_seconds": target,
+        "used_seconds": ticket.used_seconds,
+        "remaining_seconds": None if target is None else target - ticket.used_seconds,
+        "state": ticket.clock_state,
+        "standing": ticket.standing,
+        "due_at": ticket.due_at,
+        "breached_at": ticket.breached_at,
+        "next_warning_at": ticket.next_warning_at,
+        "computed_at": ticket.clock_computed_at,
+    }
+
+
+def _ticket(ticket: Ticket) -> dict[str, Any]:
+    organisation, module, region = ticket.organisation, ticket.module, ticket.region
+    return {
+        "id": ticket.pk,
+        "url": _ticket_url(ticket),
+        "organisation": {"slug": organisation.slug, "name": organisation.name},
+        "module": {"slug": module.slug, "name": module.name},
+        "region": {"code": region.code, "name": region.name, "timezone": region.timezone},
+        "summary": ticket.summary,
+        "severity": ticket.severity,
+        "status": ticket.status,
+        "is_open": ticket.is_open,
+        "repair": ticket.repair,
+        "channel": ticket.channel,
+        "reported_by": person(ticket.reported_by),
+        "reported_at": ticket.reported_at,
+        "clock": _clock(ticket),
+    }
+
+
+def _comment(comment: Comment) -> dict[str, Any]:
+    return {
+        "id": comment.pk,
+        "author": person(comment.author),
+        "body": comment.body,
+        "internal": comment.internal,
+        "channel": comment.channel,
+        "created_at": comment.created_at,
+    }
+
+
+def _attachment(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "url": f"/api/tickets/{attachment.ticket_id}/attachments/{attachment.pk}",
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "internal": attachment.internal,
+        "uploaded_by": person(attachment.uploaded_by),
+        "created_at": attachment.created_at,
+    }
+
+
+def _detail(ticket: Ticket, viewer: User, opened: TicketEvent | None = None) -> dict[str, Any]:
+    """The ticket as TicketDetailOut, its clock recomputed for now.
+
+    `opened`: the ticket was opened by this request and `opened` is its `reported` event, so
+    nothing is read back: that event is its whole log, it has no comments or attachments yet,
+    and its clock columns are the engine's, computed from that event for this request's moment
+    as the row was written."""
+    if opened is not None:
+        return _render_detail(ticket, [opened], comments=[], attachments=[], fix=None)
+    services.refresh_clocks([ticket])
+    events = list(ticket.events.select_related("actor").order_by("at", "pk"))
+    return _render_detail(
+        ticket,
+        events,
+        comments=services.visible_comments(ticket, viewer),
+        attachments=services.visible_attachments(ticket, viewer),
+        fix=selectors.fixing_release(ticket),
+    )
+
+
+def _fixing_release(release: Any) -> dict[str, Any] | None:
+    """A `releases.Release` (or None) as FixingReleaseOut."""
+    if release is None:
+        return None
+    module_region = release.module_region
+    return {
+        "version": release.version,
+        "kind": release.kind,
+        "module": module_region.module.slug,
+        "region": module_region.region.code,
+        "deployed_at": release.deployed_at,
+    }
+
+
+def _render_detail(
+    ticket: Ticket,
+    events: list[TicketEvent],
+    *,
+    comments: Iterable[Comment],
+    attachments: Iterable[Attachment],
+    fix: Any,
+) -> dict[str, Any]:
+    proposal = severity.SeverityState(ticket, events).proposal
+    return {
+        **_ticket(ticket),
+        "description": ticket.description,
+        "fixed_by_release": _fixing_release(fix),
+        "open_proposal": (
+            {
+                "event_id": proposal.pk,
+                "severity": proposal.severity,
+                "reason": proposal.data.get("reason", ""),
+                "proposed_by": person(proposal.actor),
+                "side": severity.proposal_side(proposal),
+                "at": proposal.at,
+            }
+            if proposal is not None
+            else None
+        ),
+        "events": [
+            {
+                "id": e.pk,
+                "kind": e.kind,
+                "label": EventKind(e.kind).label if e.kind in EventKind.values else e.kind,
+                "at": e.at,
+                "actor": person(e.actor),
+                "severity": e.severity,
+                "data": e.data,
+            }
+            for e in events
+        ],
+        "comments": [_comment(c) for c in comments],
+        "attachments": [_attachment(a) for a in attachments],
+    }

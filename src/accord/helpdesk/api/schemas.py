@@ -1,0 +1,227 @@
+"""The help desk API's request and response schemas (pydantic, through django-ninja): what a
+client sends and what it is answered, as the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from ninja import Header, Schema
+from pydantic import Field, Strict, StringConstraints
+
+from accord.accounts.api import Clean, In, OrganisationOut, PersonOut, Text, UtcDateTime
+
+# 1 Critical, 2 High, 3 Medium, 4 Normal. Strict: neither `true` nor "1" is severity 1.
+SeverityLevel = Annotated[
+    int, Strict(), Field(ge=1, le=4, json_schema_extra={"enum": [1, 2, 3, 4]})
+]
+StatusName = Literal[
+    "reported", "acknowledged", "in_progress", "restored", "fix_delivered", "closed"
+]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=50_000)]
+IdempotencyKeyHeader = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Any unique string per new ticket (a UUID is ideal); reuse it to retry.",
+    ),
+]
+MAX_PAGE = 200
+
+
+class ModuleOut(Schema):
+    slug: str
+    name: str
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    timezone: str
+
+
+class ClockOut(Schema):
+    """The return-to-service clock as the engine computes it at `computed_at`."""
+
+    severity_designated: int | None = Field(description="As the customer designated it")
+    severity_in_force: int | None = Field(description="The one the clock measures against")
+    severity_agreed: bool
+    dispute_open: bool
+    target_seconds: int | None = Field(description="Support seconds allowed by the severity")
+    used_seconds: int = Field(description="Support seconds used so far")
+    remaining_seconds: int | None = Field(description="target - used; negative once breached")
+    state: Literal["running", "paused", "stopped"]
+    # terms_error: the contract's stored terms are invalid, so the clock cannot be measured.
+    standing: Literal["no_severity", "on_track", "at_risk", "breached", "met", "terms_error"]
+    due_at: UtcDateTime | None
+    breached_at: UtcDateTime | None
+    next_warning_at: UtcDateTime | None
+    computed_at: UtcDateTime
+
+
+class TicketOut(Schema):
+    id: int
+    url: str
+    organisation: OrganisationOut
+    module: ModuleOut
+    region: RegionOut
+    summary: str
+    severity: int | None = Field(description="As designated by the customer (null: not yet)")
+    status: StatusName
+    is_open: bool
+    repair: Literal["", "temporary", "permanent"]
+    channel: str
+    reported_by: PersonOut
+    reported_at: UtcDateTime
+    clock: ClockOut
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    label: str
+    at: UtcDateTime
+    actor: PersonOut | None
+    severity: int | None
+    data: dict[str, Any]
+
+
+class CommentOut(Schema):
+    id: int
+    author: PersonOut
+    body: str
+    internal: bool
+    channel: str
+    created_at: UtcDateTime
+
+
+class AttachmentOut(Schema):
+    id: int
+    url: str
+    filename: str
+    content_type: str
+    size: int
+    internal: bool
+    uploaded_by: PersonOut
+    created_at: UtcDateTime
+
+
+class ProposalOut(Schema):
+    event_id: int
+    severity: int
+    reason: str
+    proposed_by: PersonOut | None
+    side: Literal["vendor", "customer"] = Field(
+        description="Who proposed; the other side answers (customer: reporter or admin; "
+        "vendor: a support manager)"
+    )
+    at: UtcDateTime
+
+
+class FixingReleaseOut(Schema):
+    """The deployed release that carried the ticket's permanent fix."""
+
+    version: str
+    kind: Literal["major", "minor", "emergency"]
+    module: str = Field(description="Module slug")
+    region: str = Field(description="Region code")
+    deployed_at: UtcDateTime
+
+
+class TicketDetailOut(TicketOut):
+    description: str
+    fixed_by_release: FixingReleaseOut | None = Field(
+        description="The deployed release that carried the permanent fix (the earliest one)"
+    )
+    open_proposal: ProposalOut | None
+    events: list[EventOut]
+    comments: list[CommentOut]
+    attachments: list[AttachmentOut]
+
+
+class TicketPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[TicketOut]
+
+
+class TicketIn(In):
+    module: str = Field(description="Module slug, see GET /api/modules")
+    summary: Summary
+    description: LongText = ""
+    severity: SeverityLevel | None = Field(
+        default=None, description="1 Critical, 2 High, 3 Medium, 4 Normal; null: not yet"
+    )
+    region: str | None = Field(default=None, description="Region code; default: the customer's")
+    organisation: str | None = Field(
+        default=None,
+        description="Organisation slug: required for staff; a customer may only name its own",
+    )
+
+
+class TicketFilters(Clean):
+    status: list[StatusName] | None = None
+    severity: list[Annotated[int, Field(ge=1, le=4)]] | None = Field(
+        default=None, description="Severity in force"
+    )
+    module: str | None = Field(default=None, description="Module slug")
+    region: str | None = Field(default=None, description="Region code")
+    organisation: str | None = Field(default=None, description="Organisation slug (staff)")
+    open: bool | None = Field(
+        default=None, description="true: reported, acknowledged or in progress"
+    )
+    ordering: Literal["due_at", "-due_at", "reported_at", "-reported_at"] | None = Field(
+        default=None,
+        description="Default: due_at (soonest breach first) for staff, -reported_at for customers",
+    )
+    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    offset: int = Field(default=0, ge=0, le=2**31)
+
+
+class CommentIn(In):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
+    internal: bool = Field(default=False, description="A staff-only note (staff only)")
+
+
+class StatusIn(In):
+    status: Literal["acknowledged", "in_progress", "restored", "fix_delivered", "closed"]
+    repair: Literal["temporary", "permanent"] | None = Field(
+        default=None, description="Required when status is restored"
+    )
+    note: LongText = ""
+
+
+class ReopenIn(In):
+    reason: Text
+
+
+class PauseIn(In):
+    reason: Text
+
+
+class ResumeIn(In):
+    note: str = Field(default="", max_length=500)
+
+
+class SeverityIn(In):
+    severity: SeverityLevel
+
+
+class ProposalIn(In):
+    severity: SeverityLevel
+    reason: Text
+
+
+class AnswerIn(In):
+    accept: bool
+    note: LongText = ""
+
+
+class Refusal(Schema):
+    """Why the action was refused: 403, not for this person; 409, not in the ticket's state."""
+
+    detail: str
