@@ -17,6 +17,10 @@ Every message that reaches the database is kept raw (`InboundMessage`) with what
 refused ones included. Accepting a message is one transaction: the raw message, the ticket or
 comment, its attachments and the notifications it causes commit together or not at all; a
 second delivery of the same Message-ID finds the first and changes nothing.
+
+What the message says (its headers, sender, references, text, files) is read by
+`accord.helpdesk.mailparse`, with the standard library only; this module decides what it
+means: who the sender is, which ticket, which module, which files are kept, what is refused.
 """
 
 from __future__ import annotations

@@ -19,13 +19,15 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from functools import cached_property
 from html.parser import HTMLParser
+from typing import cast
 
 
 class Unreadable(ValueError):
@@ -127,6 +129,7 @@ def _header(message: Message, name: str) -> str:
 
 
 def sender_of(message: Message) -> str:
+    addresses: Sequence[Address]
     try:
         header = message.get("From")
         addresses = getattr(header, "addresses", ()) if header is not None else ()
@@ -144,7 +147,7 @@ _SUBJECT_TICKET = re.compile(r"\[#(\d+)\]")
 def message_id_of(message: Message, raw: bytes) -> str:
     """The Message-ID, or for a message without one an id made from its content (so a second
     delivery of it is still recognised)."""
-    found = _ANGLE_ID.findall(_header(message, "Message-ID"))
+    found: list[str] = _ANGLE_ID.findall(_header(message, "Message-ID"))
     if found:
         return found[0]
     return f"<sha256-{hashlib.sha256(raw).hexdigest()[:40]}@mail-ingest.invalid>"
@@ -430,7 +433,7 @@ def _leaf_parts(part: Message) -> Iterator[Message]:
         return
     payload = part.get_payload()
     for child in payload if isinstance(payload, list) else []:
-        yield from _leaf_parts(child)
+        yield from _leaf_parts(cast(Message, child))
 
 
 def files_of(message: Message, body: Message | None) -> Iterator[MailFile]:
@@ -445,7 +448,7 @@ def files_of(message: Message, body: Message | None) -> Iterator[MailFile]:
             continue  # an alternative rendering of the text, kept in the raw message
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload()
-            data = inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+            data = cast(Message, inner[0]).as_bytes() if isinstance(inner, list) and inner else b""
         else:
             decoded = part.get_payload(decode=True)
             data = decoded if isinstance(decoded, bytes) else b""
