@@ -26,10 +26,10 @@ def module_region(module: str = "release-manager", region: str = "us") -> Any:
 
 @pytest.fixture
 def make_source(world: Any) -> Callable[..., tuple[Any, str]]:
-    from accord.incidents import services
+    from accord.incidents import alerts
 
     def make(kind: str = "alertmanager", name: str = "", **kwargs: Any) -> tuple[Any, str]:
-        return services.create_source(
+        return alerts.create_source(
             name=name or f"{kind} source", kind=kind, actor=world.vendor_admin, **kwargs
         )
 

@@ -226,10 +226,10 @@ def test_a_person_s_api_token_is_not_a_source_token(world: Any, alertmanager: An
 
 
 def test_a_rotated_token_stops_working(world: Any, alertmanager: Any) -> None:
-    from accord.incidents import services
+    from accord.incidents import alerts
 
     source, token = alertmanager
-    new = services.rotate_token(source, actor=world.vendor_admin)
+    new = alerts.rotate_token(source, actor=world.vendor_admin)
     assert post(ALERTMANAGER, notification(alert("ffff000000000001")), token).status_code == 401
     assert post(ALERTMANAGER, notification(alert("ffff000000000001")), new).status_code == 200
 

@@ -28,7 +28,7 @@ from accord.accounts.access import get_or_404, is_staff
 from accord.accounts.api import Id, In, PersonOut, Text, UtcDateTime, field_error, person
 from accord.accounts.models import Organisation, User
 from accord.helpdesk.models import Ticket
-from accord.incidents import hooks, services
+from accord.incidents import alerts, hooks, services
 from accord.incidents.models import (
     ExternalSource,
     Incident,
@@ -100,7 +100,7 @@ def _receive(request: HttpRequest, parse: Any) -> dict[str, Any]:
     try:
         events = parse(hooks.load_json(request.body), now)
         with transaction.atomic():
-            outcomes = services.receive_alerts(source, events, now=now)
+            outcomes = alerts.receive_alerts(source, events, now=now)
     except hooks.PayloadError as error:
         raise HttpError(400, str(error)) from None
     return {"source": source.name, "alerts": [vars(outcome) for outcome in outcomes]}

@@ -27,7 +27,7 @@ from accord.catalogue.models import Region
 from accord.core.display import format_iso_utc, format_when, viewer_zone, zone_abbreviation
 from accord.core.forms import AccordForm, add_refusal
 from accord.helpdesk.models import Ticket
-from accord.incidents import maintenance, services
+from accord.incidents import alerts, maintenance, services
 from accord.incidents.forms import (
     ConfirmOutageForm,
     DeclareForm,
@@ -287,7 +287,7 @@ def sources(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                source, token = services.create_source(
+                source, token = alerts.create_source(
                     name=data["name"],
                     kind=data["kind"],
                     module_region=data["module_region"],
@@ -319,7 +319,7 @@ def source_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
     with transaction.atomic():
         source = get_object_or_404(ExternalSource.objects.select_for_update(), pk=pk)
-        token = services.rotate_token(source, actor=request.user)
+        token = alerts.rotate_token(source, actor=request.user)
     request.session[NEW_SOURCE_TOKEN_SESSION_KEY] = {"id": source.pk, "token": token}
     messages.success(request, f"{source.name} has a new token: the old one no longer works.")
     return redirect("external_sources")

@@ -46,6 +46,7 @@ from accord.monitoring.services import (
     uptime_of_rows,
 )
 from accord.reports import schema
+from accord.reports.assumptions import assumptions
 from accord.reports.contests import restoration_disputes
 
 # How far back a ticket can be carried over from (a ticket open for longer is still listed
@@ -561,58 +562,3 @@ def _dispute(
         severity_in_force=result.severity,
         detail=detail,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Assumptions printed on every report
-
-
-def assumptions(terms: ContractTerms, period: Month) -> list[str]:
-    tz = terms.reporting_timezone
-    maintenance = terms.maintenance
-    counted = ", ".join(
-        f"{impact.replace('_', ' ')} x{format_fraction(weight)}"
-        for impact, weight in terms.impact_weights.items()
-    )
-    cutoff = from_epoch(period.cutoff).astimezone(zone(tz))
-    lines = [
-        f"The month is {period.name} in {tz}: {(period.end - period.start) // 60:,} minutes.",
-        (
-            f"Scheduled maintenance is read in {maintenance.timezone}"
-            + (
-                " (US Pacific wall-clock time: PST in winter, PDT in summer)"
-                if maintenance.timezone == "America/Los_Angeles"
-                else ""
-            )
-            + (
-                "; maintenance time is excluded from eligible minutes."
-                if terms.maintenance_mode == "exclude"
-                else "; maintenance time counts as up time."
-            )
-        ),
-        f"Impacts that count against uptime, with their weights: {counted or 'none'}.",
-        (
-            f"Outages shorter than {terms.min_outage_seconds} seconds do not count."
-            if terms.min_outage_seconds
-            else "Every outage counts, however short."
-        ),
-        (
-            "Ad-hoc maintenance is excluded only when announced at least "
-            f"{terms.adhoc_notice_hours} hours ahead."
-        ),
-        "Uptime is shown floored to three decimals; met is decided on the exact figure.",
-        f"Support hours: {terms.support_calendar.describe()}.",
-        *(
-            f"Severity {level} counts on its own calendar: {calendar.describe()}."
-            for level, calendar in sorted(terms.clock_rules.calendars.items())
-            if calendar != terms.support_calendar
-        ),
-        (
-            f"Tickets: those reported in the month, those still open at the previous cut-off "
-            f"and those met by it and reopened since, their clocks as at the cut-off "
-            f"{cutoff:%Y-%m-%d %H:%M} {cutoff.tzname()}; a breach counts in one report only."
-        ),
-        "Support time used: median and 90th percentile by nearest rank.",
-        *terms.assumptions,
-    ]
-    return lines
