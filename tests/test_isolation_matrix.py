@@ -371,9 +371,9 @@ def api_incident(scene: Scene) -> dict[str, int]:
 
 def external_source(scene: Scene) -> dict[str, int]:
     if not hasattr(scene, "source"):
-        from accord.incidents import services as incidents
+        from accord.incidents import alerts
 
-        scene.source = incidents.create_source(  # type: ignore[attr-defined]
+        scene.source = alerts.create_source(  # type: ignore[attr-defined]
             name="Matrix Prometheus", kind="alertmanager", actor=scene.world.vendor_admin
         )[0]
     return {"pk": scene.source.pk}  # type: ignore[attr-defined]

@@ -21,6 +21,7 @@ from accord.demo.timeline import (
 from accord.engine.availability import uptime
 from accord.engine.releases import cadence
 from accord.engine.timeutil import from_epoch, month_bounds, to_epoch, zone
+from accord.incidents import alerts
 from accord.incidents import services as incidents
 from accord.incidents.maintenance import recurring_schedule
 from accord.incidents.models import ExternalAlert, ExternalSource, SourceKind
@@ -97,10 +98,10 @@ def find_boundary(customers: list[Customer]) -> Boundary | None:
 
 
 def external_sources(agent: User) -> dict[str, ExternalSource]:
-    alertmanager, _ = incidents.create_source(
+    alertmanager, _ = alerts.create_source(
         name="Prometheus (production)", kind=SourceKind.ALERTMANAGER, actor=agent
     )
-    webhook, _ = incidents.create_source(
+    webhook, _ = alerts.create_source(
         name="Uptime Kuma", kind=SourceKind.WEBHOOK, actor=agent, impact=Impact.PARTIAL_OUTAGE
     )
     return {Source.ALERTMANAGER: alertmanager, Source.WEBHOOK: webhook}
