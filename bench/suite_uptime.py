@@ -25,7 +25,8 @@ from suite_cases import (
     timed,
 )
 
-from accord.engine.availability import MaintenanceSchedule, WeeklyWindow, uptime, uptime_batch
+from accord.engine.availability import uptime, uptime_batch
+from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 
 
 def month_period(tz: ZoneInfo) -> tuple[int, int]:

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from accord.engine.availability import MaintenanceSchedule, Outage, WeeklyWindow, uptime
+from accord.engine.availability import Outage, uptime
 from accord.engine.calendar import WEEKDAYS, Duration, SupportCalendar
 from accord.engine.credits import parse_tiers
 from accord.engine.errors import EngineError
+from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.numbers import parse_percent
 from accord.engine.timeutil import (
     format_utc,

@@ -8,17 +8,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from accord.engine.availability import (
-    CountedOutage,
-    MaintenanceSchedule,
-    Outage,
-    WeeklyWindow,
-    floor_percent,
-    merge_intervals,
-    uptime,
-    uptime_batch,
-)
+from accord.engine.availability import CountedOutage, Outage, floor_percent, uptime, uptime_batch
 from accord.engine.errors import EngineError
+from accord.engine.intervals import merge_intervals
+from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.timeutil import month_bounds, parse_instant, zone
 
 LA = "America/Los_Angeles"

@@ -16,15 +16,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accord.engine.availability import (
-    MaintenanceSchedule,
-    Outage,
-    UptimeResult,
-    WeeklyWindow,
-    floor_percent,
-    uptime,
-    uptime_batch,
-)
+from accord.engine.availability import Outage, UptimeResult, floor_percent, uptime, uptime_batch
+from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.timeutil import epoch_to_local, local_to_epoch, parse_instant, zone
 
 ZONES = ("UTC", "America/Los_Angeles", "Europe/Berlin")

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.engine.availability import MaintenanceSchedule, WeeklyWindow
+from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.releases import (
     DeployedRelease,
     PlannedRelease,

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accord.engine.availability import MaintenanceSchedule, Outage, WeeklyWindow, uptime
+from accord.engine.availability import Outage, uptime
 from accord.engine.calendar import SupportCalendar
 from accord.engine.errors import EngineError
+from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.numbers import format_fraction
 from accord.engine.reporting import nearest_rank, outage_shares
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from fractions import Fraction
 from math import lcm
 from typing import Any, Literal, NamedTuple, TypeAlias
@@ -43,166 +42,23 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from accord.engine.errors import EngineError
-from accord.engine.timeutil import DAY, epoch_to_local, local_to_epoch, zone
+from accord.engine.intervals import (
+    EMPTY,
+    INT64_SAFE,
+    Cumulative,
+    IntArray,
+    int_array,
+    merge_intervals,
+    merge_sorted,
+    whole_seconds,
+)
+from accord.engine.maintenance import MaintenanceSchedule
 
-IntArray: TypeAlias = NDArray[np.int64]
 BoolArray: TypeAlias = NDArray[np.bool_]
 MaintenanceMode: TypeAlias = Literal["exclude", "count_as_up"]
 MAINTENANCE_MODES: tuple[MaintenanceMode, ...] = ("exclude", "count_as_up")
 
 _HUNDRED_PERCENT_THOUSANDTHS = 100_000
-_INT64_SAFE = 2**62
-_EMPTY: IntArray = np.zeros(0, dtype=np.int64)
-
-
-# ---------------------------------------------------------------------------------------------
-# Intervals
-
-
-def _int_array(values: ArrayLike, field: str) -> IntArray:
-    array = np.asarray(values)
-    if array.ndim != 1:
-        raise EngineError(field, "must be a one-dimensional array of epoch seconds")
-    if array.size and not np.issubdtype(array.dtype, np.integer):
-        raise EngineError(field, f"must hold whole epoch seconds (integers), not {array.dtype}")
-    return array.astype(np.int64, copy=False)
-
-
-def _merge_sorted(starts: IntArray, ends: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Merge non-empty intervals already sorted by start.
-
-    Returns the merged starts and ends, and for each input interval the index of the merged
-    interval that holds it. Touching intervals merge ([a, b) and [b, c) give [a, c)).
-    """
-    if starts.size == 0:
-        return _EMPTY, _EMPTY, _EMPTY
-    reach = np.maximum.accumulate(ends)
-    first = np.empty(starts.size, dtype=np.bool_)
-    first[0] = True
-    np.greater(starts[1:], reach[:-1], out=first[1:])
-    heads = np.flatnonzero(first)
-    tails = np.append(heads[1:] - 1, starts.size - 1)
-    owner = np.cumsum(first, dtype=np.int64) - 1
-    return starts[heads], reach[tails], owner
-
-
-def merge_intervals(starts: ArrayLike, ends: ArrayLike) -> tuple[IntArray, IntArray]:
-    """The union of half-open intervals [start, end) as sorted, disjoint, non-touching intervals.
-
-    Overlapping or touching intervals merge; empty or inverted intervals are dropped.
-    """
-    lows = _int_array(starts, "starts")
-    highs = _int_array(ends, "ends")
-    if lows.shape != highs.shape:
-        raise EngineError("ends", "must have as many entries as starts")
-    keep = highs > lows
-    lows, highs = lows[keep], highs[keep]
-    order = np.argsort(lows, kind="stable")
-    merged_starts, merged_ends, _ = _merge_sorted(lows[order], highs[order])
-    return merged_starts, merged_ends
-
-
-class _Cumulative:
-    """Seconds covered by disjoint sorted intervals before each point: C(x) = |cover ∩ (-∞, x)|.
-
-    A zero-length sentinel before every point (at -2**62) saves a branch for points before the
-    first interval.
-    """
-
-    def __init__(self, starts: IntArray, ends: IntArray) -> None:
-        self.starts = np.concatenate(([-_INT64_SAFE], starts)).astype(np.int64)
-        self.lengths = np.concatenate(([0], ends - starts)).astype(np.int64)
-        self.before = (np.cumsum(self.lengths) - self.lengths).astype(np.int64)
-
-    def __call__(self, points: IntArray) -> IntArray:
-        index = np.searchsorted(self.starts, points, side="right") - 1
-        inside = np.minimum(points - self.starts[index], self.lengths[index])
-        covered: IntArray = self.before[index] + inside
-        return covered
-
-
-# ---------------------------------------------------------------------------------------------
-# Maintenance
-
-
-def _whole(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise EngineError(field, f"must be whole epoch seconds (an int), not {value!r}")
-    return int(value)
-
-
-@dataclass(frozen=True)
-class WeeklyWindow:
-    """A maintenance window every week: `weekday` 0 = Monday, `start`/`end` seconds of the local
-    day (end may be 86400 = midnight at the end of the day). An overnight window is two windows
-    on adjacent days."""
-
-    weekday: int
-    start: int
-    end: int
-
-    def __post_init__(self) -> None:
-        if isinstance(self.weekday, bool) or not isinstance(self.weekday, int):
-            raise EngineError("weekday", "must be an int from 0 (Monday) to 6 (Sunday)")
-        if not 0 <= self.weekday <= 6:
-            raise EngineError("weekday", f"{self.weekday} is not 0 (Monday) to 6 (Sunday)")
-        for name, value in (("start", self.start), ("end", self.end)):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= DAY:
-                raise EngineError(name, f"must be seconds of the day, 0 to {DAY}, not {value!r}")
-        if self.start == DAY:
-            raise EngineError("start", "must be before the end of the day")
-        if self.end <= self.start:
-            raise EngineError(
-                "end", "must be after start (write an overnight window as two windows)"
-            )
-
-
-@dataclass(frozen=True)
-class MaintenanceSchedule:
-    """Scheduled maintenance: weekly windows in wall-clock time of `timezone` plus one-off
-    windows given as epoch intervals [start, end)."""
-
-    timezone: str
-    weekly: tuple[WeeklyWindow, ...] = ()
-    windows: tuple[tuple[int, int], ...] = ()
-
-    def __post_init__(self) -> None:
-        zone(self.timezone, "timezone")
-        for index, window in enumerate(self.weekly):
-            if not isinstance(window, WeeklyWindow):
-                raise EngineError(f"weekly[{index}]", "must be a WeeklyWindow")
-        for index, pair in enumerate(self.windows):
-            where = f"windows[{index}]"
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                raise EngineError(where, "must be a pair (start, end) of epoch seconds")
-            start = _whole(pair[0], f"{where}[0]")
-            end = _whole(pair[1], f"{where}[1]")
-            if end < start:
-                raise EngineError(where, "ends before it starts")
-
-    def intervals(self, start: int, end: int) -> tuple[IntArray, IntArray]:
-        """All maintenance inside [start, end): sorted, merged epoch intervals."""
-        if end <= start:
-            return _EMPTY, _EMPTY
-        lows: list[int] = [pair[0] for pair in self.windows]
-        highs: list[int] = [pair[1] for pair in self.windows]
-        if self.weekly:
-            tz = zone(self.timezone)
-            by_weekday: dict[int, list[WeeklyWindow]] = {}
-            for window in self.weekly:
-                by_weekday.setdefault(window.weekday, []).append(window)
-            # A window lies within its local date, so the local dates of start and end (with a
-            # day's margin either side) hold every window that can reach into [start, end).
-            day = epoch_to_local(start, tz).date() - timedelta(days=1)
-            last = epoch_to_local(end, tz).date() + timedelta(days=1)
-            while day <= last:
-                for window in by_weekday.get(day.weekday(), ()):
-                    lows.append(local_to_epoch(day, window.start, tz))
-                    highs.append(local_to_epoch(day, window.end, tz))
-                day += timedelta(days=1)
-        low_array = np.clip(np.asarray(lows, dtype=np.int64), start, end)
-        high_array = np.clip(np.asarray(highs, dtype=np.int64), start, end)
-        return merge_intervals(low_array, high_array)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,8 +168,8 @@ def _check_target(target: object) -> Fraction:
 def _check_period(period: object) -> tuple[int, int]:
     if not isinstance(period, tuple) or len(period) != 2:
         raise EngineError("period", "must be a pair (start, end) of epoch seconds")
-    start = _whole(period[0], "period[0]")
-    end = _whole(period[1], "period[1]")
+    start = whole_seconds(period[0], "period[0]")
+    end = whole_seconds(period[1], "period[1]")
     if end < start:
         raise EngineError("period", "ends before it starts")
     return start, end
@@ -352,8 +208,8 @@ class Outage:
     weight: Fraction = Fraction(1)
 
     def __post_init__(self) -> None:
-        start = _whole(self.start, "start")
-        end = _whole(self.end, "end")
+        start = whole_seconds(self.start, "start")
+        end = whole_seconds(self.end, "end")
         if end < start:
             raise EngineError("end", "is before start")
         _check_weight(self.weight, "weight")
@@ -417,7 +273,7 @@ def _compute(
     p0, p1 = period
     lo, hi = span
     k = hi - lo + 1
-    if n_groups * k >= _INT64_SAFE:
+    if n_groups * k >= INT64_SAFE:
         raise EngineError("n_groups", "too many groups for this period and minimum outage")
     a, b = p0 - lo, p1 - lo
 
@@ -437,7 +293,7 @@ def _compute(
     levels_of = weights
 
     # Union of every weight: the unit for `min_outage_seconds`.
-    union_starts, union_ends, owner = _merge_sorted(x0, x1)
+    union_starts, union_ends, owner = merge_sorted(x0, x1)
     long_enough = (union_ends - union_starts) >= min_outage
     counts = long_enough[owner]
 
@@ -446,7 +302,7 @@ def _compute(
     shared_starts, shared_ends = shared[0] - lo, shared[1] - lo
     maintenance_before: Callable[[IntArray, IntArray], IntArray]
     if extra is None:
-        cover = _Cumulative(shared_starts, shared_ends)
+        cover = Cumulative(shared_starts, shared_ends)
         total = int((shared_ends - shared_starts).sum())
         maintenance = np.full(n_groups, total, dtype=np.int64)
 
@@ -461,7 +317,7 @@ def _compute(
             (np.tile(shared_starts, n_groups), np.clip(extra_starts, p0, p1) - lo)
         )
         highs = np.concatenate((np.tile(shared_ends, n_groups), np.clip(extra_ends, p0, p1) - lo))
-        cover = _Cumulative(*merge_intervals(lows + offsets, highs + offsets))
+        cover = Cumulative(*merge_intervals(lows + offsets, highs + offsets))
         at_start = cover(group_ids * k + a)
         maintenance = cover(group_ids * k + b) - at_start
 
@@ -471,13 +327,13 @@ def _compute(
     # Layer cake over the weight levels: where outages overlap the highest weight counts, so
     # downtime = sum over levels l of (w_l - w_{l-1}) x (eligible time under outages >= w_l).
     levels = np.ones(1, dtype=np.int64) if levels_of is None else np.unique(levels_of[counts])
-    wide = denominator * k >= _INT64_SAFE
+    wide = denominator * k >= INT64_SAFE
     downtime: NDArray[Any] = np.zeros(n_groups, dtype=object if wide else np.int64)
     counted = np.zeros(union_starts.size if detail else 0, dtype=object)
     previous = 0
     for level in levels.tolist():
         mask = counts if levels_of is None else counts & (levels_of >= level)
-        merged_starts, merged_ends, _ = _merge_sorted(x0[mask], x1[mask])
+        merged_starts, merged_ends, _ = merge_sorted(x0[mask], x1[mask])
         group = merged_starts // k
         first, last = group * k + a, group * k + b
         c0 = np.minimum(np.maximum(merged_starts, first), last)
@@ -507,7 +363,7 @@ def _verdicts(
     """`met` and the floored display (percent x 1000), exactly, on integers."""
     largest = int(eligible.max(initial=0)) * denominator
     scale = max(target.denominator, _HUNDRED_PERCENT_THOUSANDTHS) * 2
-    if largest * scale >= _INT64_SAFE or downtime.dtype == object:
+    if largest * scale >= INT64_SAFE or downtime.dtype == object:
         eligible_any: NDArray[Any] = eligible.astype(object)
         downtime = downtime.astype(object)
     else:
@@ -531,7 +387,7 @@ def _shared_maintenance(
     maintenance: MaintenanceSchedule | None, period: tuple[int, int]
 ) -> tuple[IntArray, IntArray]:
     if maintenance is None:
-        return _EMPTY, _EMPTY
+        return EMPTY, EMPTY
     if not isinstance(maintenance, MaintenanceSchedule):
         raise EngineError("maintenance", "must be a MaintenanceSchedule or None")
     return maintenance.intervals(*period)
@@ -546,8 +402,8 @@ def _outage_arrays(
 ) -> tuple[IntArray, IntArray, IntArray | None, int]:
     """Starts, ends, weight numerators (None when every weight is 1) and their denominator."""
     if isinstance(outages, tuple) and len(outages) == 2 and not isinstance(outages[0], Outage):
-        starts = _int_array(outages[0], "outages[0]")
-        ends = _int_array(outages[1], "outages[1]")
+        starts = int_array(outages[0], "outages[0]")
+        ends = int_array(outages[1], "outages[1]")
         if starts.shape != ends.shape:
             raise EngineError("outages[1]", "must have as many ends as there are starts")
         _check_inverted(starts, ends, "outages")
@@ -563,7 +419,7 @@ def _outage_arrays(
         return starts, ends, None, 1
     denominator = lcm(*(weight.denominator for weight in weights))
     numerators = [int(weight * denominator) for weight in weights]
-    if denominator >= _INT64_SAFE:
+    if denominator >= INT64_SAFE:
         raise EngineError("outages", "weights need a common denominator below 2**62")
     return starts, ends, np.asarray(numerators, dtype=np.int64), denominator
 
@@ -686,9 +542,9 @@ def uptime_batch(
     min_outage = _check_options(min_outage_seconds, maintenance_mode)
     if isinstance(n_groups, bool) or not isinstance(n_groups, int) or n_groups < 0:
         raise EngineError("n_groups", "must be a whole number, 0 or more")
-    group_array = _int_array(group, "group")
-    start_array = _int_array(starts, "starts")
-    end_array = _int_array(ends, "ends")
+    group_array = int_array(group, "group")
+    start_array = int_array(starts, "starts")
+    end_array = int_array(ends, "ends")
     if not group_array.shape == start_array.shape == end_array.shape:
         raise EngineError("ends", "group, starts and ends must have the same length")
     _check_groups(group_array, n_groups, "group")
@@ -701,7 +557,7 @@ def uptime_batch(
             or not 0 < weight_denominator < 2**31
         ):
             raise EngineError("weight_denominator", "must be a whole number from 1 to 2**31 - 1")
-        weight_array = _int_array(weights, "weights")
+        weight_array = int_array(weights, "weights")
         if weight_array.shape != start_array.shape:
             raise EngineError("weights", "must have one weight per outage")
         bad = np.flatnonzero((weight_array <= 0) | (weight_array > weight_denominator))
@@ -716,9 +572,9 @@ def uptime_batch(
     if group_maintenance is not None:
         if not isinstance(group_maintenance, tuple) or len(group_maintenance) != 3:
             raise EngineError("group_maintenance", "must be a triple (group, starts, ends)")
-        extra_groups = _int_array(group_maintenance[0], "group_maintenance[0]")
-        extra_starts = _int_array(group_maintenance[1], "group_maintenance[1]")
-        extra_ends = _int_array(group_maintenance[2], "group_maintenance[2]")
+        extra_groups = int_array(group_maintenance[0], "group_maintenance[0]")
+        extra_starts = int_array(group_maintenance[1], "group_maintenance[1]")
+        extra_ends = int_array(group_maintenance[2], "group_maintenance[2]")
         if not extra_groups.shape == extra_starts.shape == extra_ends.shape:
             raise EngineError("group_maintenance", "group, starts and ends must match in length")
         _check_groups(extra_groups, n_groups, "group_maintenance[0]")

@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from accord.engine.availability import MaintenanceSchedule, WeeklyWindow
 from accord.engine.calendar import WEEKDAYS, Duration, SupportCalendar
 from accord.engine.clocks import ClockRules
 from accord.engine.credits import PenaltySchedule, parse_penalty_schedule
 from accord.engine.errors import EngineError
+from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.numbers import parse_percent
 from accord.engine.timeutil import parse_clock, zone
 from accord.engine.tomltext import line_of, toml_error_line

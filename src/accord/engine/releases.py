@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from accord.engine.availability import MaintenanceSchedule
 from accord.engine.errors import EngineError
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.timeutil import DAY, epoch_to_local, local_to_epoch, zone
 
 

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from accord.engine.availability import MaintenanceMode, MaintenanceSchedule, Outage, uptime_batch
+from accord.engine.availability import MaintenanceMode, Outage, uptime_batch
 from accord.engine.clocks import (
     ClockEvent,
     ClockResult,
@@ -25,6 +25,7 @@ from accord.engine.clocks import (
     evaluate_many,
 )
 from accord.engine.errors import EngineError
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.timeutil import epoch_to_local, local_to_epoch, month_bounds, month_of, zone
 
 

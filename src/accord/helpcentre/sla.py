@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from accord.engine.availability import MaintenanceSchedule
 from accord.engine.calendar import Duration, SupportCalendar
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.policy import policy_from_data, policy_to_data
 from accord.engine.timeutil import DAY, epoch_to_local, local_to_epoch, to_epoch
 from accord.helpcentre.models import SlaVersion

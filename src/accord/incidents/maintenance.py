@@ -22,7 +22,8 @@ from django.conf import settings
 from icalendar import Calendar, Event
 
 from accord.catalogue.models import Region
-from accord.engine.availability import MaintenanceSchedule, announced_in_time
+from accord.engine.availability import announced_in_time
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.policy import Policy
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.monitoring.models import MaintenanceWindow

@@ -20,16 +20,16 @@ import numpy as np
 from django.db.models import BigIntegerField, Func, Q
 
 from accord.accounts.models import Organisation
+from accord.engine.availability import Outage as EngineOutage
 from accord.engine.availability import (
-    IntArray,
-    MaintenanceSchedule,
     UptimeResult,
     announced_in_time,
     format_thousandths,
     uptime,
     uptime_batch,
 )
-from accord.engine.availability import Outage as EngineOutage
+from accord.engine.intervals import IntArray
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.policy import ContractTerms
 from accord.engine.timeutil import from_epoch, local_to_epoch, month_bounds, to_epoch, zone
 from accord.monitoring.models import MaintenanceWindow, ModuleRegion, Outage

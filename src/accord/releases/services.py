@@ -17,8 +17,8 @@ from django.utils import timezone
 from accord.accounts.access import is_staff
 from accord.accounts.models import Contract, User
 from accord.accounts.terms import InvalidTerms, terms_at
-from accord.engine.availability import MaintenanceSchedule
 from accord.engine.calendar import WEEKDAYS
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.releases import (
     DeployedRelease,
     PlannedRelease,

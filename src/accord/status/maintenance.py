@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from accord.catalogue.models import Region
-from accord.engine.availability import MaintenanceSchedule, announced_in_time
+from accord.engine.availability import announced_in_time
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.timeutil import format_clock, from_epoch, to_epoch
 from accord.monitoring.models import MaintenanceWindow
 from accord.monitoring.services import Terms
