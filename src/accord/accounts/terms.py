@@ -44,7 +44,15 @@ from accord.engine.policy import (
     parse_policy,
     policy_to_data,
 )
-from accord.engine.timeutil import from_epoch, local_to_epoch, month_bounds, zone
+from accord.engine.timeutil import (
+    epoch_to_local,
+    from_epoch,
+    local_to_epoch,
+    month_bounds,
+    month_of,
+    to_epoch,
+    zone,
+)
 from accord.engine.tomltext import to_toml
 from accord.policies import load_builtin
 
@@ -341,8 +349,13 @@ def earliest_effective(contract: Contract, now: datetime) -> date:
     time zone, so a change never re-measures what the month has already counted (one side
     could otherwise wipe a breach out); this month when the stored terms are broken, since
     nothing could be measured by them."""
-    this_month = local_date(contract, now).replace(day=1)
-    return this_month if _broken(contract, now) else _next_month(this_month)
+    return _earliest(contract, reporting_zone(contract), now)
+
+
+def _earliest(contract: Contract, zone_name: str, now: datetime) -> date:
+    tz = zone(zone_name)
+    this_month, next_month = month_bounds(month_of(to_epoch(now), tz), tz)
+    return epoch_to_local(this_month if _broken(contract, now) else next_month, tz).date()
 
 
 def _broken(contract: Contract, now: datetime) -> bool:
@@ -351,14 +364,6 @@ def _broken(contract: Contract, now: datetime) -> bool:
     except InvalidTerms:
         return True
     return False
-
-
-def _next_month(first: date) -> date:
-    return (
-        first.replace(year=first.year + 1, month=1)
-        if first.month == 12
-        else first.replace(month=first.month + 1)
-    )
 
 
 def add_version(
@@ -405,8 +410,7 @@ def add_version(
         )
     if effective_from.day != 1:
         raise TermsRefused("effective_from", "a version takes effect on the first day of a month")
-    this_month = at.astimezone(zone(terms.reporting_timezone)).date().replace(day=1)
-    earliest = this_month if _broken(contract, at) else _next_month(this_month)
+    earliest = _earliest(contract, terms.reporting_timezone, at)
     if effective_from < earliest:
         raise TermsRefused(
             "effective_from",
