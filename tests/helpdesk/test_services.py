@@ -35,7 +35,7 @@ def test_reporting_starts_the_clock_and_schedules_warnings_and_breach(world: Any
     assert ticket.target_seconds == 4 * 3600
     assert ticket.due_at == pacific("09T13:00")
     assert ticket.next_warning_at == pacific("09T11:00")
-    keys = set(Job.objects.filter(ticket=ticket).values_list("key", flat=True))
+    keys = set(Job.objects.about(ticket).values_list("key", flat=True))
     assert f"ticket:{ticket.pk}:breach" in keys
     assert f"ticket:{ticket.pk}:warning:1/2" in keys
 
@@ -47,7 +47,7 @@ def test_restoring_stops_the_clock_and_cancels_pending_warnings(world: Any) -> N
     )
     ticket.refresh_from_db()
     assert (ticket.clock_state, ticket.used_seconds, ticket.standing) == ("stopped", 5400, "met")
-    states = set(Job.objects.filter(ticket=ticket).values_list("state", flat=True))
+    states = set(Job.objects.about(ticket).values_list("state", flat=True))
     assert states == {JobState.CANCELLED}
     services.reopen(ticket, actor=world.acme_reporter, reason="down again", now=pacific("10T08:00"))
     ticket.refresh_from_db()

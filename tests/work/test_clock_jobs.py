@@ -58,7 +58,7 @@ def test_warnings_at_50_75_90_percent_and_the_breach_are_each_sent_once(
 
     ticket.refresh_from_db()
     assert (ticket.standing, ticket.breached_at) == ("breached", at("09T13:00:01"))
-    clock_jobs = Job.objects.filter(ticket=ticket)
+    clock_jobs = Job.objects.about(ticket)
     assert set(clock_jobs.values_list("state", flat=True)) == {JobState.DONE}
 
 

@@ -21,7 +21,7 @@ from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.timeutil import from_epoch
 from accord.helpdesk.models import Comment, Ticket, TicketEvent
 from accord.work import services as work
-from accord.work.models import Job, JobState
+from accord.work.models import Job, JobState, subject_fields
 
 # The rows `after_ticket_change` enqueues: their insert, compiled once per process and number
 # of rows (accord.core.prepared).
@@ -57,7 +57,7 @@ def new_clock_jobs(ticket: Ticket, result: ClockResult) -> list[Job]:
     inserts them itself (with the other jobs of the same change, in one statement)."""
     wanted, _ = _clock_jobs(ticket, result)
     return [
-        Job(key=key, kind=kind, due_at=due_at, ticket=ticket, payload=payload or {})
+        Job(key=key, kind=kind, due_at=due_at, payload=payload or {}, **subject_fields(ticket))
         for key, (kind, due_at, payload) in wanted.items()
     ]
 
@@ -78,7 +78,9 @@ def schedule_clock_jobs(ticket: Ticket, result: ClockResult, *, new: bool = Fals
 
     def row(key: str) -> Job:
         kind, due_at, payload = wanted[key]
-        return Job(key=key, kind=kind, due_at=due_at, ticket=ticket, payload=payload or {})
+        return Job(
+            key=key, kind=kind, due_at=due_at, payload=payload or {}, **subject_fields(ticket)
+        )
 
     existing = {job.key: job for job in Job.objects.filter(key__in=[*wanted, *stopped])}
     missing = [key for key in wanted if key not in existing]
@@ -89,7 +91,7 @@ def schedule_clock_jobs(ticket: Ticket, result: ClockResult, *, new: bool = Fals
         except IntegrityError:
             for key in missing:  # one by one, each settling its own race
                 kind, due_at, payload = wanted[key]
-                work.schedule(key, kind, due_at, ticket=ticket, payload=payload)
+                work.schedule(key, kind, due_at, subject=ticket, payload=payload)
     moved = []
     for key, job in existing.items():
         if key not in wanted or job.state not in (JobState.PENDING, JobState.CANCELLED):

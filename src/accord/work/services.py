@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from accord.work.models import Job, JobState
+from accord.work.models import Job, JobState, subject_fields
 
 logger = logging.getLogger(__name__)
 
@@ -105,14 +105,19 @@ def schedule(
     kind: str,
     due_at: datetime,
     *,
-    ticket: Model | None = None,  # the ticket a ticket's job is about (Job.ticket)
+    subject: Model | None = None,  # what the job is about (a ticket, for its clock jobs)
     payload: dict[str, Any] | None = None,
 ) -> Job:
     """Create the job `key`, or move it to `due_at` if it has not run yet. A job that has run
     (done, failed) is left alone: what must happen once happens once."""
     job, created = Job.objects.get_or_create(
         key=key,
-        defaults={"kind": kind, "due_at": due_at, "ticket": ticket, "payload": payload or {}},
+        defaults={
+            "kind": kind,
+            "due_at": due_at,
+            "payload": payload or {},
+            **subject_fields(subject),
+        },
     )
     if not created and job.state in (JobState.PENDING, JobState.CANCELLED):
         job.due_at = due_at

@@ -34,11 +34,16 @@ def _percent(fraction: Fraction) -> str:
 
 
 def _evaluate(job: Job, now: datetime) -> tuple[Ticket, ClockResult] | None:
-    if job.ticket_id is None:
+    ticket_id = job.subject_pk(Ticket._meta.label_lower)
+    if ticket_id is None:
         return None
-    ticket = Ticket.objects.select_related("organisation__contract", "module", "region").get(
-        pk=job.ticket_id
+    ticket = (
+        Ticket.objects.select_related("organisation__contract", "module", "region")
+        .filter(pk=ticket_id)
+        .first()
     )
+    if ticket is None:
+        return None  # the ticket is gone (its jobs outlive it once the foreign key goes)
     return ticket, helpdesk.recompute_clock(ticket, now=now)
 
 
