@@ -18,6 +18,7 @@ from accord.engine.availability import Outage, uptime
 from accord.engine.calendar import WEEKDAYS, Duration, SupportCalendar
 from accord.engine.credits import parse_tiers
 from accord.engine.errors import EngineError
+from accord.engine.intervals import read_interval
 from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.numbers import parse_percent
 from accord.engine.timeutil import (
@@ -166,11 +167,7 @@ def _pairs(value: object, field: str) -> list[tuple[int, int]]:
         where = f"{field}[{index}]"
         if not isinstance(pair, list) or len(pair) != 2:
             raise EngineError(where, "must be a pair [start, end]")
-        start = parse_instant(pair[0], f"{where}[0]")
-        end = parse_instant(pair[1], f"{where}[1]")
-        if end < start:
-            raise EngineError(where, "ends before it starts")
-        pairs.append((start, end))
+        pairs.append(read_interval(pair, where, parse_instant))
     return pairs
 
 

@@ -8,7 +8,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from accord.engine.availability import CountedOutage, Outage, floor_percent, uptime, uptime_batch
+from accord.engine.availability import Outage, floor_percent, uptime, uptime_batch
+from accord.engine.downtime import CountedOutage
 from accord.engine.errors import EngineError
 from accord.engine.intervals import merge_intervals
 from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow

@@ -15,14 +15,13 @@ from accord.engine.credits import (
     BreachPenalty,
     Cap,
     PenaltySchedule,
-    StatementLine,
     Tier,
     TierTable,
     parse_penalty_schedule,
     parse_tiers,
-    statement,
 )
 from accord.engine.errors import EngineError
+from accord.engine.statements import StatementLine, statement
 
 POLICY = Path(__file__).parents[2] / "src" / "accord" / "policies" / "plutora-standard.toml"
 

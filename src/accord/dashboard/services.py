@@ -28,7 +28,7 @@ from django.db.models import QuerySet
 
 from accord.accounts.models import Contract, Organisation
 from accord.accounts.terms import InvalidTerms
-from accord.engine import credits
+from accord.engine import statements
 from accord.engine.availability import error_budget, floor_percent
 from accord.engine.clocks import Standing
 from accord.engine.errors import EngineError
@@ -70,7 +70,7 @@ class Credit:
     """The penalty statement as if the month ended now."""
 
     currency: str
-    lines: list[credits.StatementLine]
+    lines: list[statements.StatementLine]
     total_percent: Decimal | None
     total_amount: Decimal | None
     capped: bool
@@ -301,7 +301,7 @@ def _credit(contract: Contract, customer: Customer) -> Credit:
     so far: what the customer would be owed if the month ended now."""
     schedule = contract.terms.penalties
     try:
-        result = credits.statement(
+        result = statements.statement(
             schedule=schedule,
             monthly_fee=contract.monthly_fee,
             module_uptimes={row.module: row.uptime for row in customer.rows},

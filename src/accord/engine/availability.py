@@ -24,32 +24,29 @@ go back, a window 01:00-01:30 in Los Angeles is the first 01:00-01:30 (PDT), and
 01:00-02:00 covers both passes through 01:00-02:00 (two real hours).
 
 `uptime` computes one module in one region; `uptime_batch` computes many groups (module-regions)
-in one vectorised pass: every group's times are offset by group x K (K longer than the span), so
-one global sort and one running maximum merge every group's outages at once, and the eligible
-part of each merged outage comes from a cumulative maintenance function evaluated with
-`np.searchsorted`. `uptime` is the same computation with a single group.
+in one vectorised pass (`accord.engine.downtime`); `uptime` is the same computation with a single
+group. This module checks the input, applies the maintenance mode and decides `met`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from accord.engine.downtime import CountedOutage, downtime_totals
 from accord.engine.errors import EngineError
 from accord.engine.intervals import (
     EMPTY,
     INT64_SAFE,
-    Cumulative,
     IntArray,
+    epoch_interval,
     int_array,
-    merge_intervals,
-    merge_sorted,
     whole_seconds,
 )
 from accord.engine.maintenance import MaintenanceSchedule
@@ -63,15 +60,6 @@ _HUNDRED_PERCENT_THOUSANDTHS = 100_000
 
 # ---------------------------------------------------------------------------------------------
 # Results
-
-
-class CountedOutage(NamedTuple):
-    """A merged outage that overlaps the period and how many seconds of it counted as downtime
-    (0 when it was shorter than the minimum or fell wholly in maintenance)."""
-
-    start: int
-    end: int
-    counted_seconds: Fraction
 
 
 def percent_thousandths(uptime_fraction: Fraction) -> int:
@@ -165,16 +153,6 @@ def _check_target(target: object) -> Fraction:
     return value
 
 
-def _check_period(period: object) -> tuple[int, int]:
-    if not isinstance(period, tuple) or len(period) != 2:
-        raise EngineError("period", "must be a pair (start, end) of epoch seconds")
-    start = whole_seconds(period[0], "period[0]")
-    end = whole_seconds(period[1], "period[1]")
-    if end < start:
-        raise EngineError("period", "ends before it starts")
-    return start, end
-
-
 def _check_options(min_outage_seconds: object, maintenance_mode: object) -> int:
     if maintenance_mode not in MAINTENANCE_MODES:
         raise EngineError("maintenance_mode", 'must be "exclude" or "count_as_up"')
@@ -216,145 +194,7 @@ class Outage:
 
 
 # ---------------------------------------------------------------------------------------------
-# The computation (many groups at once)
-
-
-@dataclass(frozen=True, eq=False)
-class _Totals:
-    maintenance: IntArray
-    downtime: NDArray[Any]
-    denominator: int
-    counted: list[CountedOutage]
-
-
-def _group_sums(groups: IntArray, values: NDArray[Any], n_groups: int) -> NDArray[Any]:
-    """Per-group sums of `values` whose `groups` are sorted: exact, no float on the way."""
-    bounds = np.searchsorted(groups, np.arange(n_groups + 1, dtype=np.int64), side="left")
-    running = np.concatenate((np.zeros(1, dtype=values.dtype), np.cumsum(values)))
-    sums: NDArray[Any] = running[bounds[1:]] - running[bounds[:-1]]
-    return sums
-
-
-def _sort_by(keys: IntArray, bound: int) -> tuple[IntArray, IntArray | None]:
-    """`keys` sorted and the order that sorts them (keys in [0, bound)); None when they already
-    are sorted (outages passed in order of group, then start, skip the sort).
-
-    Packing each key with its index into one int64 and sorting the values is faster than
-    `argsort` (about twice on shuffled keys); keys too large to pack fall back to `argsort`.
-    """
-    if bool((keys[1:] >= keys[:-1]).all()):
-        return keys, None
-    shift = max(int(keys.size - 1).bit_length(), 1)
-    if bound < 2 ** (62 - shift):
-        packed = np.sort((keys << shift) | np.arange(keys.size, dtype=np.int64))
-        return packed >> shift, packed & ((1 << shift) - 1)
-    order = np.argsort(keys)
-    return keys[order], order
-
-
-def _compute(
-    *,
-    n_groups: int,
-    period: tuple[int, int],
-    groups: IntArray,
-    starts: IntArray,
-    ends: IntArray,
-    weights: IntArray | None,
-    denominator: int,
-    shared: tuple[IntArray, IntArray],
-    extra: tuple[IntArray, IntArray, IntArray] | None,
-    min_outage: int,
-    span: tuple[int, int],
-    detail: bool,
-) -> _Totals:
-    """Maintenance and downtime per group. Outages are cut to `span` (which contains the
-    period) first; `span` must reach at least `min_outage` + 1 beyond the period on both sides
-    so the cut never changes which merged outages are long enough."""
-    p0, p1 = period
-    lo, hi = span
-    k = hi - lo + 1
-    if n_groups * k >= INT64_SAFE:
-        raise EngineError("n_groups", "too many groups for this period and minimum outage")
-    a, b = p0 - lo, p1 - lo
-
-    # Outages in offset coordinates x = group * K + (t - lo), sorted once.
-    low = np.minimum(np.maximum(starts, lo), hi)
-    high = np.minimum(np.maximum(ends, lo), hi)
-    keep = high > low
-    if not keep.all():
-        low, high, groups = low[keep], high[keep], groups[keep]
-        weights = None if weights is None else weights[keep]
-    base = groups * k - lo
-    x0, order = _sort_by(low + base, n_groups * k)
-    x1 = high + base
-    if order is not None:
-        x1 = x1[order]
-        weights = None if weights is None else weights[order]
-    levels_of = weights
-
-    # Union of every weight: the unit for `min_outage_seconds`.
-    union_starts, union_ends, owner = merge_sorted(x0, x1)
-    long_enough = (union_ends - union_starts) >= min_outage
-    counts = long_enough[owner]
-
-    # Maintenance as a cumulative function M(group, x) = maintenance seconds in [P0, x).
-    group_ids = np.arange(n_groups, dtype=np.int64)
-    shared_starts, shared_ends = shared[0] - lo, shared[1] - lo
-    maintenance_before: Callable[[IntArray, IntArray], IntArray]
-    if extra is None:
-        cover = Cumulative(shared_starts, shared_ends)
-        total = int((shared_ends - shared_starts).sum())
-        maintenance = np.full(n_groups, total, dtype=np.int64)
-
-        def maintenance_before(group: IntArray, x: IntArray) -> IntArray:
-            return cover(x - group * k)
-
-    else:
-        extra_groups, extra_starts, extra_ends = extra
-        repeat = np.repeat(group_ids * k, shared_starts.size)
-        offsets = np.concatenate((repeat, extra_groups * k))
-        lows = np.concatenate(
-            (np.tile(shared_starts, n_groups), np.clip(extra_starts, p0, p1) - lo)
-        )
-        highs = np.concatenate((np.tile(shared_ends, n_groups), np.clip(extra_ends, p0, p1) - lo))
-        cover = Cumulative(*merge_intervals(lows + offsets, highs + offsets))
-        at_start = cover(group_ids * k + a)
-        maintenance = cover(group_ids * k + b) - at_start
-
-        def maintenance_before(group: IntArray, x: IntArray) -> IntArray:
-            return cover(x) - at_start[group]
-
-    # Layer cake over the weight levels: where outages overlap the highest weight counts, so
-    # downtime = sum over levels l of (w_l - w_{l-1}) x (eligible time under outages >= w_l).
-    levels = np.ones(1, dtype=np.int64) if levels_of is None else np.unique(levels_of[counts])
-    wide = denominator * k >= INT64_SAFE
-    downtime: NDArray[Any] = np.zeros(n_groups, dtype=object if wide else np.int64)
-    counted = np.zeros(union_starts.size if detail else 0, dtype=object)
-    previous = 0
-    for level in levels.tolist():
-        mask = counts if levels_of is None else counts & (levels_of >= level)
-        merged_starts, merged_ends, _ = merge_sorted(x0[mask], x1[mask])
-        group = merged_starts // k
-        first, last = group * k + a, group * k + b
-        c0 = np.minimum(np.maximum(merged_starts, first), last)
-        c1 = np.minimum(np.maximum(merged_ends, first), last)
-        eligible = (c1 - c0) - (maintenance_before(group, c1) - maintenance_before(group, c0))
-        step = level - previous
-        sums = _group_sums(group, eligible, n_groups)
-        downtime = downtime + (sums.astype(object) if wide else sums) * step
-        if detail:
-            holder = np.searchsorted(union_starts, merged_starts, side="right") - 1
-            np.add.at(counted, holder, eligible.astype(object) * step)
-        previous = level
-
-    report: list[CountedOutage] = []
-    if detail:
-        for index in range(union_starts.size):
-            start, end = int(union_starts[index]) + lo, int(union_ends[index]) + lo
-            if end > p0 and start < p1:
-                seconds = Fraction(int(counted[index]), denominator)
-                report.append(CountedOutage(start, end, seconds))
-    return _Totals(maintenance, downtime, denominator, report)
+# From the totals (accord.engine.downtime) to the verdicts
 
 
 def _verdicts(
@@ -474,7 +314,7 @@ def uptime(
     """Uptime of one module in one region over `period` [start, end), by the rules in the
     module docstring. `outages` is a sequence of `Outage` or a pair of arrays (starts, ends)
     of full outages."""
-    start, end = _check_period(period)
+    start, end = epoch_interval(period, "period")
     target_value = _check_target(target)
     min_outage = _check_options(min_outage_seconds, maintenance_mode)
     starts, ends, weights, denominator = _outage_arrays(outages)
@@ -482,7 +322,7 @@ def uptime(
     # One group and no cut: merged outages keep their true extent for the report.
     lo = min(start, int(starts.min(initial=start)))
     hi = max(end, int(ends.max(initial=end)))
-    totals = _compute(
+    totals = downtime_totals(
         n_groups=1,
         period=(start, end),
         groups=np.zeros(starts.size, dtype=np.int64),
@@ -537,7 +377,7 @@ def uptime_batch(
     group; `group_maintenance` = (group, starts, ends) adds one-off windows to single groups.
     Same rules as `uptime`; result index i is group i.
     """
-    start, end = _check_period(period)
+    start, end = epoch_interval(period, "period")
     target_value = _check_target(target)
     min_outage = _check_options(min_outage_seconds, maintenance_mode)
     if isinstance(n_groups, bool) or not isinstance(n_groups, int) or n_groups < 0:
@@ -585,7 +425,7 @@ def uptime_batch(
     # a decision: a merged outage reaching into the period that the cut shortens stays longer
     # than L = min_outage_seconds.
     margin = min_outage + 1
-    totals = _compute(
+    totals = downtime_totals(
         n_groups=n_groups,
         period=(start, end),
         groups=group_array,

@@ -220,6 +220,14 @@ def _calendar_for(timeline: _Timeline, rules: ClockRules) -> SupportCalendar:
     return rules.calendars[timeline.severity]
 
 
+# The events that run a stopped or paused clock again: the state each needs, and the refusal in
+# any other. The clock runs from the event with the time already used.
+_RESTARTS: dict[EventKind, tuple[ClockState, str]] = {
+    EventKind.REOPENED: (ClockState.STOPPED, "only a ticket whose service was restored reopens"),
+    EventKind.RESUMED: (ClockState.PAUSED, "only a paused clock can be resumed"),
+}
+
+
 def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: int) -> _Timeline:
     where = f"tickets[{index}]"
     first = min(events, key=lambda event: event.at, default=None)
@@ -272,12 +280,6 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
                 running_since = None
             state = ClockState.STOPPED
             restored_at = event.at
-        elif kind is EventKind.REOPENED:
-            if state is not ClockState.STOPPED:
-                raise EngineError(field_name, "only a ticket whose service was restored reopens")
-            running_since = event.at
-            state = ClockState.RUNNING
-            restored_at = None
         elif kind is EventKind.RESTORATION_CONTESTED:
             if state is not ClockState.STOPPED or contest_open:
                 raise EngineError(
@@ -319,11 +321,13 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
             segments.append((running_since, event.at))
             running_since = None
             state = ClockState.PAUSED
-        elif kind is EventKind.RESUMED:
-            if state is not ClockState.PAUSED:
-                raise EngineError(field_name, "only a paused clock can be resumed")
+        elif kind in _RESTARTS:
+            needed, refusal = _RESTARTS[kind]
+            if state is not needed:
+                raise EngineError(field_name, refusal)
             running_since = event.at
             state = ClockState.RUNNING
+            restored_at = None
     if running_since is not None:
         segments.append((running_since, now))
     return _Timeline(

@@ -3,6 +3,7 @@ cumulative cover that availability and maintenance measure with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 import numpy as np
@@ -19,6 +20,26 @@ def whole_seconds(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
         raise EngineError(field, f"must be whole epoch seconds (an int), not {value!r}")
     return int(value)
+
+
+def read_interval(
+    pair: Sequence[object], field: str, read: Callable[[object, str], int] = whole_seconds
+) -> tuple[int, int]:
+    """The two ends of an interval [start, end) given as a pair, each read by `read` (whole epoch
+    seconds by default; `timeutil.parse_instant` reads ISO 8601 text) and its error naming
+    `field[0]` or `field[1]`. An empty interval is fine; one that ends before it starts is not."""
+    start = read(pair[0], f"{field}[0]")
+    end = read(pair[1], f"{field}[1]")
+    if end < start:
+        raise EngineError(field, "ends before it starts")
+    return start, end
+
+
+def epoch_interval(pair: object, field: str) -> tuple[int, int]:
+    """A Python pair (start, end) of whole epoch seconds, as `read_interval` reads it."""
+    if not isinstance(pair, tuple) or len(pair) != 2:
+        raise EngineError(field, "must be a pair (start, end) of epoch seconds")
+    return read_interval(pair, field)
 
 
 def int_array(values: ArrayLike, field: str) -> IntArray:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import numpy as np
 
 from accord.engine.errors import EngineError
-from accord.engine.intervals import EMPTY, IntArray, merge_intervals, whole_seconds
+from accord.engine.intervals import EMPTY, IntArray, epoch_interval, merge_intervals
 from accord.engine.timeutil import DAY, epoch_to_local, local_to_epoch, zone
 
 
@@ -54,13 +54,7 @@ class MaintenanceSchedule:
             if not isinstance(window, WeeklyWindow):
                 raise EngineError(f"weekly[{index}]", "must be a WeeklyWindow")
         for index, pair in enumerate(self.windows):
-            where = f"windows[{index}]"
-            if not isinstance(pair, tuple) or len(pair) != 2:
-                raise EngineError(where, "must be a pair (start, end) of epoch seconds")
-            start = whole_seconds(pair[0], f"{where}[0]")
-            end = whole_seconds(pair[1], f"{where}[1]")
-            if end < start:
-                raise EngineError(where, "ends before it starts")
+            epoch_interval(pair, f"windows[{index}]")
 
     def intervals(self, start: int, end: int) -> tuple[IntArray, IntArray]:
         """All maintenance inside [start, end): sorted, merged epoch intervals."""

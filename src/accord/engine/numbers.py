@@ -1,17 +1,20 @@
 """Exact numbers from contract data: decimals written as strings, percentages as fractions.
 
 A float cannot hold 99.9 exactly, so every figure a contract states (a target, a tier bound, a
-credit, a fee) is written as a string and read as a Decimal or a Fraction.
+credit, a fee) is written as a string and read as a Decimal or a Fraction; a figure handed over
+as a Python value must already be exact (`exact_fraction`, `check_decimal` refuse floats).
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from accord.engine.errors import EngineError
 
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
@@ -48,3 +51,33 @@ def format_fraction(value: Fraction, places: int = 3) -> str:
     whole, part = divmod(abs(units), 10**places)
     digits = f"{part:0{places}d}".rstrip("0") if places else ""
     return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
+
+
+def format_decimal(value: Decimal) -> str:
+    """`Decimal("10.50")` as "10.5", `Decimal("100")` as "100": no exponent, no trailing 0s."""
+    return format(value.normalize(), "f")
+
+
+def exact_fraction(value: object, field: str) -> Fraction | None:
+    """An exact number (Fraction, int or Decimal) as a Fraction; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        raise EngineError(field, f"must be exact (a Fraction), not the float {value!r}")
+    if isinstance(value, bool) or not isinstance(value, Fraction | int | Decimal):
+        raise EngineError(field, f"must be a Fraction, not {value!r}")
+    return Fraction(value)
+
+
+def check_decimal(value: object, field: str, *, cents: bool = False) -> Decimal:
+    """A finite Decimal (or int), 0 or more; with `cents`, in whole cents."""
+    if isinstance(value, float):
+        raise EngineError(field, f"must be a Decimal, not the float {value!r}")
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise EngineError(field, f"must be a Decimal, not {value!r}")
+    number = Decimal(value)
+    if not number.is_finite() or number < 0:
+        raise EngineError(field, f"must be a finite number, 0 or more, not {value}")
+    if cents and number != number.quantize(CENT, rounding=ROUND_HALF_UP):
+        raise EngineError(field, f"must be in whole cents (at most 2 decimal places), not {value}")
+    return number

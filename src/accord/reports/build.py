@@ -28,7 +28,7 @@ from django.db.models import Exists, OuterRef, Q
 from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
 from accord.core.display import format_iso_utc
-from accord.engine import clocks, credits, reporting
+from accord.engine import clocks, reporting, statements
 from accord.engine.numbers import format_fraction
 from accord.engine.policy import ContractTerms
 from accord.engine.reporting import nearest_rank, outage_shares
@@ -116,7 +116,7 @@ def build_report(
     for ticket in tickets:
         if ticket.outcome == "breached" and ticket.severity is not None:
             breaches[ticket.severity] = breaches.get(ticket.severity, 0) + 1
-    result = credits.statement(
+    result = statements.statement(
         schedule=terms.penalties,
         monthly_fee=fee,
         module_uptimes={m.module_name: Fraction(m.uptime_exact) for m in uptime},

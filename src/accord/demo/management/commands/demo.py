@@ -28,8 +28,8 @@ from accord.demo import data as demo_data
 from accord.demo import history as demo_history
 from accord.engine.availability import Outage, uptime
 from accord.engine.clocks import ClockEvent, EventKind, evaluate_many
-from accord.engine.credits import statement
 from accord.engine.policy import ContractTerms, resolve
+from accord.engine.statements import statement
 from accord.engine.timeutil import (
     epoch_to_local,
     local_to_epoch,
