@@ -90,17 +90,16 @@ class ModuleStatus:
         return STATE_LABELS[self.state]
 
 
-@dataclass
-class RegionStatus:
-    region: Region
-    terms: Terms
-    modules: list[ModuleStatus]
-    first_day: date
-    last_day: date
+class _WorstOfParts:
+    """A state made of its parts' (a region's modules, the page's regions): the worst of
+    theirs, and the banner that says it."""
+
+    def _parts(self) -> Iterable[ModuleStatus | RegionStatus]:
+        raise NotImplementedError
 
     @property
     def state(self) -> str:
-        return worst(module.state for module in self.modules)
+        return worst(part.state for part in self._parts())
 
     @property
     def banner(self) -> str:
@@ -108,7 +107,19 @@ class RegionStatus:
 
 
 @dataclass
-class StatusPage:
+class RegionStatus(_WorstOfParts):
+    region: Region
+    terms: Terms
+    modules: list[ModuleStatus]
+    first_day: date
+    last_day: date
+
+    def _parts(self) -> Iterable[ModuleStatus]:
+        return self.modules
+
+
+@dataclass
+class StatusPage(_WorstOfParts):
     region: Region | None  # None: every region
     all_regions: list[Region]
     regions: list[RegionStatus]
@@ -116,13 +127,8 @@ class StatusPage:
     incidents: Incidents
     now: datetime
 
-    @property
-    def state(self) -> str:
-        return worst(region.state for region in self.regions)
-
-    @property
-    def banner(self) -> str:
-        return BANNERS[self.state]
+    def _parts(self) -> Iterable[RegionStatus]:
+        return self.regions
 
 
 # ---------------------------------------------------------------------------------------------
