@@ -304,6 +304,17 @@ def form_policy(organisation: Organisation) -> Policy:
         return load_builtin()
 
 
+def severity_levels(subject: Contract | Organisation, instant: datetime) -> tuple[int, ...]:
+    """The severity levels a ticket reported at `instant` may have: those of the contract's
+    policy in force then; the built-in policy's while the terms are broken (what the forms
+    offer then, `form_policy`)."""
+    try:
+        policy = terms_at(subject, instant).policy
+    except InvalidTerms:
+        policy = load_builtin()
+    return policy.levels
+
+
 def ticket_terms(ticket: Any) -> ContractTerms:
     """The terms a ticket is measured by: those in force at its report time."""
     return terms_at(ticket.organisation.contract, ticket.reported_at)
