@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
 from accord.accounts import services as account_services
+from accord.accounts.api import field_error
 from accord.accounts.api import router as accounts_router
 from accord.accounts.auth import api_auth
 from accord.accounts.terms import InvalidTerms
@@ -44,6 +45,14 @@ _REFUSAL_STATUS: list[tuple[type[Exception], int]] = [
 def action_refused(request: HttpRequest, exc: helpdesk_services.ActionRefused) -> HttpResponse:
     status = next((code for kind, code in _REFUSAL_STATUS if isinstance(exc, kind)), 400)
     return api.create_response(request, {"detail": str(exc)}, status=status)
+
+
+@api.exception_handler(helpdesk_services.UnknownSeverity)
+def unknown_severity(request: HttpRequest, exc: helpdesk_services.UnknownSeverity) -> HttpResponse:
+    """A severity level the contract's policy does not define: a 422 naming the field, in the
+    format of the schema's own validation."""
+    error = field_error(exc.field, exc.problem)
+    return api.create_response(request, {"detail": error.errors}, status=422)
 
 
 @api.exception_handler(account_services.Refused)

@@ -34,14 +34,19 @@ def test_a_release_cadence_nothing_keeps_is_refused_naming_the_field() -> None:
     )
 
 
-def test_severities_are_the_help_desks_four() -> None:
-    assert refused("level = 4", "level = 9").field == "severities.3.level"
+def test_a_policy_defines_its_own_severity_levels() -> None:
+    # Whole numbers from 1 to 9, distinct, most urgent first; the built-in policy's are 1 to 4.
+    assert parse_policy(TEXT, "acme.toml").levels == (1, 2, 3, 4)
+    assert parse_policy(TEXT.replace("level = 4", "level = 9"), "acme.toml").levels == (1, 2, 3, 9)
     text = TEXT.split("[[severities]]")
     without_4 = (
         "[[severities]]".join(text[:4]) + "\n[support_hours]" + TEXT.split("[support_hours]")[1]
     )
-    with pytest.raises(PolicyError, match="severities: .*missing 4"):
-        parse_policy(without_4, "acme.toml")
+    assert parse_policy(without_4, "acme.toml").levels == (1, 2, 3)
+    assert refused("level = 4", "level = 10").field == "severities.3.level"
+    assert refused("level = 4", "level = 0").field == "severities.3.level"
+    with pytest.raises(PolicyError, match="severities: .*distinct and in order"):
+        parse_policy(TEXT.replace("level = 4", "level = 2"), "acme.toml")
 
 
 def test_an_error_names_the_line_of_the_field() -> None:

@@ -8,9 +8,8 @@ its organisation in `tenant_field`, which `accord.accounts.access.scope` uses.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -20,8 +19,7 @@ from django.utils import timezone
 
 from accord.catalogue.models import Region
 from accord.core.prepared import Prepared
-from accord.engine.policy import ContractTerms, policy_from_data, resolve
-from accord.engine.policy import Region as EngineRegion
+from accord.engine.policy import ContractTerms
 
 
 class Role(models.TextChoices):
@@ -163,20 +161,6 @@ class ContractVersion(models.Model):
 
 class ImmutableError(Exception):
     """An append-only row was about to be changed."""
-
-
-@lru_cache(maxsize=512)
-def _resolved_terms(key: str) -> ContractTerms:
-    """Terms by the content they are made of: calendars compile once per process, however
-    many ticket rows ask for them."""
-    policy_data, support_hours, penalties, reporting_timezone, region, holidays = json.loads(key)
-    return resolve(
-        policy_from_data(policy_data, "contract"),
-        EngineRegion(*region, holidays[0] or None, holidays[1] or None),
-        support_hours=support_hours,
-        penalties=penalties,
-        reporting_timezone=reporting_timezone or None,
-    )
 
 
 class User(AbstractUser):

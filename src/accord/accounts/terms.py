@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
@@ -32,8 +33,8 @@ from accord.accounts.models import (
     ContractVersion,
     Organisation,
     User,
-    _resolved_terms,
 )
+from accord.catalogue.models import Region
 from accord.engine import clocks
 from accord.engine.errors import EngineError
 from accord.engine.policy import (
@@ -42,8 +43,11 @@ from accord.engine.policy import (
     Policy,
     PolicyError,
     parse_policy,
+    policy_from_data,
     policy_to_data,
+    resolve,
 )
+from accord.engine.policy import Region as EngineRegion
 from accord.engine.timeutil import (
     epoch_to_local,
     from_epoch,
@@ -210,24 +214,51 @@ def local_date(contract: Contract, instant: datetime) -> date:
     return instant.astimezone(zone(reporting_zone(contract))).date()
 
 
+def resolve_terms(
+    policy: Policy,
+    region: Region | EngineRegion,
+    *,
+    support_hours: Any = None,
+    penalties: Any = None,
+    reporting_timezone: str | None = None,
+) -> ContractTerms:
+    """The one way a policy becomes terms: the engine resolves it for a region (a catalogue
+    region through `Region.as_engine`), with a contract's own support hours, penalty schedule
+    and reporting time zone where it has them. A contract's versions (`resolve_record`), the
+    status page's public terms and the dashboard's simulator all come here."""
+    return resolve(
+        policy,
+        region if isinstance(region, EngineRegion) else region.as_engine(),
+        support_hours=support_hours,
+        penalties=penalties,
+        reporting_timezone=reporting_timezone or None,
+    )
+
+
 def resolve_record(contract: Contract, record: Record) -> ContractTerms:
     """The engine's terms of one stored version (compiled once per process per content)."""
-    region = contract.organisation.region
     try:
         key = json.dumps(
-            [
-                record.policy_data,
-                record.support_hours,
-                record.penalties,
-                record.reporting_timezone,
-                [region.code, region.name, region.timezone],
-                [region.holiday_country, region.holiday_subdiv],
-            ],
+            [record.policy_data, record.support_hours, record.penalties, record.reporting_timezone],
             sort_keys=True,
         )
-        return _resolved_terms(key)
+        return _resolved_terms(key, contract.organisation.region.as_engine())
     except (EngineError, ValidationError, TypeError, ValueError, KeyError) as error:
         raise _invalid(contract, record, error) from None
+
+
+@lru_cache(maxsize=512)
+def _resolved_terms(key: str, region: EngineRegion) -> ContractTerms:
+    """Terms by the content they are made of: calendars compile once per process, however
+    many ticket rows ask for them."""
+    policy_data, support_hours, penalties, reporting_timezone = json.loads(key)
+    return resolve_terms(
+        policy_from_data(policy_data, "contract"),
+        region,
+        support_hours=support_hours,
+        penalties=penalties,
+        reporting_timezone=reporting_timezone,
+    )
 
 
 def _invalid(contract: Contract, record: Record, error: Exception) -> InvalidTerms:
@@ -271,6 +302,17 @@ def form_policy(organisation: Organisation) -> Policy:
         return _contract(organisation).terms.policy
     except InvalidTerms:
         return load_builtin()
+
+
+def severity_levels(subject: Contract | Organisation, instant: datetime) -> tuple[int, ...]:
+    """The severity levels a ticket reported at `instant` may have: those of the contract's
+    policy in force then; the built-in policy's while the terms are broken (what the forms
+    offer then, `form_policy`)."""
+    try:
+        policy = terms_at(subject, instant).policy
+    except InvalidTerms:
+        policy = load_builtin()
+    return policy.levels
 
 
 def ticket_terms(ticket: Any) -> ContractTerms:

@@ -22,6 +22,7 @@ def _version_label(version: Any) -> str:
 
 def register() -> None:
     from accord.accounts.models import (
+        TERMS_FIELDS,
         ApiToken,
         Contract,
         ContractVersion,
@@ -37,16 +38,7 @@ def register() -> None:
     )
     track(
         Contract,
-        [
-            "policy_id",
-            "policy_data",
-            "support_hours",
-            "penalties",
-            "reporting_timezone",
-            "monthly_fee",
-            "starts_on",
-            "terms_from",
-        ],
+        [*TERMS_FIELDS, "starts_on"],  # the terms (written by add_version) and the start
         organisation=lambda c: c.organisation_id,
     )
     track(

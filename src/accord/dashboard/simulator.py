@@ -4,7 +4,8 @@ with the months as its contract has them (docs/dashboard.md).
 Both sides are `accord.reports.build.build_report`, once with the contract's terms and once with
 the changed ones, so every figure is the report's and the engine's. The changed terms are the
 contract's policy and overrides as data (`policy_to_data`), edited, validated again
-(`policy_from_data`) and resolved (`resolve`) as the contract's own are. Nothing is saved.
+(`policy_from_data`) and resolved (`accounts.terms.resolve_terms`) as the contract's own are.
+Nothing is saved.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from accord.accounts.models import Organisation
+from accord.accounts.terms import resolve_terms
 from accord.engine.errors import EngineError
 from accord.engine.policy import (
     REGION,
@@ -27,9 +29,7 @@ from accord.engine.policy import (
     SupportHoursModel,
     policy_from_data,
     policy_to_data,
-    resolve,
 )
-from accord.engine.policy import Region as EngineRegion
 from accord.reports import schema
 from accord.reports.build import build_report
 
@@ -238,20 +238,13 @@ def changed_terms(organisation: Organisation, changes: Changes) -> ContractTerms
     if support_hours is None:
         support_hours = contract.support_hours
     penalties = contract.penalties if changes.penalties is None else changes.penalties
-    region = organisation.region
     try:
-        return resolve(
+        return resolve_terms(
             policy,
-            EngineRegion(
-                region.code,
-                region.name,
-                region.timezone,
-                region.holiday_country or None,
-                region.holiday_subdiv or None,
-            ),
+            organisation.region,
             support_hours=support_hours,
             penalties=penalties,
-            reporting_timezone=contract.reporting_timezone or None,
+            reporting_timezone=contract.reporting_timezone,
         )
     except EngineError as error:
         name = error.field.split(".")[0].split("[")[0]

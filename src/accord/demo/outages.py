@@ -225,14 +225,7 @@ def seed_outages(
                 confirmed_at=outage.start + timedelta(seconds=10),
                 outage=outage,
             ),
-            StatusChange(
-                health_check=check,
-                at=outage.end,
-                status=CheckStatus.UP,
-                previous=CheckStatus.DOWN,
-                confirmed_at=outage.end,
-                outage=outage,
-            ),
+            StatusChange.recovery(check, outage),
         ]
     StatusChange.objects.bulk_create(changes)
 

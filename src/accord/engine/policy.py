@@ -158,12 +158,14 @@ class AvailabilityModel(_Model):
         return value
 
 
-# The help desk's severities (accord.helpdesk.models.Severity): a policy gives each a target.
-SEVERITY_LEVELS = (1, 2, 3, 4)
+# A policy defines its own severity levels, each with its target: whole numbers from 1 (the
+# most urgent) to 9, a single digit as customers write it ("Sev 2"); the built-in policy has
+# 1 Critical, 2 High, 3 Medium and 4 Normal. A ticket may have only its contract's levels.
+MAX_SEVERITY_LEVEL = 9
 
 
 class SeverityModel(_Model):
-    level: int = Field(ge=SEVERITY_LEVELS[0], le=SEVERITY_LEVELS[-1])
+    level: int = Field(ge=1, le=MAX_SEVERITY_LEVEL)
     name: str
     description: str
     target: DurationModel
@@ -255,12 +257,6 @@ class PolicyModel(_Model):
         levels = [severity.level for severity in value]
         if levels != sorted(set(levels)):
             raise ValueError("severity levels must be distinct and in order, most urgent first")
-        missing = [level for level in SEVERITY_LEVELS if level not in levels]
-        if missing:
-            raise ValueError(
-                "the help desk's severities are 1, 2, 3 and 4 and each needs a target: "
-                f"missing {', '.join(map(str, missing))}"
-            )
         return value
 
     @field_validator("penalties")
@@ -275,6 +271,11 @@ class PolicyModel(_Model):
     @property
     def target(self) -> Fraction:
         return Fraction(Decimal(self.availability.target_percent)) / 100
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        """The severity levels this policy defines, most urgent first."""
+        return tuple(severity.level for severity in self.severities)
 
     def severity(self, level: int) -> SeverityModel:
         for severity in self.severities:

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -18,7 +17,7 @@ from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.policy import policy_from_data, policy_to_data
 from accord.engine.timeutil import DAY, epoch_to_local, local_to_epoch, to_epoch
 from accord.helpcentre.models import SlaVersion
-from accord.policies import BUILTIN_POLICY, load_builtin
+from accord.policies import status_policy
 
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -26,8 +25,7 @@ DEFAULT_READER_ZONE = "America/Los_Angeles"
 
 
 def current_policy_data() -> dict[str, Any]:
-    name = str(getattr(settings, "ACCORD_STATUS_POLICY", "") or BUILTIN_POLICY)
-    return policy_to_data(load_builtin(name))
+    return policy_to_data(status_policy())
 
 
 def _target(target: dict[str, int]) -> str:

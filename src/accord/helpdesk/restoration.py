@@ -32,7 +32,7 @@ from accord.accounts.terms import InvalidTerms
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch
 from accord.helpdesk.clock_jobs import after_ticket_change
-from accord.helpdesk.models import EventKind, Status, Ticket, TicketEvent
+from accord.helpdesk.models import EventKind, Ticket, TicketEvent
 from accord.helpdesk.services import (
     REOPENABLE,
     ActionRefused,
@@ -40,6 +40,7 @@ from accord.helpdesk.services import (
     StateConflict,
     _append,
     _now,
+    back_in_progress,
     evaluate,
     recompute_clock,
 )
@@ -105,12 +106,7 @@ def contest_restoration(
             "from": ticket.status,
         },
     )
-    ticket.status = Status.IN_PROGRESS
-    ticket.repair = ""
-    ticket.save(update_fields=["status", "repair"])
-    recompute_clock(ticket, now=at)
-    after_ticket_change(ticket, "restoration_contested", actor=actor, event=event)
-    return event
+    return back_in_progress(ticket, event, "restoration_contested", actor=actor, at=at)
 
 
 def may_answer(user: User | AnonymousUser) -> bool:

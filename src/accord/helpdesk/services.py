@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -23,6 +23,7 @@ from accord.accounts.models import Contract, Organisation, User
 from accord.accounts.terms import (
     TERMS_ERROR,
     InvalidTerms,
+    severity_levels,
     terms_error_clock,
     terms_of_tickets,
     ticket_terms,
@@ -39,7 +40,6 @@ from accord.helpdesk.models import (
     Comment,
     EventKind,
     Repair,
-    Severity,
     Status,
     Ticket,
     TicketEvent,
@@ -112,57 +112,57 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else timezone.now()
 
 
-def _check_severity(severity: int | None) -> None:
-    if severity is not None and severity not in Severity.values:
-        raise ActionRefused(f"severity must be one of {', '.join(map(str, Severity.values))}")
+class UnknownSeverity(ActionRefused):
+    """A severity level the contract's policy does not define: the API's 422 naming `field`,
+    a form's error beside it."""
+
+    def __init__(self, field: str, level: int, levels: Iterable[int]) -> None:
+        known = [str(n) for n in levels]
+        choice = " or ".join([", ".join(known[:-1]), known[-1]] if len(known) > 1 else known)
+        problem = f"{level} is not a severity of this contract's policy (its levels: {choice})"
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
 
 
-def report(
-    *,
-    reporter: User,
-    organisation: Organisation,
-    new: NewTicket,
-    region: Region | None = None,
-    now: datetime | None = None,
-    email_message_id: str = "",
-) -> Ticket:
+def _check_severity(
+    severity: int | None, organisation: Organisation, reported_at: datetime
+) -> None:
+    """A designated or proposed severity is one of the levels of the contract's policy in
+    force at the ticket's report time (the terms its clock is measured by)."""
+    if severity is None:
+        return
+    levels = severity_levels(organisation, reported_at)
+    if severity not in levels:
+        raise UnknownSeverity("severity", severity, levels)
+
+
+class Reporting(TypedDict):
+    """What `report`, `open_ticket` and `prepare_ticket` take, as keywords: who reports which
+    fault for which organisation; the region (default the organisation's), the report time
+    (default now) and the Message-ID of the mail that reported it."""
+
+    reporter: User
+    organisation: Organisation
+    new: NewTicket
+    region: NotRequired[Region | None]
+    now: NotRequired[datetime | None]
+    email_message_id: NotRequired[str]
+
+
+def report(**reporting: Unpack[Reporting]) -> Ticket:
     """Open a fault ticket; the clock starts at the report time."""
-    ticket, _ = open_ticket(
-        reporter=reporter,
-        organisation=organisation,
-        new=new,
-        region=region,
-        now=now,
-        email_message_id=email_message_id,
-    )
-    return ticket
+    return open_ticket(**reporting)[0]
 
 
-def open_ticket(
-    *,
-    reporter: User,
-    organisation: Organisation,
-    new: NewTicket,
-    region: Region | None = None,
-    now: datetime | None = None,
-    email_message_id: str = "",
-) -> tuple[Ticket, TicketEvent]:
+def open_ticket(**reporting: Unpack[Reporting]) -> tuple[Ticket, TicketEvent]:
     """`report`, also answering the `reported` event it appended.
 
     A new ticket's whole event log is that one event, so the engine evaluates the clock from it
     before anything is written, and the ticket row is inserted with its clock columns: no read
     back of the events, no second write of the row.
     """
-    return write_ticket(
-        prepare_ticket(
-            reporter=reporter,
-            organisation=organisation,
-            new=new,
-            region=region,
-            now=now,
-            email_message_id=email_message_id,
-        )
-    )
+    return write_ticket(prepare_ticket(**reporting))
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def prepare_ticket(
     at = _now(now)
     if not is_staff(reporter) and reporter.organisation_id != organisation.pk:
         raise NotPermitted("you can report faults only for your own organisation")
-    _check_severity(new.severity)
+    _check_severity(new.severity, organisation, at)
     summary = new.summary.strip()
     if not summary:
         raise ActionRefused("summary: a fault needs a short summary")
@@ -284,11 +284,20 @@ def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = N
         raise ActionRefused("reason: say how the fault returned")
     at = _now(now)
     event = _append(ticket, EventKind.REOPENED, actor=actor, at=at, data={"reason": reason.strip()})
+    return back_in_progress(ticket, event, "reopened", actor=actor, at=at)
+
+
+def back_in_progress(
+    ticket: Ticket, event: TicketEvent, what: str, *, actor: User, at: datetime
+) -> TicketEvent:
+    """After `event` (a reopening, a contested restoration) the fault is being worked on
+    again: the ticket is in progress with no repair, its clock runs on from `at`, and the
+    change `what` is told. Answers `event`."""
     ticket.status = Status.IN_PROGRESS
     ticket.repair = ""
     ticket.save(update_fields=["status", "repair"])
     recompute_clock(ticket, now=at)
-    after_ticket_change(ticket, "reopened", actor=actor, event=event)
+    after_ticket_change(ticket, what, actor=actor, event=event)
     return event
 
 

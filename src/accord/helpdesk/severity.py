@@ -66,7 +66,9 @@ def _who(user: User | None) -> dict[str, Any]:
 
 
 def _label(level: int | None) -> str:
-    return f"Severity {Severity(level).label}" if level in Severity.values else "no severity"
+    if level is None:
+        return "no severity"
+    return f"Severity {Severity(level).label if level in Severity.values else level}"
 
 
 class SeverityState:
@@ -140,7 +142,7 @@ def designate_severity(
 ) -> TicketEvent:
     """The customer designates (or changes) the severity while the clock runs; it applies from
     the report time."""
-    _check_severity(severity)
+    _check_severity(severity, ticket.organisation, ticket.reported_at)
     if is_staff(actor):
         raise NotPermitted(
             "severity: the customer designates the severity; propose a change instead"
@@ -164,7 +166,7 @@ def propose_severity(
 ) -> TicketEvent:
     """Either side proposes another severity; the one in force stands until the other side
     accepts. The vendor's staff, or the ticket's reporter or a customer admin, propose."""
-    _check_severity(severity)
+    _check_severity(severity, ticket.organisation, ticket.reported_at)
     staff = is_staff(actor)
     if not staff and not may_speak_for_customer(actor, ticket):
         raise NotPermitted(

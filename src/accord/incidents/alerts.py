@@ -4,13 +4,15 @@ caller's transaction; a refusal raises `Refused` or `PayloadError` naming the fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
 from accord.accounts.models import User
+from accord.catalogue.models import Module, Region
 from accord.incidents.hooks import AlertEvent, PayloadError
 from accord.incidents.models import (
     ExternalAlert,
@@ -79,6 +81,24 @@ class AlertOutcome:
     outage_id: int | None
 
 
+_Found = TypeVar("_Found", Module, Region)
+
+
+def _named(
+    text: str, field: str, what: str, find: Callable[[str], _Found | None], default: _Found | None
+) -> _Found:
+    """The module or region (`what`) an alert's label names, else the source's default; the
+    error names the payload's `field`."""
+    if text:
+        found = find(text)
+        if found is None:
+            raise PayloadError(field, f"no {what} {text!r} in Accord")
+        return found
+    if default is None:
+        raise PayloadError(field, "is missing and the source has no default module-region")
+    return default
+
+
 def _mapped(source: ExternalSource, event: AlertEvent) -> tuple[ModuleRegion, str]:
     """The module-region and impact an alert is about: its labels, else the source's default."""
     if source.kind == SourceKind.ALERTMANAGER:
@@ -88,28 +108,20 @@ def _mapped(source: ExternalSource, event: AlertEvent) -> tuple[ModuleRegion, st
         module_label, region_label = "module", "region"
         base = f"{event.where}." if event.where else ""
     default = source.module_region
-    module_text = event.labels.get(module_label, "")
-    region_text = event.labels.get(region_label, "")
-    if module_text:
-        module = find_module(module_text)
-        if module is None:
-            raise PayloadError(f"{base}{module_label}", f"no module {module_text!r} in Accord")
-    elif default is not None:
-        module = default.module
-    else:
-        raise PayloadError(
-            f"{base}{module_label}", "is missing and the source has no default module-region"
-        )
-    if region_text:
-        region = find_region(region_text)
-        if region is None:
-            raise PayloadError(f"{base}{region_label}", f"no region {region_text!r} in Accord")
-    elif default is not None:
-        region = default.region
-    else:
-        raise PayloadError(
-            f"{base}{region_label}", "is missing and the source has no default module-region"
-        )
+    module = _named(
+        event.labels.get(module_label, ""),
+        f"{base}{module_label}",
+        "module",
+        find_module,
+        default.module if default is not None else None,
+    )
+    region = _named(
+        event.labels.get(region_label, ""),
+        f"{base}{region_label}",
+        "region",
+        find_region,
+        default.region if default is not None else None,
+    )
     found = ModuleRegion.objects.filter(module=module, region=region).first()
     if found is None:
         raise PayloadError(f"{base}{region_label}", f"{module} does not run in {region}")

@@ -16,18 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from django.conf import settings
 from icalendar import Calendar, Event
 
 from accord.catalogue.models import Region
 from accord.engine.availability import announced_in_time
 from accord.engine.maintenance import MaintenanceSchedule
-from accord.engine.policy import Policy
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.monitoring.models import MaintenanceWindow
-from accord.policies import BUILTIN_POLICY, load_builtin
+from accord.policies import status_policy, status_policy_name
 
 PRODID = "-//Accord//Maintenance calendar//EN"
 UID_DOMAIN = "accord"
@@ -37,18 +34,9 @@ FEED_PAST = timedelta(weeks=4)
 FEED_AHEAD = timedelta(weeks=52)
 
 
-def policy_name() -> str:
-    return str(getattr(settings, "ACCORD_STATUS_POLICY", "") or BUILTIN_POLICY)
-
-
-@lru_cache(maxsize=16)
-def _policy(name: str) -> Policy:
-    return load_builtin(name)
-
-
-def status_policy() -> Policy:
-    """The policy the public calendar and status page are measured by."""
-    return _policy(policy_name())
+# The status page's policy (`accord.policies.status_policy`), named as this module's callers
+# know it.
+policy_name = status_policy_name
 
 
 def recurring_schedule() -> MaintenanceSchedule:

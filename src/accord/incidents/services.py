@@ -191,6 +191,23 @@ def post_update(
     return update
 
 
+def _open_outage(
+    incident: Incident, module_region: ModuleRegion, organisation: Organisation | None
+) -> IncidentOutage | None:
+    """The incident's outage still open in `module_region` (for one customer, or for everyone
+    with `organisation` None)."""
+    return (
+        IncidentOutage.objects.select_related("outage")
+        .filter(
+            incident=incident,
+            outage__module_region=module_region,
+            outage__organisation=organisation,
+            outage__end__isnull=True,
+        )
+        .first()
+    )
+
+
 def set_impact(
     incident: Incident,
     *,
@@ -210,16 +227,7 @@ def set_impact(
         raise StateConflict("impact: the incident is resolved")
     moment = at or now
     _not_future(moment, now, "at")
-    current = (
-        IncidentOutage.objects.select_related("outage")
-        .filter(
-            incident=incident,
-            outage__module_region=module_region,
-            outage__organisation=organisation,
-            outage__end__isnull=True,
-        )
-        .first()
-    )
+    current = _open_outage(incident, module_region, organisation)
     if current is not None:
         if current.outage.impact == impact:
             return current.outage
@@ -360,16 +368,7 @@ def confirm_total_outage(
         confirmed_at=now,
     )
     organisation = ticket.organisation if customer_only else None
-    current = (
-        IncidentOutage.objects.select_related("outage")
-        .filter(
-            incident=incident,
-            outage__module_region=module_region,
-            outage__organisation=organisation,
-            outage__end__isnull=True,
-        )
-        .first()
-    )
+    current = _open_outage(incident, module_region, organisation)
     at = max(start, current.outage.start) if current is not None else start
     set_impact(
         incident,

@@ -5,8 +5,11 @@ This module reads the packaged TOML files; `accord.engine.policy` validates and 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+from django.conf import settings
 
 from accord.engine.policy import Policy, PolicyError, Region, parse_policy
 
@@ -37,6 +40,23 @@ def builtin_text(name: str) -> str:
 
 def load_builtin(name: str = BUILTIN_POLICY) -> Policy:
     return parse_policy(builtin_text(name), f"{name}.toml")
+
+
+def status_policy_name() -> str:
+    """The policy the public figures (the status page, the maintenance calendar, the SLA
+    article of the help centre) are measured by: the setting ACCORD_STATUS_POLICY, by default
+    the built-in `plutora-standard`. The one place that setting is read."""
+    return str(getattr(settings, "ACCORD_STATUS_POLICY", "") or BUILTIN_POLICY)
+
+
+def status_policy() -> Policy:
+    """The built-in policy `status_policy_name` names (parsed once per process)."""
+    return _builtin(status_policy_name())
+
+
+@lru_cache(maxsize=16)
+def _builtin(name: str) -> Policy:
+    return load_builtin(name)
 
 
 def load_file(path: str | Path) -> Policy:

@@ -93,15 +93,5 @@ class StatusChangeAdmin(ReadOnly):
 
 @admin.register(ProbeState)
 class ProbeStateAdmin(ReadOnly):
-    list_display = [
-        "health_check",
-        "location",
-        "failures",
-        "run_start",
-        "last_at",
-        "last_ok",
-        "last_latency_ms",
-        "last_status",
-        "last_error",
-    ]
+    list_display = ["health_check", "location", *ProbeState.STATE_FIELDS]
     list_filter = ["location", "last_ok"]

@@ -173,6 +173,18 @@ class ProbeState(models.Model):
             )
         ]
 
+    # The state itself, beside its key (check, location): what a batch of results upserts
+    # (`services._write_states`) and what the admin lists.
+    STATE_FIELDS = (
+        "failures",
+        "run_start",
+        "last_at",
+        "last_ok",
+        "last_latency_ms",
+        "last_status",
+        "last_error",
+    )
+
     def __str__(self) -> str:
         return f"{self.health_check} from {self.location}"
 
@@ -198,6 +210,19 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.health_check} {self.previous} -> {self.status} at {self.at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def recovery(cls, check: HealthCheck, outage: Outage) -> StatusChange:
+        """The flip back up that closed `outage` (confirmed as it ended), not yet saved."""
+        assert outage.end is not None
+        return cls(
+            health_check=check,
+            at=outage.end,
+            status=CheckStatus.UP,
+            previous=CheckStatus.DOWN,
+            confirmed_at=outage.end,
+            outage=outage,
+        )
 
 
 class MinuteAggregate(models.Model):

@@ -232,15 +232,7 @@ def _write_minutes(location: ProbeLocation, buckets: dict[tuple[int, int], list[
 
 def _write_states(rows: list[tuple[object, ...]]) -> None:
     table = connection.ops.quote_name(ProbeState._meta.db_table)
-    columns = (
-        "failures",
-        "run_start",
-        "last_at",
-        "last_ok",
-        "last_latency_ms",
-        "last_status",
-        "last_error",
-    )
+    columns = ProbeState.STATE_FIELDS
     sql = (
         f"INSERT INTO {table} (health_check_id, location_id, {', '.join(columns)}) "
         f"VALUES ({', '.join(['%s'] * (len(columns) + 2))}) "
@@ -327,14 +319,7 @@ def _confirm(
         elif isinstance(event, Closed) and outage is not None:
             outage.end = from_epoch(event.end)
             outage.save(update_fields=["end"])
-            StatusChange.objects.create(
-                health_check=check,
-                at=outage.end,
-                status=CheckStatus.UP,
-                previous=CheckStatus.DOWN,
-                confirmed_at=outage.end,
-                outage=outage,
-            )
+            StatusChange.recovery(check, outage).save(force_insert=True)
             check.status, check.status_since, check.outage = CheckStatus.UP, outage.end, None
             summary.closed.append(check.pk)
             logger.warning("check %s (%s) is up again since %s", check.pk, check, outage.end)

@@ -121,6 +121,27 @@ def contract_schedule(module_region: ModuleRegion, at: datetime) -> MaintenanceS
     return next(iter(found))
 
 
+def _plan_changed(
+    release: Release,
+    kind: str,
+    actor: User | None,
+    reason: str,
+    at: datetime,
+    to: datetime | None = None,
+) -> ReleaseChange:
+    """The row that records a change of the plan (from the release's planned time, `to` a new
+    one when it moved), written before the release itself changes."""
+    return ReleaseChange.objects.create(
+        release=release,
+        kind=kind,
+        from_planned_at=release.planned_at,
+        to_planned_at=to,
+        reason=reason,
+        at=at,
+        actor=actor,
+    )
+
+
 def move(
     release: Release,
     to: datetime,
@@ -132,15 +153,7 @@ def move(
     _staff(actor)
     if release.deployed_at is not None or release.cancelled_at is not None:
         raise ReleaseRefused("a deployed or cancelled release cannot be moved")
-    change = ReleaseChange.objects.create(
-        release=release,
-        kind=ChangeKind.MOVED,
-        from_planned_at=release.planned_at,
-        to_planned_at=to,
-        reason=reason,
-        at=now or timezone.now(),
-        actor=actor,
-    )
+    change = _plan_changed(release, ChangeKind.MOVED, actor, reason, now or timezone.now(), to)
     release.planned_at = to
     release.save(update_fields=["planned_at"])
     return change
@@ -155,14 +168,7 @@ def cancel(
     if release.cancelled_at is not None:
         raise ReleaseRefused("the release is already cancelled")
     at = now or timezone.now()
-    change = ReleaseChange.objects.create(
-        release=release,
-        kind=ChangeKind.CANCELLED,
-        from_planned_at=release.planned_at,
-        reason=reason,
-        at=at,
-        actor=actor,
-    )
+    change = _plan_changed(release, ChangeKind.CANCELLED, actor, reason, at)
     release.cancelled_at = at
     release.save(update_fields=["cancelled_at"])
     return change

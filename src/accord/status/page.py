@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from django.conf import settings
 from django.db.models import Q
 
+from accord.accounts.terms import resolve_terms
 from accord.catalogue.models import Region
 from accord.engine.policy import Region as EngineRegion
-from accord.engine.policy import resolve
 from accord.engine.timeutil import to_epoch
 from accord.monitoring.models import Impact, MaintenanceWindow, ModuleRegion, Outage
 from accord.monitoring.services import DailyUptime, Terms
-from accord.policies import BUILTIN_POLICY, load_builtin
+from accord.policies import load_builtin, status_policy_name
 from accord.status.bars import DayBar
 from accord.status.demo import DEMO_REFERENCE
 from accord.status.incident_list import Incidents
@@ -91,17 +90,16 @@ class ModuleStatus:
         return STATE_LABELS[self.state]
 
 
-@dataclass
-class RegionStatus:
-    region: Region
-    terms: Terms
-    modules: list[ModuleStatus]
-    first_day: date
-    last_day: date
+class _WorstOfParts:
+    """A state made of its parts' (a region's modules, the page's regions): the worst of
+    theirs, and the banner that says it."""
+
+    def _parts(self) -> Iterable[ModuleStatus | RegionStatus]:
+        raise NotImplementedError
 
     @property
     def state(self) -> str:
-        return worst(module.state for module in self.modules)
+        return worst(part.state for part in self._parts())
 
     @property
     def banner(self) -> str:
@@ -109,7 +107,19 @@ class RegionStatus:
 
 
 @dataclass
-class StatusPage:
+class RegionStatus(_WorstOfParts):
+    region: Region
+    terms: Terms
+    modules: list[ModuleStatus]
+    first_day: date
+    last_day: date
+
+    def _parts(self) -> Iterable[ModuleStatus]:
+        return self.modules
+
+
+@dataclass
+class StatusPage(_WorstOfParts):
     region: Region | None  # None: every region
     all_regions: list[Region]
     regions: list[RegionStatus]
@@ -117,42 +127,23 @@ class StatusPage:
     incidents: Incidents
     now: datetime
 
-    @property
-    def state(self) -> str:
-        return worst(region.state for region in self.regions)
-
-    @property
-    def banner(self) -> str:
-        return BANNERS[self.state]
+    def _parts(self) -> Iterable[RegionStatus]:
+        return self.regions
 
 
 # ---------------------------------------------------------------------------------------------
 # Terms of the public page
 
 
-def status_policy_name() -> str:
-    """The policy the public figures are measured by: the setting ACCORD_STATUS_POLICY (the
-    same the maintenance calendar reads), by default the built-in `plutora-standard`."""
-    return str(getattr(settings, "ACCORD_STATUS_POLICY", "") or BUILTIN_POLICY)
-
-
 @lru_cache(maxsize=64)
-def _public_terms(policy: str, code: str, name: str, tz: str, country: str, sub: str) -> Terms:
-    region = EngineRegion(code, name, tz, country or None, sub or None)
-    return Terms.of(resolve(load_builtin(policy), region))
+def _public_terms(policy: str, region: EngineRegion) -> Terms:
+    return Terms.of(resolve_terms(load_builtin(policy), region))
 
 
 def public_terms(region: Region) -> Terms:
-    """The status page's policy resolved for a region (its maintenance window, its impact
-    weights, days in the region's time zone)."""
-    return _public_terms(
-        status_policy_name(),
-        region.code,
-        region.name,
-        region.timezone,
-        region.holiday_country,
-        region.holiday_subdiv,
-    )
+    """The status page's policy (`status_policy_name`) resolved for a region (its maintenance
+    window, its impact weights, days in the region's time zone)."""
+    return _public_terms(status_policy_name(), region.as_engine())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -89,11 +89,7 @@ def subscriber_for_confirmation(token: str) -> StatusSubscriber | None:
 
 
 def confirm(token: str, *, now: datetime) -> StatusSubscriber | None:
-    subscriber = subscriber_for_confirmation(token)
-    if subscriber is not None and subscriber.confirmed_at is None:
-        subscriber.confirmed_at = now
-        subscriber.save(update_fields=["confirmed_at"])
-    return subscriber
+    return _stamp_once(subscriber_for_confirmation(token), "confirmed_at", now)
 
 
 def subscriber_for_unsubscribe(token: str) -> StatusSubscriber | None:
@@ -104,8 +100,15 @@ def subscriber_for_unsubscribe(token: str) -> StatusSubscriber | None:
 
 
 def unsubscribe(token: str, *, now: datetime) -> StatusSubscriber | None:
-    subscriber = subscriber_for_unsubscribe(token)
-    if subscriber is not None and subscriber.unsubscribed_at is None:
-        subscriber.unsubscribed_at = now
-        subscriber.save(update_fields=["unsubscribed_at"])
+    return _stamp_once(subscriber_for_unsubscribe(token), "unsubscribed_at", now)
+
+
+def _stamp_once(
+    subscriber: StatusSubscriber | None, field: str, now: datetime
+) -> StatusSubscriber | None:
+    """Set the subscriber's `field` (when it confirmed, when it left) to `now` unless it is
+    set already: following a link again changes nothing."""
+    if subscriber is not None and getattr(subscriber, field) is None:
+        setattr(subscriber, field, now)
+        subscriber.save(update_fields=[field])
     return subscriber

@@ -9,10 +9,18 @@ from ninja import Header, Schema
 from pydantic import Field, Strict, StringConstraints
 
 from accord.accounts.api import Clean, In, OrganisationOut, PersonOut, Text, UtcDateTime
+from accord.engine.policy import MAX_SEVERITY_LEVEL
 
-# 1 Critical, 2 High, 3 Medium, 4 Normal. Strict: neither `true` nor "1" is severity 1.
+# A level of the contract's policy: the schema says only that it is a whole number from 1 to
+# 9 (the levels any policy may define); the help desk refuses a level the ticket's contract
+# does not define, with a 422 naming the field (docs/api.md, "Severity levels"). Strict:
+# neither `true` nor "1" is severity 1.
+SEVERITY_LEVELS_TEXT = (
+    "One of the severity levels of your contract's policy (the built-in policy's: 1 Critical, "
+    "2 High, 3 Medium, 4 Normal); another level is refused with a 422 naming the field"
+)
 SeverityLevel = Annotated[
-    int, Strict(), Field(ge=1, le=4, json_schema_extra={"enum": [1, 2, 3, 4]})
+    int, Strict(), Field(ge=1, le=MAX_SEVERITY_LEVEL, description=SEVERITY_LEVELS_TEXT)
 ]
 StatusName = Literal[
     "reported", "acknowledged", "in_progress", "restored", "fix_delivered", "closed"
@@ -154,7 +162,7 @@ class TicketIn(In):
     summary: Summary
     description: LongText = ""
     severity: SeverityLevel | None = Field(
-        default=None, description="1 Critical, 2 High, 3 Medium, 4 Normal; null: not yet"
+        default=None, description=f"{SEVERITY_LEVELS_TEXT}; null: not yet designated"
     )
     region: str | None = Field(default=None, description="Region code; default: the customer's")
     organisation: str | None = Field(
@@ -165,8 +173,8 @@ class TicketIn(In):
 
 class TicketFilters(Clean):
     status: list[StatusName] | None = None
-    severity: list[Annotated[int, Field(ge=1, le=4)]] | None = Field(
-        default=None, description="Severity in force"
+    severity: list[Annotated[int, Field(ge=1, le=MAX_SEVERITY_LEVEL)]] | None = Field(
+        default=None, description="Severity in force (a level of the customers' policies)"
     )
     module: str | None = Field(default=None, description="Module slug")
     region: str | None = Field(default=None, description="Region code")

@@ -36,7 +36,9 @@ class Notice:
 
 
 def severity_label(value: int | None) -> str:
-    return Severity(value).label if value in Severity.values else "not yet designated"
+    if value is None:
+        return "not yet designated"
+    return Severity(value).label if value in Severity.values else str(value)
 
 
 def name_of(user: User | None) -> str:
