@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from accord.accounts.models import CUSTOMER_ROLES, STAFF_ROLES, Organisation, Role, User
-from accord.core.forms import AccordForm
+from accord.core.forms import AccordForm, OptionalChoice
 
 
 class LoginForm(AccordForm):
@@ -67,10 +67,9 @@ class AcceptInvitationForm(AccordForm):
 class InviteForm(AccordForm):
     email = forms.EmailField(label="Email address", max_length=254)
     role = forms.ChoiceField(label="Role")
-    organisation = forms.ModelChoiceField(
-        label="Organisation",
-        queryset=Organisation.objects.none(),
-        required=False,
+    organisation = OptionalChoice(
+        "Organisation",
+        Organisation.objects.none(),
         help_text="Needed for a customer's people; leave empty for the vendor's staff.",
     )
 

@@ -8,16 +8,12 @@ from django import forms
 
 from accord.accounts.models import Organisation, User
 from accord.audit import registry, services
-from accord.core.forms import AccordForm
+from accord.core.forms import AccordForm, OptionalChoice
 
 
 class AuditFilterForm(AccordForm):
-    organisation = forms.ModelChoiceField(
-        label="Organisation",
-        queryset=Organisation.objects.none(),
-        required=False,
-        empty_label="All organisations",
-        to_field_name="slug",
+    organisation = OptionalChoice(
+        "Organisation", Organisation.objects.none(), "All organisations", to_field_name="slug"
     )
     type = forms.ChoiceField(label="What", required=False)
     since = forms.DateField(

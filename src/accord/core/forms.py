@@ -15,6 +15,17 @@ class AccordForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class OptionalChoice(forms.ModelChoiceField):
+    """A choice of one row that may be left empty, as on a filter: `empty_label` says what the
+    empty choice means ("All regions"); `to_field_name`, which field the submitted value is (a
+    slug, a code; the primary key without one)."""
+
+    def __init__(
+        self, label: str, queryset: Any, empty_label: str | None = "---------", **kwargs: Any
+    ) -> None:
+        super().__init__(queryset, label=label, required=False, empty_label=empty_label, **kwargs)
+
+
 def valid_filters(form: forms.Form) -> dict[str, Any]:
     """The filters of a bound filter form that are valid (nothing for an unbound one): a bad
     filter is shown on the form, the valid ones apply."""

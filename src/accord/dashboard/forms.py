@@ -11,7 +11,7 @@ from django import forms
 from accord.accounts.access import scope
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
-from accord.core.forms import AccordForm
+from accord.core.forms import AccordForm, OptionalChoice
 from accord.dashboard import services, simulator
 from accord.engine.errors import EngineError
 from accord.engine.policy import Policy
@@ -23,27 +23,11 @@ SORT_CHOICES = [(key, key) for key in services.SORTS] + [
 
 
 class DashboardFilterForm(AccordForm):
-    customer = forms.ModelChoiceField(
-        label="Customer",
-        queryset=Organisation.objects.none(),
-        required=False,
-        empty_label="All customers",
-        to_field_name="slug",
+    customer = OptionalChoice(
+        "Customer", Organisation.objects.none(), "All customers", to_field_name="slug"
     )
-    region = forms.ModelChoiceField(
-        label="Region",
-        queryset=Region.objects.all(),
-        required=False,
-        empty_label="All regions",
-        to_field_name="code",
-    )
-    module = forms.ModelChoiceField(
-        label="Module",
-        queryset=Module.objects.all(),
-        required=False,
-        empty_label="All modules",
-        to_field_name="slug",
-    )
+    region = OptionalChoice("Region", Region.objects.all(), "All regions", to_field_name="code")
+    module = OptionalChoice("Module", Module.objects.all(), "All modules", to_field_name="slug")
     at_risk = forms.BooleanField(label="Only customers with tickets at risk", required=False)
     below_target = forms.BooleanField(label="Only modules below target", required=False)
     sort = forms.ChoiceField(

@@ -11,7 +11,7 @@ from django import forms
 from accord.accounts.access import is_staff, scope
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
-from accord.core.forms import AccordForm
+from accord.core.forms import AccordForm, OptionalChoice
 from accord.engine.policy import Policy
 from accord.helpdesk import services
 from accord.helpdesk.attachments import limits_text
@@ -251,18 +251,9 @@ class ProposeForm(TicketActionForm):
 
 class QueueFilterForm(AccordForm):
     severity = forms.ChoiceField(label="Severity", required=False)
-    module = forms.ModelChoiceField(
-        label="Module", queryset=Module.objects.all(), required=False, empty_label="All modules"
-    )
-    region = forms.ModelChoiceField(
-        label="Region", queryset=Region.objects.all(), required=False, empty_label="All regions"
-    )
-    customer = forms.ModelChoiceField(
-        label="Customer",
-        queryset=Organisation.objects.none(),
-        required=False,
-        empty_label="All customers",
-    )
+    module = OptionalChoice("Module", Module.objects.all(), "All modules")
+    region = OptionalChoice("Region", Region.objects.all(), "All regions")
+    customer = OptionalChoice("Customer", Organisation.objects.none(), "All customers")
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -56,7 +56,7 @@ def release_calendar(request: HttpRequest) -> HttpResponse:
     context = {
         "region": region,
         "regions": Region.objects.all(),
-        "upcoming": upcoming,
+        "upcoming": [(r, None) for r in upcoming],
         "recent": [(r, superseding.get(r.pk)) for r in recent],
     }
     return render(request, "releases/calendar.html", context)

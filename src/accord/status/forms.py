@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from accord.catalogue.models import Region
-from accord.core.forms import AccordForm
+from accord.core.forms import AccordForm, OptionalChoice
 
 
 class SubscribeForm(AccordForm):
@@ -14,12 +14,8 @@ class SubscribeForm(AccordForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    region = forms.ModelChoiceField(
-        label="Updates for",
-        queryset=Region.objects.all(),
-        required=False,
-        empty_label="Every region",
-        to_field_name="code",
+    region = OptionalChoice(
+        "Updates for", Region.objects.all(), "Every region", to_field_name="code"
     )
 
 

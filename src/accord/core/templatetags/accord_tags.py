@@ -1,11 +1,13 @@
-"""Template helpers: times in the viewer's zone with the zone named, spans, people's names."""
+"""Template helpers: times in the viewer's zone with the zone named, spans, people's names, and
+the one-button form that posts a Django form."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from django import template
+from django import forms, template
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -50,3 +52,23 @@ def person(user: Any) -> str:
     if getattr(user, "is_vendor_staff", False):
         return f"{name} ({user.get_role_display()})"
     return name
+
+
+@register.inclusion_tag("core/post_form.html")
+def post_form(
+    form: forms.BaseForm,
+    button: str,
+    view: str = "",
+    *args: Any,
+    anchor: str = "",
+    upload: bool = False,
+    css_class: str = "",
+) -> dict[str, Any]:
+    """`{% post_form form "Close the ticket" "ticket_close" ticket.pk anchor="status-heading" %}`:
+    a form posting every field of `form` (as Django renders them) with one submit button, to the
+    view named as `{% url %}` names it, with its arguments, or back to the page without one;
+    `upload` for a form with files. Inclusion tags carry the page's CSRF token over."""
+    action = reverse(view, args=args) if view else ""
+    if action and anchor:
+        action = f"{action}#{anchor}"
+    return {"form": form, "button": button, "action": action, "upload": upload, "class": css_class}
