@@ -3,9 +3,9 @@
 Every function takes plain values and runs inside the caller's transaction (views and the API
 wrap each request in one). None does time arithmetic: `recompute_clock` asks the engine.
 Permission checks live here too, so the portal, the API and email ingest cannot disagree:
-a refused action raises `ActionRefused` with a message fit for the person who tried (its
-subclasses say why: `NotPermitted` for this person, `StateConflict` for the ticket's state),
-starting with the field's name where one field is at fault.
+a refused action raises the core `Refused` (accord.core.errors) with a message fit for the
+person who tried (its subclasses say why: `NotPermitted` for this person, `StateConflict` for
+the ticket's state), starting with the field's name where one field is at fault.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from accord.accounts.terms import (
     ticket_terms,
 )
 from accord.catalogue.models import Module, Region
+from accord.core.errors import NotPermitted, Refused, StateConflict
 from accord.core.prepared import PreparedInsert
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch, to_epoch
@@ -51,16 +52,9 @@ _insert_ticket = PreparedInsert(Ticket)
 _insert_event = PreparedInsert(TicketEvent, own_save_checked=True)
 
 
-class ActionRefused(Exception):
-    """The action is not allowed in the ticket's state or for this person."""
-
-
-class NotPermitted(ActionRefused):
-    """This person may not do this (whatever the ticket's state)."""
-
-
-class StateConflict(ActionRefused):
-    """The ticket's current state does not allow this (it may once the state changes)."""
+# The help desk's refusals are the core family's (accord.core.errors); `ActionRefused` is the
+# name this module's raise sites still use for its base, `Refused`.
+ActionRefused = Refused
 
 
 # The engine's view of the help desk's events; the others do not touch the clock.
