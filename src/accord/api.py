@@ -2,8 +2,9 @@
 
 Each capability adds its router here. Authentication (`accord.accounts.auth`): a personal API
 token (`Authorization: Bearer acc_...`), or the browser session (with CSRF) for the portal's own
-use. Errors are JSON `{"detail": ...}`: a string for refusals, django-ninja's list of
-`{loc, msg, type}` for validation (422). docs/api.md is the guide.
+use. Errors are JSON `{"detail": ...}`: a string for refusals (the core family, mapped here
+once: 400, 403, 409, 422), django-ninja's list of `{loc, msg, type}` for validation (422).
+docs/api.md is the guide.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from accord.accounts import services as account_services
 from accord.accounts.api import field_error
 from accord.accounts.api import router as accounts_router
 from accord.accounts.auth import api_auth
 from accord.accounts.terms import InvalidTerms
+from accord.core.errors import Invalid, NotPermitted, Refused, StateConflict
+from accord.engine.errors import EngineError
 from accord.helpdesk import services as helpdesk_services
 from accord.helpdesk.api import router as helpdesk_router
 from accord.incidents.api import SourceAuthFailed, hooks_router
@@ -33,16 +35,18 @@ api = NinjaAPI(
     auth=api_auth,
 )
 
-# A refused action: who may not (403), the ticket's state does not allow it now (409);
-# anything else is a bad request (400).
-_REFUSAL_STATUS: list[tuple[type[Exception], int]] = [
-    (helpdesk_services.NotPermitted, 403),
-    (helpdesk_services.StateConflict, 409),
+# The one mapping of the core refusals (accord.core.errors): who may not (403), not in the
+# state the thing is in now (409), a value that can never be right (422); anything else is a
+# bad request (400). The body is `{"detail": message}`, the message naming the field first.
+_REFUSAL_STATUS: list[tuple[type[Refused], int]] = [
+    (NotPermitted, 403),
+    (StateConflict, 409),
+    (Invalid, 422),
 ]
 
 
-@api.exception_handler(helpdesk_services.ActionRefused)
-def action_refused(request: HttpRequest, exc: helpdesk_services.ActionRefused) -> HttpResponse:
+@api.exception_handler(Refused)
+def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
     status = next((code for kind, code in _REFUSAL_STATUS if isinstance(exc, kind)), 400)
     return api.create_response(request, {"detail": str(exc)}, status=status)
 
@@ -55,15 +59,12 @@ def unknown_severity(request: HttpRequest, exc: helpdesk_services.UnknownSeverit
     return api.create_response(request, {"detail": error.errors}, status=422)
 
 
-@api.exception_handler(account_services.Refused)
-def account_refused(request: HttpRequest, exc: account_services.Refused) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc)}, status=400)
-
-
-@api.exception_handler(InvalidTerms)
-def invalid_terms(request: HttpRequest, exc: InvalidTerms) -> HttpResponse:
-    """A contract's stored terms are broken: 409 with the field, never a 500."""
-    return api.create_response(request, {"detail": str(exc)}, status=409)
+@api.exception_handler(EngineError)
+def engine_refused(request: HttpRequest, exc: EngineError) -> HttpResponse:
+    """Input the engine refuses: 422 naming the field, never a 500. A contract's stored terms
+    that are broken (`InvalidTerms`) are not the request's fault: 409 with the field."""
+    status = 409 if isinstance(exc, InvalidTerms) else 422
+    return api.create_response(request, {"detail": str(exc)}, status=status)
 
 
 @api.exception_handler(AuthenticationError)

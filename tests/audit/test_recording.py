@@ -16,10 +16,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accord.accounts.models import Contract, ImmutableError, Role, User
+from accord.accounts.models import Contract, Role, User
 from accord.accounts.terms import add_version
 from accord.audit.models import AuditEntry
 from accord.core.acting import acting, current
+from accord.core.errors import Immutable
 from accord.policies import builtin_text
 
 pytestmark = pytest.mark.django_db
@@ -285,13 +286,13 @@ def test_an_entry_is_never_changed_or_deleted(world: Any) -> None:
     entry = AuditEntry.objects.order_by("pk").first()
     assert entry is not None
     entry.object_label = "rewritten"
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Immutable):
         entry.save()
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Immutable):
         entry.delete()
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Immutable):
         AuditEntry.objects.filter(pk=entry.pk).update(object_label="rewritten")
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Immutable):
         AuditEntry.objects.all().delete()
     # The admin reads them and nothing else.
     client = admin_client(world)

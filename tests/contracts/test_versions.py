@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from accord.accounts.models import ContractVersion, ImmutableError
+from accord.accounts.models import ContractVersion
 from accord.accounts.terms import (
     TermsRefused,
     add_version,
@@ -18,6 +18,7 @@ from accord.accounts.terms import (
     terms_at,
     terms_for_month,
 )
+from accord.core.errors import Immutable
 from accord.helpdesk import services as helpdesk
 from accord.policies import builtin_text
 from accord.reports.build import build_report
@@ -56,9 +57,9 @@ def test_every_contract_has_its_first_version(world: Any) -> None:
     (first,) = world.acme.contract.versions.all()
     assert first.number == 1 and first.effective_from is None
     assert first.policy_data == world.acme.contract.policy_data
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Immutable):
         first.save()
-    with pytest.raises(ImmutableError):
+    with pytest.raises(Immutable):
         first.delete()
 
 

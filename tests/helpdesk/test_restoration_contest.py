@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accord.core.errors import Refused
 from accord.engine.timeutil import from_epoch, parse_instant
 from accord.helpdesk import restoration, services
 from accord.helpdesk.models import EventKind, Repair, Status, Ticket
@@ -88,7 +89,7 @@ def test_a_withdrawn_restoration_counts_from_the_report_to_the_real_one(world: A
 def test_a_rejected_contest_is_a_dispute_on_the_report(world: Any) -> None:
     ticket = restored_early(world)
     contest(world, ticket)
-    with pytest.raises(services.ActionRefused, match="^note: "):
+    with pytest.raises(Refused, match="^note: "):
         restoration.answer_contest(ticket, actor=world.manager, accept=False, note=" ")
     restoration.answer_contest(
         ticket,
@@ -154,7 +155,7 @@ def test_who_may_contest_and_who_may_answer(world: Any) -> None:
             restoration.contest_restoration(
                 ticket, actor=outsider, reason="no", now=pacific("09T15:00")
             )
-    with pytest.raises(services.ActionRefused, match="^reason: "):
+    with pytest.raises(Refused, match="^reason: "):
         restoration.contest_restoration(
             ticket, actor=world.acme_reporter, reason=" ", now=pacific("09T15:00")
         )

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
+from accord.core.errors import Refused
 from accord.helpdesk import mail, services
 from accord.helpdesk.models import Attachment, Channel, Comment, InboundMessage, Ticket
 from accord.work.models import Job
@@ -509,7 +510,7 @@ def test_a_refused_action_rolls_everything_back(
     world: Any, make_message: Any, at: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
-        raise services.ActionRefused("not today")
+        raise Refused("not today")
 
     monkeypatch.setattr(services, "report", refuse)
     outcome = ingest(make_message().as_bytes(), at)

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from accord.accounts.terms import add_version, earliest_effective
+from accord.core.errors import Refused
 from accord.monitoring.models import ModuleRegion
 from accord.policies import builtin_text
 from accord.releases import services
@@ -52,7 +53,7 @@ def test_releases_go_in_the_window_the_regions_contracts_share(world: Any, mr_us
 
 def test_contracts_that_disagree_on_the_window_are_named(world: Any, mr_us: Any) -> None:
     set_terms(world.globex, TEXT.replace(WEDNESDAY, SUNDAY), world)
-    with pytest.raises(services.ReleaseRefused) as refused:
+    with pytest.raises(Refused) as refused:
         services.plan_from_cadence(START, END, module_regions=[mr_us])
     message = str(refused.value)
     assert "the contracts disagree on the maintenance window" in message

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Path, Router, Schema, Status
 from ninja.errors import ValidationError
-from pydantic import ConfigDict, PlainSerializer, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, PlainSerializer, StringConstraints, field_validator
 
 from accord.accounts import services
 from accord.accounts.access import is_staff
@@ -54,6 +54,16 @@ def field_error(field: str, message: str, *, source: str = "body") -> Validation
     """A 422 naming `field`, in the same format django-ninja uses for its own validation."""
     loc = [source, "payload", field] if source == "body" else [source, field]
     return ValidationError([{"type": "value_error", "loc": loc, "msg": message}])
+
+
+class Refusal(Schema):
+    """A refusal (accord.core.errors; `accord.api` maps it once): 400, not possible as asked;
+    403, not for this person; 409, not in the current state; 422, a value that is never right."""
+
+    detail: str = Field(
+        description="Why, in words for the person who asked; it starts with the field at fault "
+        "when there is one"
+    )
 
 
 class PersonOut(Schema):

@@ -81,7 +81,7 @@ def contract_terms_new(request: HttpRequest, organisation: str) -> HttpResponse:
                 )
         except TermsRefused as refused:
             if refused.field in ("effective_from", "monthly_fee", "note"):
-                add_refusal(form, str(refused))
+                add_refusal(form, refused)
             else:
                 form.add_error("policy_text", str(refused))
         else:

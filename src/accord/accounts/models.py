@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.catalogue.models import Region
+from accord.core.errors import Immutable
 from accord.core.prepared import Prepared
 from accord.engine.policy import ContractTerms
 
@@ -152,15 +153,11 @@ class ContractVersion(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            raise ImmutableError("contract versions are never changed; add a new version")
+            raise Immutable("contract versions are never changed; add a new version")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableError("contract versions are never deleted")
-
-
-class ImmutableError(Exception):
-    """An append-only row was about to be changed."""
+        raise Immutable("contract versions are never deleted")
 
 
 class User(AbstractUser):

@@ -21,6 +21,7 @@ from accord.accounts.models import (
 )
 from accord.accounts.terms import first_version_of
 from accord.catalogue.models import Region
+from accord.core.errors import Refused
 from accord.engine.policy import policy_to_data
 from accord.policies import BUILTIN_POLICY, builtin_text, load_builtin
 
@@ -28,10 +29,6 @@ INVITATION_LIFETIME = timedelta(days=7)
 # Login throttling: this many failures within the window lock the username (and the address).
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
-
-
-class Refused(Exception):
-    """Not allowed for this person, or not possible as asked."""
 
 
 def create_organisation(

@@ -35,6 +35,7 @@ from accord.accounts.models import (
     User,
 )
 from accord.catalogue.models import Region
+from accord.core.errors import Refused
 from accord.engine import clocks
 from accord.engine.errors import EngineError
 from accord.engine.policy import (
@@ -104,14 +105,13 @@ def on_terms(
             hooks.append(hook)  # type: ignore[arg-type]
 
 
-class TermsRefused(Exception):
-    """A new version `add_version` will not write; the message starts with the field's name,
-    `line` is the policy text's line where the field is."""
+class TermsRefused(Refused):
+    """A new version `add_version` will not write (a core refusal, 400); the message starts
+    with the field's name, `line` is the policy text's line where the field is."""
 
     def __init__(self, field: str, problem: str, line: int | None = None) -> None:
         where = f"line {line}: " if line is not None else ""
-        super().__init__(f"{field}: {where}{problem}" if field else f"{where}{problem}")
-        self.field = field
+        super().__init__(f"{where}{problem}", field=field)
         self.problem = problem
         self.line = line
 

@@ -46,7 +46,7 @@ from accord.accounts.services import (
     record_login_failure,
     visible_users,
 )
-from accord.core.forms import add_refusal
+from accord.core.forms import refusal_shown
 from accord.core.proxies import client_address
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/invitation_invalid.html", status=404)
     form = AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 # Read it again under the write lock: a link works once.
                 invitation = find_invitation(token)
@@ -132,9 +132,6 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
                     first_name=form.cleaned_data["first_name"],
                     last_name=form.cleaned_data["last_name"],
                 )
-        except Refused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome to Accord. Your account is ready.")
             return redirect("home")
@@ -156,7 +153,7 @@ def people(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None, inviter=user)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 invitation, token = invite(
                     inviter=user,
@@ -164,9 +161,6 @@ def people(request: HttpRequest) -> HttpResponse:
                     role=form.cleaned_data["role"],
                     organisation=form.cleaned_data["organisation"],
                 )
-        except Refused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             # Sent after the commit: an invitation that exists is never lost to a mail error.
             try:
                 send_invitation(invitation, token)
@@ -203,12 +197,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
     revoke. A token acts as its owner, with the owner's organisation and role."""
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 token, secret = issue_token(user=request.user, name=form.cleaned_data["name"])
-        except Refused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             # Kept in the server-side session (never a cookie) until the next page shows it.
             request.session[NEW_TOKEN_SESSION_KEY] = {"id": token.pk, "secret": secret}
             return redirect("tokens")

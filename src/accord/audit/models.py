@@ -9,7 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from accord.accounts.models import ImmutableError, Organisation
+from accord.accounts.models import Organisation
+from accord.core.errors import Immutable
 
 
 class Via(models.TextChoices):
@@ -28,10 +29,10 @@ class Action(models.TextChoices):
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> int:
-        raise ImmutableError("audit entries are never changed")
+        raise Immutable("audit entries are never changed")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise ImmutableError("audit entries are never deleted")
+        raise Immutable("audit entries are never deleted")
 
 
 class AuditEntry(models.Model):
@@ -78,8 +79,8 @@ class AuditEntry(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            raise ImmutableError("audit entries are never changed")
+            raise Immutable("audit entries are never changed")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableError("audit entries are never deleted")
+        raise Immutable("audit entries are never deleted")

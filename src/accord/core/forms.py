@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+from accord.core.errors import Refused
 
 
 class AccordForm(forms.Form):
@@ -35,17 +41,41 @@ def valid_filters(form: forms.Form) -> dict[str, Any]:
     return {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
 
 
-def add_refusal(form: forms.Form, message: str) -> None:
-    """Show a service's refusal on the form that asked for it.
+def add_refusal(form: forms.Form, refusal: Refused | str) -> None:
+    """Show a service's refusal (accord.core.errors) on the form that asked for it.
 
-    Services name the field a refusal is about as a prefix ("reason: say why ..."); when the
-    form has that field the message goes beside it, otherwise above the form.
+    A refusal names the field it is about (`field`, the prefix of its message: "reason: say
+    why ..."); when the form has that field the problem goes beside it, otherwise the whole
+    message above the form.
     """
-    field, sep, rest = message.partition(": ")
-    if sep and field in form.fields and rest:
-        form.add_error(field, _sentence(rest))
+    if isinstance(refusal, str):
+        refusal = Refused(refusal)
+    if refusal.field in form.fields:
+        form.add_error(refusal.field, _sentence(refusal.problem))
     else:
-        form.add_error(None, _sentence(message))
+        form.add_error(None, _sentence(str(refusal)))
+
+
+@contextmanager
+def refusal_shown(target: forms.Form | HttpRequest) -> Iterator[None]:
+    """The one way a page shows a refusal: the block runs, and a core `Refused` it raises ends
+    it and is shown on `target`, a form (`add_refusal`) or, given the request, as an error
+    message. The code after the `with` runs either way (the form shown again, a redirect).
+
+        with refusal_shown(form):
+            with transaction.atomic():
+                ticket = services.report(...)
+            messages.success(request, "Reported.")
+            return redirect(...)
+        return render(request, ..., {"form": form})
+    """
+    try:
+        yield
+    except Refused as refusal:
+        if isinstance(target, forms.BaseForm):
+            add_refusal(target, refusal)
+        else:
+            messages.error(target, _sentence(str(refusal)))
 
 
 def _sentence(text: str) -> str:

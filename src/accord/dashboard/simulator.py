@@ -21,6 +21,7 @@ from typing import Any
 
 from accord.accounts.models import Organisation
 from accord.accounts.terms import resolve_terms
+from accord.core.errors import Invalid
 from accord.engine.errors import EngineError
 from accord.engine.policy import (
     REGION,
@@ -37,12 +38,13 @@ MAX_MONTHS = 12
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
 
-class SimulationError(ValueError):
-    """Changed terms the engine refuses: `field` is the simulator form's field."""
+class SimulationError(Invalid):
+    """Changed terms the engine refuses (a core `Invalid`): `field` is the simulator form's
+    field, `message` the problem without it."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
+        self.message = message
         self.message = message
 
 

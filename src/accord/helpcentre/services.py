@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.accounts.models import User
+from accord.core.errors import StateConflict
 from accord.helpcentre.models import Article, ArticleRevision, ArticleVersion
 
 
@@ -36,8 +37,9 @@ class Content:
         )
 
 
-class StaleEdit(Exception):
-    """Someone saved a newer revision since the form was loaded."""
+class StaleEdit(StateConflict):
+    """Someone saved a newer revision since the form was loaded (a core state conflict, 409);
+    `latest` is that revision."""
 
     def __init__(self, latest: ArticleRevision) -> None:
         who = latest.author.email if latest.author else "someone"

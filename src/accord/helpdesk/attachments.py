@@ -43,8 +43,8 @@ from django.utils.text import get_valid_filename
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import User
+from accord.core.errors import Refused
 from accord.helpdesk.models import Attachment, Comment, Ticket
-from accord.helpdesk.services import ActionRefused
 
 logger = logging.getLogger(__name__)
 
@@ -90,20 +90,20 @@ def attach(
 ) -> Attachment:
     """Store a file on the ticket, refusing what is too large or of a type not accepted."""
     if internal and not is_staff(uploaded_by):
-        raise ActionRefused("only staff attach staff-only files")
+        raise Refused("only staff attach staff-only files")
     filename = clean_filename(upload.name or "")
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if not filename or extension not in allowed_extensions():
         kind = f".{extension} files" if extension else "files without an extension"
-        raise ActionRefused(
+        raise Refused(
             f"file: {kind} are not accepted; accepted types are "
             + ", ".join(f".{e}" for e in allowed_extensions())
         )
     size = upload.size or 0
     if size == 0:
-        raise ActionRefused("file: the file is empty")
+        raise Refused("file: the file is empty")
     if size > max_bytes():
-        raise ActionRefused(
+        raise Refused(
             f"file: {filename} is {_megabytes(size)}; the largest accepted is "
             f"{_megabytes(max_bytes())}"
         )

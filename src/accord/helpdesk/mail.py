@@ -42,6 +42,7 @@ from accord.accounts.access import is_staff
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module
 from accord.core import message_ids
+from accord.core.errors import Refused
 from accord.helpdesk import attachments, mailparse, services
 from accord.helpdesk.models import Channel, Comment, InboundMessage, Ticket
 
@@ -215,7 +216,7 @@ def _open_ticket(
             now=at,
             email_message_id=facts.message_id,
         )
-    except services.ActionRefused as exc:
+    except Refused as exc:
         raise _refuse(str(exc)) from None
     facts.ticket = ticket
     _store_files(ticket, None, user, files, at, facts)
@@ -249,7 +250,7 @@ def _comment(
             email_message_id=facts.message_id,
             now=at,
         )
-    except services.ActionRefused as exc:
+    except Refused as exc:
         raise _refuse(str(exc)) from None
     _store_files(ticket, comment, user, files, at, facts)
     inbound = _record(raw, at, facts, COMMENTED, "; ".join(facts.notes))
@@ -470,7 +471,7 @@ def _store_files(
                 comment=comment,
                 now=at,
             )
-        except services.ActionRefused as exc:  # a rule the check above does not know yet
+        except Refused as exc:  # a rule the check above does not know yet
             facts.notes.append(f"attachment {file.name} not kept: {exc}")
             continue
         facts.stored_files.append(attachment.file.name)

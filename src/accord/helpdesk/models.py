@@ -14,6 +14,7 @@ from django.db import models
 
 from accord.accounts.models import Organisation
 from accord.catalogue.models import Module, Region
+from accord.core.errors import Immutable
 
 
 class Severity(models.IntegerChoices):
@@ -112,10 +113,6 @@ class EventKind(models.TextChoices):
     CONTEST_REJECTED = "contest_rejected", "Contest rejected"
 
 
-class ImmutableError(Exception):
-    pass
-
-
 class TicketEvent(models.Model):
     """One change to a ticket: append-only, never edited or deleted."""
 
@@ -138,11 +135,11 @@ class TicketEvent(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            raise ImmutableError("ticket events are append-only")
+            raise Immutable("ticket events are append-only")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableError("ticket events are append-only")
+        raise Immutable("ticket events are append-only")
 
 
 class Comment(models.Model):

@@ -29,15 +29,13 @@ from django.contrib.auth.models import AnonymousUser
 from accord.accounts.access import is_manager, is_staff
 from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms
+from accord.core.errors import NotPermitted, Refused, StateConflict
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch
 from accord.helpdesk.clock_jobs import after_ticket_change
 from accord.helpdesk.models import EventKind, Ticket, TicketEvent
 from accord.helpdesk.services import (
     REOPENABLE,
-    ActionRefused,
-    NotPermitted,
-    StateConflict,
     _append,
     _now,
     back_in_progress,
@@ -92,7 +90,7 @@ def contest_restoration(
             "came back, reopen the ticket"
         )
     if not reason.strip():
-        raise ActionRefused("reason: say what still does not work")
+        raise Refused("reason: say what still does not work")
     restored = _latest(ticket, EventKind.RESTORED)
     event = _append(
         ticket,
@@ -127,7 +125,7 @@ def answer_contest(
     if not result.restoration_contested or contest is None:
         raise StateConflict("there is no open contest to answer")
     if not accept and not note.strip():
-        raise ActionRefused("note: say why the restoration stands; the customer reads it")
+        raise Refused("note: say why the restoration stands; the customer reads it")
     data: dict[str, object] = {"contest": contest.pk}
     if note.strip():
         data["note"] = note.strip()

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.access import get_or_404, scope
-from accord.core.forms import AccordForm, add_refusal
-from accord.helpdesk import restoration, services
+from accord.core.forms import AccordForm, refusal_shown
+from accord.helpdesk import restoration
 from accord.helpdesk.models import Ticket
 
 
@@ -58,15 +58,12 @@ def _tickets(request: HttpRequest) -> Any:
 def _act(request: HttpRequest, pk: int, form: forms.Form, title: str, act: Any) -> HttpResponse:
     ticket = get_or_404(request.user, _tickets(request), pk=pk)  # not found before anything
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 locked = get_or_404(
                     request.user, _tickets(request).select_for_update(of=("self",)), pk=pk
                 )
                 done = act(locked, form.cleaned_data)
-        except services.ActionRefused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             messages.success(request, done)
             return redirect("ticket_detail", pk=pk)
     panel = restoration.contest_panel(ticket, request.user, timezone.now())

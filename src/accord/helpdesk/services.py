@@ -3,9 +3,9 @@
 Every function takes plain values and runs inside the caller's transaction (views and the API
 wrap each request in one). None does time arithmetic: `recompute_clock` asks the engine.
 Permission checks live here too, so the portal, the API and email ingest cannot disagree:
-a refused action raises `ActionRefused` with a message fit for the person who tried (its
-subclasses say why: `NotPermitted` for this person, `StateConflict` for the ticket's state),
-starting with the field's name where one field is at fault.
+a refused action raises the core `Refused` (accord.core.errors) with a message fit for the
+person who tried (its subclasses say why: `NotPermitted` for this person, `StateConflict` for
+the ticket's state), starting with the field's name where one field is at fault.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from accord.accounts.terms import (
     ticket_terms,
 )
 from accord.catalogue.models import Module, Region
+from accord.core.errors import Invalid, NotPermitted, Refused, StateConflict
 from accord.core.prepared import PreparedInsert
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch, to_epoch
@@ -49,18 +50,6 @@ from accord.helpdesk.models import (
 # TicketEvent.save() only refuses to save an event again; a new event has no primary key.
 _insert_ticket = PreparedInsert(Ticket)
 _insert_event = PreparedInsert(TicketEvent, own_save_checked=True)
-
-
-class ActionRefused(Exception):
-    """The action is not allowed in the ticket's state or for this person."""
-
-
-class NotPermitted(ActionRefused):
-    """This person may not do this (whatever the ticket's state)."""
-
-
-class StateConflict(ActionRefused):
-    """The ticket's current state does not allow this (it may once the state changes)."""
 
 
 # The engine's view of the help desk's events; the others do not touch the clock.
@@ -112,7 +101,7 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else timezone.now()
 
 
-class UnknownSeverity(ActionRefused):
+class UnknownSeverity(Invalid):
     """A severity level the contract's policy does not define: the API's 422 naming `field`,
     a form's error beside it."""
 
@@ -120,9 +109,7 @@ class UnknownSeverity(ActionRefused):
         known = [str(n) for n in levels]
         choice = " or ".join([", ".join(known[:-1]), known[-1]] if len(known) > 1 else known)
         problem = f"{level} is not a severity of this contract's policy (its levels: {choice})"
-        super().__init__(f"{field}: {problem}")
-        self.field = field
-        self.problem = problem
+        super().__init__(problem, field=field)
 
 
 def _check_severity(
@@ -192,7 +179,7 @@ def prepare_ticket(
     _check_severity(new.severity, organisation, at)
     summary = new.summary.strip()
     if not summary:
-        raise ActionRefused("summary: a fault needs a short summary")
+        raise Refused("summary: a fault needs a short summary")
     ticket = Ticket(
         organisation=organisation,
         module=new.module,
@@ -260,7 +247,7 @@ def change_status(
     data: dict[str, Any] = {"from": ticket.status}
     if status == Status.RESTORED:
         if repair not in Repair.values:
-            raise ActionRefused(
+            raise Refused(
                 "repair: say whether service was restored by a temporary or a permanent repair"
             )
         data["repair"] = repair
@@ -281,7 +268,7 @@ def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = N
     if ticket.status not in REOPENABLE:
         raise StateConflict("only a ticket whose service was restored, or a closed one, reopens")
     if not reason.strip():
-        raise ActionRefused("reason: say how the fault returned")
+        raise Refused("reason: say how the fault returned")
     at = _now(now)
     event = _append(ticket, EventKind.REOPENED, actor=actor, at=at, data={"reason": reason.strip()})
     return back_in_progress(ticket, event, "reopened", actor=actor, at=at)
@@ -319,7 +306,7 @@ def pause_clock(
     if ticket.clock_state != clocks.ClockState.RUNNING:
         raise StateConflict("only a running clock can be paused")
     if not reason.strip():
-        raise ActionRefused("reason: say why the clock is paused; the customer sees it")
+        raise Refused("reason: say why the clock is paused; the customer sees it")
     at = _now(now)
     event = _append(ticket, EventKind.PAUSED, actor=actor, at=at, data={"reason": reason.strip()})
     recompute_clock(ticket, now=at)
@@ -361,7 +348,7 @@ def add_comment(
     if internal and not is_staff(author):
         raise NotPermitted("internal: only staff write internal notes")
     if not body.strip():
-        raise ActionRefused("body: a comment needs some text")
+        raise Refused("body: a comment needs some text")
     comment = Comment.objects.create(
         ticket=ticket,
         author=author,

@@ -27,15 +27,13 @@ from typing import Any
 from accord.accounts.access import is_manager, is_staff
 from accord.accounts.models import Role, User
 from accord.accounts.terms import InvalidTerms
+from accord.core.errors import NotPermitted, Refused, StateConflict
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch
 from accord.helpdesk.clock_jobs import after_ticket_change
 from accord.helpdesk.models import EventKind, Severity, Ticket, TicketEvent
 from accord.helpdesk.services import (
     REOPENABLE,
-    ActionRefused,
-    NotPermitted,
-    StateConflict,
     _append,
     _check_severity,
     _now,
@@ -181,7 +179,7 @@ def propose_severity(
     if severity == state.in_force:
         raise StateConflict(f"severity: {_label(severity)} is already the severity in force")
     if not reason.strip():
-        raise ActionRefused("reason: say why the severity should change")
+        raise Refused("reason: say why the severity should change")
     at = _now(now)
     event = _append(
         ticket,

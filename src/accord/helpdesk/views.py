@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms, form_policy
-from accord.core.forms import add_refusal, valid_filters
+from accord.core.forms import refusal_shown, valid_filters
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
 from accord.engine.timeutil import from_epoch
@@ -157,7 +157,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     form = RaiseForm(request.POST or None, user=user, policy=policy)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 ticket = services.report(
                     reporter=user,
@@ -170,9 +170,6 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                         channel=data["channel"] if staff else "portal",
                     ),
                 )
-        except services.ActionRefused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             messages.success(request, f"Fault reported as ticket #{ticket.pk}.")
             return redirect("ticket_detail", pk=ticket.pk)
     return render(request, "helpdesk/ticket_new.html", {"form": form, "staff": staff})
@@ -474,15 +471,12 @@ def _act(request: HttpRequest, pk: int, name: str, action: Action) -> HttpRespon
         prefix=name,
     )
     if form.is_valid():
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 locked = get_or_404(
                     user, selectors.visible_tickets(user).select_for_update(of=("self",)), pk=pk
                 )
                 done = action(locked, user, form.cleaned_data, request)
-        except services.ActionRefused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             messages.success(request, done)
             return redirect("ticket_detail", pk=pk)
     return _render_ticket(request, pk, {name: form})

@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
@@ -25,8 +27,18 @@ from ninja.security import HttpBearer
 from pydantic import Field, StringConstraints
 
 from accord.accounts.access import get_or_404, is_staff
-from accord.accounts.api import Id, In, PersonOut, Text, UtcDateTime, field_error, person
+from accord.accounts.api import (
+    Id,
+    In,
+    PersonOut,
+    Refusal,
+    Text,
+    UtcDateTime,
+    field_error,
+    person,
+)
 from accord.accounts.models import Organisation, User
+from accord.core.errors import Refused
 from accord.helpdesk.models import Ticket
 from accord.incidents import alerts, hooks, services
 from accord.incidents.models import (
@@ -337,12 +349,19 @@ def _incident(incident_id: int, *, lock: bool = False) -> Incident:
     return found
 
 
-def _refused(exc: services.Refused) -> HttpError:
-    if isinstance(exc, services.NotPermitted):
-        return HttpError(403, str(exc))
-    if isinstance(exc, services.StateConflict):
-        return HttpError(409, str(exc))
-    return HttpError(400, str(exc))
+def _act(request: HttpRequest, incident_id: int, do: Callable[..., object]) -> Incident:
+    """An action on an incident (staff only), in one transaction: the incident locked (404 if
+    there is none), then `do(incident, actor=staff, now=now)`. A refusal rolls it back;
+    `accord.api` answers it (403, 409, 400 naming the field)."""
+    user = _staff(request)
+    with transaction.atomic():
+        incident = _incident(incident_id, lock=True)
+        do(incident, actor=user, now=timezone.now())
+    return incident
+
+
+# The refusals an incident action may answer with (`accord.api` maps the core family).
+_REFUSALS: dict[int, Any] = {400: Refusal, 403: Refusal, 409: Refusal}
 
 
 @router.get("/incidents", response=list[IncidentOut], summary="Incidents (staff only)")
@@ -356,30 +375,31 @@ def list_incidents(
     return [_incident_out(i) for i in incidents.order_by("-started_at", "-pk")[:limit]]
 
 
-@router.post("/incidents", response={201: IncidentOut}, summary="Declare an incident (staff only)")
+@router.post(
+    "/incidents",
+    response={201: IncidentOut, **_REFUSALS},
+    summary="Declare an incident (staff only)",
+)
 def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[dict[str, Any]]:
     user = _staff(request)
-    try:
-        with transaction.atomic():
-            impacts = {}
-            for index, item in enumerate(payload.impacts):
-                try:
-                    module_region = services.find_module_region(item.module, item.region)
-                except services.Refused as exc:
-                    raise services.Refused(f"impacts[{index}].{exc}") from None
-                impacts[module_region] = "" if item.impact == "none" else item.impact
-            incident = services.declare(
-                title=payload.title,
-                message=payload.message,
-                status=payload.status,
-                started_at=_aware(payload.started_at, "started_at"),
-                public=payload.public,
-                impacts=impacts,
-                actor=user,
-                now=timezone.now(),
-            )
-    except services.Refused as exc:
-        raise _refused(exc) from None
+    with transaction.atomic():
+        impacts = {}
+        for index, item in enumerate(payload.impacts):
+            try:
+                module_region = services.find_module_region(item.module, item.region)
+            except Refused as exc:
+                raise Refused(f"impacts[{index}].{exc}") from None
+            impacts[module_region] = "" if item.impact == "none" else item.impact
+        incident = services.declare(
+            title=payload.title,
+            message=payload.message,
+            status=payload.status,
+            started_at=_aware(payload.started_at, "started_at"),
+            public=payload.public,
+            impacts=impacts,
+            actor=user,
+            now=timezone.now(),
+        )
     return Status(201, _incident_out(incident))
 
 
@@ -391,85 +411,60 @@ def get_incident(request: HttpRequest, incident_id: Id) -> dict[str, Any]:
 
 @router.post(
     "/incidents/{incident_id}/updates",
-    response={201: IncidentOut},
+    response={201: IncidentOut, **_REFUSALS},
     summary="Post a public update; status resolved resolves the incident (staff only)",
 )
 def add_incident_update(
     request: HttpRequest, incident_id: Id, payload: UpdateIn
 ) -> Status[dict[str, Any]]:
-    user = _staff(request)
-    try:
-        with transaction.atomic():
-            incident = _incident(incident_id, lock=True)
-            services.post_update(
-                incident,
-                status=payload.status,
-                message=payload.message,
-                actor=user,
-                now=timezone.now(),
-            )
-    except services.Refused as exc:
-        raise _refused(exc) from None
-    return Status(201, _incident_out(incident))
+    post = partial(services.post_update, status=payload.status, message=payload.message)
+    return Status(201, _incident_out(_act(request, incident_id, post)))
 
 
 @router.post(
     "/incidents/{incident_id}/impacts",
-    response=IncidentOut,
+    response={200: IncidentOut, **_REFUSALS},
     summary="Set the impact on a module-region from a time (staff only)",
 )
 def set_incident_impact(
     request: HttpRequest, incident_id: Id, payload: ImpactChangeIn
 ) -> dict[str, Any]:
-    user = _staff(request)
-    try:
-        with transaction.atomic():
-            incident = _incident(incident_id, lock=True)
-            module_region = services.find_module_region(payload.module, payload.region)
-            organisation = None
-            if payload.organisation:
-                organisation = Organisation.objects.filter(slug=payload.organisation).first()
-                if organisation is None:
-                    raise services.Refused(f"organisation: no customer {payload.organisation!r}")
-            services.set_impact(
-                incident,
-                module_region=module_region,
-                impact="" if payload.impact == "none" else payload.impact,
-                organisation=organisation,
-                at=_aware(payload.at, "at"),
-                actor=user,
-                now=timezone.now(),
-            )
-    except services.Refused as exc:
-        raise _refused(exc) from None
-    return _incident_out(incident)
+
+    def set_impact(incident: Incident, **by: Any) -> None:
+        module_region = services.find_module_region(payload.module, payload.region)
+        organisation = None
+        if payload.organisation:
+            organisation = Organisation.objects.filter(slug=payload.organisation).first()
+            if organisation is None:
+                raise Refused(f"organisation: no customer {payload.organisation!r}")
+        services.set_impact(
+            incident,
+            module_region=module_region,
+            impact="" if payload.impact == "none" else payload.impact,
+            organisation=organisation,
+            at=_aware(payload.at, "at"),
+            **by,
+        )
+
+    return _incident_out(_act(request, incident_id, set_impact))
 
 
 @router.post(
     "/incidents/{incident_id}/resolve",
-    response=IncidentOut,
+    response={200: IncidentOut, **_REFUSALS},
     summary="Resolve: every outage of the incident ends (staff only)",
 )
 def resolve_incident(request: HttpRequest, incident_id: Id, payload: ResolveIn) -> dict[str, Any]:
-    user = _staff(request)
-    try:
-        with transaction.atomic():
-            incident = _incident(incident_id, lock=True)
-            services.resolve(
-                incident,
-                message=payload.message,
-                at=_aware(payload.at, "at"),
-                actor=user,
-                now=timezone.now(),
-            )
-    except services.Refused as exc:
-        raise _refused(exc) from None
-    return _incident_out(incident)
+
+    def resolve(incident: Incident, **by: Any) -> None:
+        services.resolve(incident, message=payload.message, at=_aware(payload.at, "at"), **by)
+
+    return _incident_out(_act(request, incident_id, resolve))
 
 
 @router.post(
     "/tickets/{ticket_id}/total-outage",
-    response={201: IncidentOut},
+    response={201: IncidentOut, **_REFUSALS},
     summary="Confirm a Severity 1 ticket as a total outage, linking an incident (staff only)",
 )
 def confirm_total_outage(
@@ -482,23 +477,20 @@ def confirm_total_outage(
     get_or_404(user, tickets, pk=ticket_id)
     if not is_staff(user):
         raise HttpError(403, "only the vendor's staff confirm a ticket as a total outage")
-    try:
-        with transaction.atomic():
-            ticket = get_or_404(user, tickets.select_for_update(of=("self",)), pk=ticket_id)
-            incident = None
-            if payload.incident is not None:
-                incident = Incident.objects.filter(pk=payload.incident).first()
-                if incident is None:
-                    raise services.Refused("incident: no such incident")
-            link = services.confirm_total_outage(
-                ticket,
-                actor=user,
-                now=timezone.now(),
-                customer_only=payload.customer_only,
-                incident=incident,
-                title=payload.title,
-                started_at=_aware(payload.started_at, "started_at"),
-            )
-    except services.Refused as exc:
-        raise _refused(exc) from None
+    with transaction.atomic():
+        ticket = get_or_404(user, tickets.select_for_update(of=("self",)), pk=ticket_id)
+        incident = None
+        if payload.incident is not None:
+            incident = Incident.objects.filter(pk=payload.incident).first()
+            if incident is None:
+                raise Refused("incident: no such incident")
+        link = services.confirm_total_outage(
+            ticket,
+            actor=user,
+            now=timezone.now(),
+            customer_only=payload.customer_only,
+            incident=incident,
+            title=payload.title,
+            started_at=_aware(payload.started_at, "started_at"),
+        )
     return Status(201, _incident_out(link.incident))

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from accord.accounts.access import is_staff
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
+from accord.core.errors import NotPermitted, Refused, StateConflict
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk.models import Status, Ticket
 from accord.incidents import announce
@@ -35,18 +36,6 @@ from accord.monitoring.models import Impact, MaintenanceWindow, ModuleRegion, Ou
 # How far ahead of Accord's clock a monitor's timestamp may be (clock skew), no further.
 CLOCK_SKEW = timedelta(minutes=5)
 TITLE_MAX = 200
-
-
-class Refused(Exception):
-    """The action is not allowed; the message starts with the field at fault, if one is."""
-
-
-class NotPermitted(Refused):
-    """This person may not do this."""
-
-
-class StateConflict(Refused):
-    """The incident's, ticket's or window's state does not allow this now."""
 
 
 def _require_staff(actor: User) -> None:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accord.accounts.access import get_or_404, is_staff
 from accord.catalogue.models import Region
 from accord.core.display import format_iso_utc, format_when, viewer_zone, zone_abbreviation
-from accord.core.forms import AccordForm, add_refusal
+from accord.core.forms import AccordForm, refusal_shown
 from accord.helpdesk.models import Ticket
 from accord.incidents import alerts, maintenance, services
 from accord.incidents.forms import (
@@ -77,7 +77,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     form = DeclareForm(request.POST or None, zone_name=_zone(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 incident = services.declare(
                     title=data["title"],
@@ -89,9 +89,6 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     now=timezone.now(),
                 )
-        except services.Refused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             messages.success(request, f"Incident #{incident.pk} declared.")
             return redirect("incident_detail", pk=incident.pk)
     return render(request, "incidents/incident_new.html", {"form": form})
@@ -159,13 +156,10 @@ def _incident_action(name: str, form_class: type[AccordForm], action: Action) ->
             kwargs["zone_name"] = _zone(request)
         form = form_class(request.POST, **kwargs)
         if form.is_valid():
-            try:
+            with refusal_shown(form):
                 with transaction.atomic():
                     locked = Incident.objects.select_for_update().get(pk=pk)
                     done = action(locked, form, request)
-            except services.Refused as refusal:
-                add_refusal(form, str(refusal))
-            else:
                 messages.success(request, done)
                 return redirect("incident_detail", pk=pk)
         return _render_incident(request, pk, {name: form})
@@ -250,7 +244,7 @@ def ticket_confirm_outage(request: HttpRequest, pk: int) -> HttpResponse:
         incident = None
         if data["incident"] != "new":
             incident = services.open_incidents().filter(pk=data["incident"]).first()
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 locked = get_or_404(request.user, tickets.select_for_update(of=("self",)), pk=pk)
                 link = services.confirm_total_outage(
@@ -262,9 +256,6 @@ def ticket_confirm_outage(request: HttpRequest, pk: int) -> HttpResponse:
                     title=data["title"],
                     started_at=data["started_at"],
                 )
-        except services.Refused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             messages.success(
                 request,
                 f"Confirmed as a total outage: linked to incident #{link.incident_id}.",
@@ -285,7 +276,7 @@ def sources(request: HttpRequest) -> HttpResponse:
     form = SourceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 source, token = alerts.create_source(
                     name=data["name"],
@@ -296,9 +287,6 @@ def sources(request: HttpRequest) -> HttpResponse:
                     impact=data["impact"],
                     actor=request.user,
                 )
-        except services.Refused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             request.session[NEW_SOURCE_TOKEN_SESSION_KEY] = {"id": source.pk, "token": token}
             return redirect("external_sources")
     new_token = request.session.pop(NEW_SOURCE_TOKEN_SESSION_KEY, None)
@@ -338,7 +326,7 @@ def maintenance_schedule(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         region = form.regions[data["region"]]
-        try:
+        with refusal_shown(form):
             with transaction.atomic():
                 window = services.schedule_maintenance(
                     region=region,
@@ -350,9 +338,6 @@ def maintenance_schedule(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     now=timezone.now(),
                 )
-        except services.Refused as refusal:
-            add_refusal(form, str(refusal))
-        else:
             messages.success(request, f"Maintenance “{window.title}” scheduled and announced.")
             return redirect("maintenance_schedule")
     now = timezone.now()
@@ -370,13 +355,10 @@ def maintenance_schedule(request: HttpRequest) -> HttpResponse:
 @require_POST
 def maintenance_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     _staff_only(request)
-    try:
+    with refusal_shown(request):
         with transaction.atomic():
             window = get_object_or_404(MaintenanceWindow.objects.select_for_update(), pk=pk)
             services.cancel_maintenance(window, actor=request.user, now=timezone.now())
-    except services.Refused as refusal:
-        messages.error(request, str(refusal).capitalize() + ".")
-    else:
         messages.success(request, f"Maintenance “{window.title}” cancelled.")
     return redirect("maintenance_schedule")
 

@@ -29,6 +29,7 @@ from typing import Literal
 
 from django.db import connection, transaction
 
+from accord.core.errors import Refused
 from accord.engine.confirm import (
     UP,
     CheckState,
@@ -63,8 +64,9 @@ HOUSEKEEPING = "probes_housekeeping"
 CHUNK = 500
 
 
-class UnknownChecks(Exception):
-    """Results name checks that do not exist or are not active."""
+class UnknownChecks(Refused):
+    """Results name checks that do not exist or are not active: a core refusal, which the
+    probes API answers with 404 and the `ids`."""
 
     def __init__(self, ids: Sequence[int]) -> None:
         super().__init__("unknown or inactive checks: " + ", ".join(str(i) for i in ids))

@@ -22,7 +22,7 @@ from ninja.errors import HttpError
 from pydantic import Field, StringConstraints
 
 from accord.accounts.access import is_staff
-from accord.accounts.api import In, UtcDateTime, field_error
+from accord.accounts.api import In, Refusal, UtcDateTime, field_error
 from accord.accounts.models import User
 from accord.helpdesk.models import Ticket
 from accord.monitoring.models import ModuleRegion
@@ -111,7 +111,7 @@ def list_releases(
 
 @router.post(
     "/releases/deployments",
-    response={200: ReleaseOut, 201: ReleaseOut},
+    response={200: ReleaseOut, 201: ReleaseOut, 403: Refusal, 409: Refusal},
     summary="Record a deployment (staff only; idempotent by version and region)",
 )
 def record_deployment(request: HttpRequest, payload: DeploymentIn) -> Status[dict[str, Any]]:
@@ -132,19 +132,10 @@ def record_deployment(request: HttpRequest, payload: DeploymentIn) -> Status[dic
     missing = set(payload.tickets) - {t.pk for t in tickets}
     if missing:
         raise field_error("tickets", f"no ticket {min(missing)}")
-    try:
-        with transaction.atomic():
-            recorded = services.record_deployment(
-                module_region,
-                payload.version,
-                payload.kind,
-                at,
-                payload.notes,
-                tickets,
-                actor=user,
-            )
-    except services.ReleaseRefused as exc:
-        raise HttpError(409, str(exc)) from None
+    with transaction.atomic():  # a refusal (409: the release's state) is `accord.api`'s
+        recorded = services.record_deployment(
+            module_region, payload.version, payload.kind, at, payload.notes, tickets, actor=user
+        )
     release = recorded.release
     superseding = services.superseding(Release.objects.filter(pk=release.pk))
     return Status(201 if recorded.created else 200, _out(user, release, superseding))

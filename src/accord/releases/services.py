@@ -17,6 +17,7 @@ from django.utils import timezone
 from accord.accounts.access import is_staff
 from accord.accounts.models import Contract, User
 from accord.accounts.terms import InvalidTerms, terms_at
+from accord.core.errors import Invalid, NotPermitted, StateConflict
 from accord.engine.calendar import WEEKDAYS
 from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.releases import (
@@ -35,13 +36,9 @@ from accord.monitoring.models import ModuleRegion
 from accord.releases.models import ChangeKind, Kind, Release, ReleaseChange
 
 
-class ReleaseRefused(Exception):
-    """A request the calendar cannot honour; the message says why."""
-
-
 def _staff(actor: User | None) -> None:
     if actor is not None and not is_staff(actor):
-        raise ReleaseRefused("only the vendor's staff change the release calendar")
+        raise NotPermitted("only the vendor's staff change the release calendar")
 
 
 def planned_version(kind: str, at: datetime) -> str:
@@ -60,7 +57,7 @@ def plan_from_cadence(
     release already planned under the same version, even if moved or cancelled, is kept).
 
     Each module-region's releases go in the maintenance window of the contracts that cover it
-    (`contract_schedule`), unless `schedule` is given. Refused (ReleaseRefused, nothing
+    (`contract_schedule`), unless `schedule` is given. Refused (StateConflict, nothing
     planned) when the contracts of one module-region disagree on the window."""
     created: list[Release] = []
     regions = module_regions if module_regions is not None else ModuleRegion.objects.all()
@@ -95,7 +92,7 @@ def contract_schedule(module_region: ModuleRegion, at: datetime) -> MaintenanceS
     """The maintenance window releases of `module_region` are planned in: that of every
     contract covering the module in the region (the terms in force at `at`) whose policy says
     `releases.in_maintenance_window = true`. With none, the status page's policy window (the
-    vendor's own); when they disagree, ReleaseRefused naming them: a release outside one
+    vendor's own); when they disagree, StateConflict naming them: a release outside one
     customer's window would count against its uptime."""
     module_name = module_region.module.name
     contracts = Contract.objects.filter(
@@ -106,7 +103,7 @@ def contract_schedule(module_region: ModuleRegion, at: datetime) -> MaintenanceS
         try:
             terms = terms_at(contract, at)
         except InvalidTerms as error:
-            raise ReleaseRefused(f"{module_region}: {error}") from None
+            raise StateConflict(f"{module_region}: {error}") from None
         if module_name not in terms.modules or not terms.policy.releases.in_maintenance_window:
             continue
         found.setdefault(terms.maintenance, []).append(str(contract.organisation))
@@ -114,7 +111,7 @@ def contract_schedule(module_region: ModuleRegion, at: datetime) -> MaintenanceS
         return recurring_schedule()
     if len(found) > 1:
         views = "; ".join(f"{', '.join(names)}: {_describe(s)}" for s, names in found.items())
-        raise ReleaseRefused(
+        raise StateConflict(
             f"{module_region}: the contracts disagree on the maintenance window ({views}); "
             "align their windows, or plan this region's releases by hand"
         )
@@ -152,7 +149,7 @@ def move(
 ) -> ReleaseChange:
     _staff(actor)
     if release.deployed_at is not None or release.cancelled_at is not None:
-        raise ReleaseRefused("a deployed or cancelled release cannot be moved")
+        raise StateConflict("a deployed or cancelled release cannot be moved")
     change = _plan_changed(release, ChangeKind.MOVED, actor, reason, now or timezone.now(), to)
     release.planned_at = to
     release.save(update_fields=["planned_at"])
@@ -164,9 +161,9 @@ def cancel(
 ) -> ReleaseChange:
     _staff(actor)
     if release.deployed_at is not None:
-        raise ReleaseRefused("a deployed release cannot be cancelled")
+        raise StateConflict("a deployed release cannot be cancelled")
     if release.cancelled_at is not None:
-        raise ReleaseRefused("the release is already cancelled")
+        raise StateConflict("the release is already cancelled")
     at = now or timezone.now()
     change = _plan_changed(release, ChangeKind.CANCELLED, actor, reason, at)
     release.cancelled_at = at
@@ -198,15 +195,15 @@ def record_deployment(
     each linked ticket of the same module and region whose service is restored as having its
     permanent fix delivered, with `actor` (staff) as the one who did it."""
     if not is_staff(actor):
-        raise ReleaseRefused("only the vendor's staff record deployments")
+        raise NotPermitted("only the vendor's staff record deployments")
     if kind not in Kind.values:
-        raise ReleaseRefused(f"kind: must be one of {', '.join(Kind.values)}")
+        raise Invalid(f"kind: must be one of {', '.join(Kind.values)}")
     for ticket in tickets:
         if (
             ticket.module_id != module_region.module_id
             or ticket.region_id != module_region.region_id
         ):
-            raise ReleaseRefused(f"ticket #{ticket.pk} is not about {module_region}")
+            raise StateConflict(f"ticket #{ticket.pk} is not about {module_region}")
     release, created = Release.objects.get_or_create(
         module_region=module_region,
         version=version,
@@ -214,7 +211,7 @@ def record_deployment(
     )
     if not created:
         if release.kind != kind:
-            raise ReleaseRefused(f"version {version} is recorded as {release.kind}, not {kind}")
+            raise StateConflict(f"version {version} is recorded as {release.kind}, not {kind}")
         if release.deployed_at is None:
             release.deployed_at = at
             release.cancelled_at = None

@@ -10,10 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from accord.accounts.models import Organisation
-
-
-class ImmutableError(Exception):
-    pass
+from accord.core.errors import Immutable
 
 
 class ReportVersion(models.Model):
@@ -46,8 +43,8 @@ class ReportVersion(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            raise ImmutableError("report versions are never changed; issue a new version")
+            raise Immutable("report versions are never changed; issue a new version")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ImmutableError("report versions are never deleted")
+        raise Immutable("report versions are never deleted")

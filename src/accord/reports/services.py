@@ -13,14 +13,15 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 
 from accord.accounts.models import Contract, Organisation, User
+from accord.core.errors import StateConflict
 from accord.engine.timeutil import to_epoch
 from accord.reports import schema
 from accord.reports.build import build_report, report_month
 from accord.reports.models import ReportVersion
 
 
-class MonthNotClosed(Exception):
-    """A month's report can be frozen only after its cut-off."""
+class MonthNotClosed(StateConflict):
+    """A month's report can be frozen only after its cut-off (a core state conflict, 409)."""
 
 
 def canonical_json(data: object) -> bytes:

@@ -10,6 +10,8 @@ link changes nothing. What a signed-in customer sees besides the public page is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -109,28 +111,48 @@ def _status_url(region: Region | None) -> str:
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = subscriptions.subscriber_for_confirmation(token)
-    if subscriber is None:
-        return render(request, "status/link_invalid.html", status=404)
-    if request.method == "POST":
-        with transaction.atomic():
-            subscriptions.confirm(token, now=timezone.now())
-        messages.success(request, f"Subscribed: status updates will go to {subscriber.email}.")
-        return redirect(_status_url(subscriber.region))
-    return render(request, "status/confirm.html", {"subscriber": subscriber, "token": token})
+    return _emailed_link(
+        request,
+        token,
+        subscriptions.subscriber_for_confirmation,
+        subscriptions.confirm,
+        done="Subscribed: status updates will go to {email}.",
+        template="status/confirm.html",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = subscriptions.subscriber_for_unsubscribe(token)
+    return _emailed_link(
+        request,
+        token,
+        subscriptions.subscriber_for_unsubscribe,
+        subscriptions.unsubscribe,
+        done="Unsubscribed: nothing more goes to {email}.",
+        template="status/unsubscribe.html",
+    )
+
+
+def _emailed_link(
+    request: HttpRequest,
+    token: str,
+    find: Callable[[str], Any],
+    act: Callable[..., object],
+    *,
+    done: str,
+    template: str,
+) -> HttpResponse:
+    """A link from a subscription email (confirm, unsubscribe): a page that asks (404 when the
+    token is unknown or used); its POST acts, says `done` and returns to the status page."""
+    subscriber = find(token)
     if subscriber is None:
         return render(request, "status/link_invalid.html", status=404)
     if request.method == "POST":
         with transaction.atomic():
-            subscriptions.unsubscribe(token, now=timezone.now())
-        messages.success(request, f"Unsubscribed: nothing more goes to {subscriber.email}.")
+            act(token, now=timezone.now())
+        messages.success(request, done.format(email=subscriber.email))
         return redirect(_status_url(subscriber.region))
-    return render(request, "status/unsubscribe.html", {"subscriber": subscriber})
+    return render(request, template, {"subscriber": subscriber, "token": token})
 
 
 @require_safe

@@ -21,13 +21,14 @@ when called.)
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from accord.accounts.access import get_or_404, is_staff, scope
@@ -37,6 +38,7 @@ from accord.catalogue.models import Module, Region
 from accord.helpdesk import idempotency, selectors, services
 from accord.helpdesk.api.render import _detail, _ticket
 from accord.helpdesk.api.schemas import (
+    REFUSALS,
     IdempotencyKeyHeader,
     ModuleOut,
     RegionOut,
@@ -46,6 +48,10 @@ from accord.helpdesk.api.schemas import (
     TicketPage,
 )
 from accord.helpdesk.models import Channel, Ticket
+
+Done = TypeVar("Done")
+Payload = TypeVar("Payload", bound=Schema)
+Render = Callable[[Ticket, User, Done], Any]
 
 
 class ResourceRouter(Router):
@@ -69,14 +75,41 @@ class ResourceRouter(Router):
         operation_id = operation_id or f"{self.operation_ids}_{view_func.__name__}"
         super().add_api_operation(path, methods, view_func, operation_id=operation_id, **options)
 
+    def action(
+        self,
+        path: str,
+        payload: type[Payload],
+        do: Callable[[Ticket, User, Payload], Done],
+        *,
+        name: str,
+        summary: str,
+        response: dict[int, Any] | None = None,
+        render: Render[Done] | None = None,
+    ) -> None:
+        """Declare `POST path`, an action on one ticket: `act` calls `do(ticket, caller,
+        payload)`, the answer is `render`'s (default: the ticket as TicketDetailOut, 200) or a
+        refusal (400, 403, 409; `accord.api` maps them). `name` is the operation's, as a
+        handler function's would be (its OpenAPI id is made of it)."""
+        answer: Render[Done] = render or detail_answer
+
+        def endpoint(request: HttpRequest, ticket_id: int, payload: Payload) -> Any:
+            return act(request, ticket_id, lambda ticket, user: do(ticket, user, payload), answer)
+
+        endpoint.__name__ = endpoint.__qualname__ = name
+        endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(arg, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=kind)
+                for arg, kind in (("request", HttpRequest), ("ticket_id", Id), ("payload", payload))
+            ]
+        )
+        responses = response or {200: TicketDetailOut, **REFUSALS}
+        self.post(path, response=responses, summary=summary)(endpoint)
+
 
 router = ResourceRouter()
 
 # ---------------------------------------------------------------------------------------------
 # What every resource shares
-
-Done = TypeVar("Done")
-Render = Callable[[Ticket, User, Done], Any]
 
 
 def _caller(request: HttpRequest) -> User:

@@ -16,9 +16,9 @@ from pydantic import Field
 from accord.accounts.api import Id, In, PersonOut, Text, UtcDateTime, person
 from accord.accounts.models import User
 from accord.helpdesk import restoration
-from accord.helpdesk.api import ResourceRouter, _caller, _ticket_for, act
+from accord.helpdesk.api import ResourceRouter, _caller, _ticket_for
 from accord.helpdesk.api.render import _detail
-from accord.helpdesk.api.schemas import LongText, TicketDetailOut
+from accord.helpdesk.api.schemas import REFUSALS, LongText, TicketDetailOut
 from accord.helpdesk.models import Ticket, TicketEvent
 
 # The ids of the module this was before the API was split by resource.
@@ -59,18 +59,9 @@ class ContestedTicketOut(TicketDetailOut):
     restoration: RestorationOut
 
 
-class Refusal(Schema):
-    detail: str = Field(description="Why, in words for the person who asked")
-
-
 # The answers of an action: the ticket, or why not (400: a field, 403: not for your role,
 # 409: not in the ticket's state, e.g. after the contest window).
-_ACTION_RESPONSES: dict[int, type[Schema]] = {
-    200: ContestedTicketOut,
-    400: Refusal,
-    403: Refusal,
-    409: Refusal,
-}
+_ACTION_RESPONSES: dict[int, Any] = {200: ContestedTicketOut, **REFUSALS}
 
 
 class ContestIn(In):
@@ -127,35 +118,27 @@ def get_restoration(request: HttpRequest, ticket_id: Id) -> dict[str, Any]:
     return _restoration(_ticket_for(user, ticket_id), user)
 
 
-@router.post(
+router.action(
     "/tickets/{ticket_id}/restoration/contest",
-    response=_ACTION_RESPONSES,
+    ContestIn,
+    lambda ticket, user, contest: restoration.contest_restoration(
+        ticket, actor=user, reason=contest.reason
+    ),
+    name="contest_restoration",
     summary="Service was not restored: contest the restoration (customer, within the "
     "contract's window); the clock runs again until the vendor answers",
-)
-def contest_restoration(request: HttpRequest, ticket_id: Id, payload: ContestIn) -> dict[str, Any]:
-    return act(
-        request,
-        ticket_id,
-        lambda ticket, user: restoration.contest_restoration(
-            ticket, actor=user, reason=payload.reason
-        ),
-        _answer,
-    )
-
-
-@router.post(
-    "/tickets/{ticket_id}/restoration/contest/answer",
     response=_ACTION_RESPONSES,
+    render=_answer,
+)
+router.action(
+    "/tickets/{ticket_id}/restoration/contest/answer",
+    ContestAnswerIn,
+    lambda ticket, user, answer: restoration.answer_contest(
+        ticket, actor=user, accept=answer.accept, note=answer.note
+    ),
+    name="answer_contest",
     summary="Answer the open contest (support manager or vendor admin): accept withdraws the "
     "restoration, reject (with a note) keeps it as a dispute",
+    response=_ACTION_RESPONSES,
+    render=_answer,
 )
-def answer_contest(request: HttpRequest, ticket_id: Id, payload: ContestAnswerIn) -> dict[str, Any]:
-    return act(
-        request,
-        ticket_id,
-        lambda ticket, user: restoration.answer_contest(
-            ticket, actor=user, accept=payload.accept, note=payload.note
-        ),
-        _answer,
-    )

@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 from ninja import Header, Schema
 from pydantic import Field, Strict, StringConstraints
 
-from accord.accounts.api import Clean, In, OrganisationOut, PersonOut, Text, UtcDateTime
+from accord.accounts.api import (
+    Clean,
+    In,
+    OrganisationOut,
+    PersonOut,
+    Refusal,
+    Text,
+    UtcDateTime,
+)
 from accord.engine.policy import MAX_SEVERITY_LEVEL
 
 # A level of the contract's policy: the schema says only that it is a whole number from 1 to
@@ -229,7 +237,6 @@ class AnswerIn(In):
     note: LongText = ""
 
 
-class Refusal(Schema):
-    """Why the action was refused: 403, not for this person; 409, not in the ticket's state."""
-
-    detail: str
+# The refusals of an action on a ticket (the core family, mapped once by `accord.api`): 400, a
+# field; 403, not for this person; 409, not in the ticket's state.
+REFUSALS: dict[int, Any] = {400: Refusal, 403: Refusal, 409: Refusal}

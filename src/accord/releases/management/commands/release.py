@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import Role, User
+from accord.core.errors import Refused
 from accord.engine.errors import EngineError
 from accord.engine.timeutil import from_epoch, parse_instant
 from accord.helpdesk.models import Ticket
@@ -81,7 +82,7 @@ class Command(BaseCommand):
                     services.move(release, to, actor=actor, reason=options["reason"])
                 else:
                     services.cancel(release, actor=actor, reason=options["reason"])
-        except (EngineError, services.ReleaseRefused) as exc:
+        except (EngineError, Refused) as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{options['action']}d: {release}")
 
@@ -103,7 +104,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 created = services.plan_from_cadence(now, now + timedelta(weeks=weeks))
-        except services.ReleaseRefused as refused:
+        except Refused as refused:
             raise CommandError(str(refused)) from None
         self.stdout.write(f"planned {len(created)} release(s)")
         for release in created:
@@ -135,7 +136,7 @@ class Command(BaseCommand):
                     tickets,
                     actor=actor,
                 )
-        except services.ReleaseRefused as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from None
         state = "recorded" if recorded.created else "unchanged"
         self.stdout.write(f"{state}: {recorded.release}")
