@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from functools import cached_property
-from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -18,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accord.catalogue.models import Region
-from accord.core.errors import Immutable
+from accord.core.models import AppendOnly
 from accord.core.prepared import Prepared
 from accord.engine.policy import ContractTerms
 
@@ -115,11 +114,14 @@ class Contract(models.Model):
         return terms_at(self, timezone.now())
 
 
-class ContractVersion(models.Model):
+class ContractVersion(AppendOnly):
     """One version of a contract's terms, as agreed, in force from `effective_from` (the first
     day of a month in the contract's reporting time zone; empty for the first version: since
     the contract began) until the next version's date. Never changed or deleted: a change of
     terms is a new version (`accord.accounts.terms.add_version`)."""
+
+    never_changed = "contract versions are never changed; add a new version"
+    never_deleted = "contract versions are never deleted"
 
     tenant_field = "contract__organisation"
 
@@ -150,14 +152,6 @@ class ContractVersion(models.Model):
     def __str__(self) -> str:
         since = f"from {self.effective_from}" if self.effective_from else "from the start"
         return f"{self.contract.organisation} terms v{self.number} {since}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise Immutable("contract versions are never changed; add a new version")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise Immutable("contract versions are never deleted")
 
 
 class User(AbstractUser):

@@ -11,6 +11,7 @@ from django.db import models
 
 from accord.accounts.models import Organisation
 from accord.core.errors import Immutable
+from accord.core.models import AppendOnly
 
 
 class Via(models.TextChoices):
@@ -35,9 +36,12 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
         raise Immutable("audit entries are never deleted")
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """One change. `changes` maps a field to `[old, new]` (a created row: old is null; a
     deleted one: new is null); a secret field (a password) maps to the text "changed"."""
+
+    never_changed = "audit entries are never changed"
+    never_deleted = "audit entries are never deleted"
 
     # Customer admins read their own organisation's entries (`accord.accounts.access.scope`);
     # entries with no organisation (the vendor's staff, vendor-wide rows) only vendor admins.
@@ -76,11 +80,3 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_label} {self.action} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise Immutable("audit entries are never changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise Immutable("audit entries are never deleted")

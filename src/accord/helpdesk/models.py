@@ -7,14 +7,12 @@ transaction as every change, and nothing else writes them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
 from accord.accounts.models import Organisation
 from accord.catalogue.models import Module, Region
-from accord.core.errors import Immutable
+from accord.core.models import AppendOnly
 
 
 class Severity(models.IntegerChoices):
@@ -113,8 +111,11 @@ class EventKind(models.TextChoices):
     CONTEST_REJECTED = "contest_rejected", "Contest rejected"
 
 
-class TicketEvent(models.Model):
+class TicketEvent(AppendOnly):
     """One change to a ticket: append-only, never edited or deleted."""
+
+    never_changed = "ticket events are append-only"
+    never_deleted = "ticket events are append-only"
 
     tenant_field = "ticket__organisation"
 
@@ -132,14 +133,6 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.kind} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise Immutable("ticket events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise Immutable("ticket events are append-only")
 
 
 class Comment(models.Model):

@@ -4,16 +4,17 @@ are never edited or deleted."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
 from accord.accounts.models import Organisation
-from accord.core.errors import Immutable
+from accord.core.models import AppendOnly
 
 
-class ReportVersion(models.Model):
+class ReportVersion(AppendOnly):
+    never_changed = "report versions are never changed; issue a new version"
+    never_deleted = "report versions are never deleted"
+
     tenant_field = "organisation"
 
     organisation = models.ForeignKey(
@@ -40,11 +41,3 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.month} v{self.version}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise Immutable("report versions are never changed; issue a new version")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise Immutable("report versions are never deleted")
