@@ -8,10 +8,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accord.audit.models import AuditEntry
+from accord.core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("at", "organisation", "actor", "via", "object_type", "object_label", "action")
     list_filter = ("via", "action", "object_type", "organisation")
     search_fields = ("object_label", "object_id")
@@ -20,12 +21,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

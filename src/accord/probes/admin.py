@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accord.core.admin import ReadOnlyAdmin
 from accord.probes import services
 from accord.probes.models import HealthCheck, ProbeLocation, ProbeState, StatusChange
 
@@ -73,25 +74,14 @@ class ProbeLocationAdmin(admin.ModelAdmin):
             )
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(StatusChange)
-class StatusChangeAdmin(ReadOnly):
+class StatusChangeAdmin(ReadOnlyAdmin):
     list_display = ["health_check", "previous", "status", "at", "confirmed_at", "outage"]
     list_filter = ["status"]
     date_hierarchy = "at"
 
 
 @admin.register(ProbeState)
-class ProbeStateAdmin(ReadOnly):
+class ProbeStateAdmin(ReadOnlyAdmin):
     list_display = ["health_check", "location", *ProbeState.STATE_FIELDS]
     list_filter = ["location", "last_ok"]
