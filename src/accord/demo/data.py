@@ -135,7 +135,7 @@ def _seed(now: datetime, tickets_per_customer: int, history: bool) -> list[Login
                 reported_at=reported_at,
                 now=now,
             )
-    _health_checks(now)
+    health_checks(now)
     if history:
         demo_history.seed_history(now, customers, agent=agent, manager=manager)
     # One password hash for every demo login: hashing is slow on purpose (~0.7 s each here).
@@ -153,7 +153,7 @@ def _seed(now: datetime, tickets_per_customer: int, history: bool) -> list[Login
     return logins
 
 
-def _health_checks(now: datetime) -> None:
+def health_checks(now: datetime) -> None:
     """One health check per module-region, probing its stand-in endpoint on the status page
     (`/status/demo-health/<id>/`, served by `accord demo` itself): the staff's switch there
     takes it down, and the worker's probes confirm the outage after two failures 10 s apart."""

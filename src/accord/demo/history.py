@@ -68,7 +68,15 @@ from accord.incidents.models import Incident
 from accord.monitoring.models import MaintenanceWindow, ModuleRegion, Outage
 from accord.releases.models import Release
 
-__all__ = ["Summary", "configure_contract", "history_months", "seed_history", "summary"]
+__all__ = [
+    "Summary",
+    "configure_contract",
+    "customer_of",
+    "negotiate",
+    "history_months",
+    "seed_history",
+    "summary",
+]
 
 SEED = 20251101
 
@@ -83,26 +91,10 @@ def seed_history(
     """Make the history of `organisations` (each with its reporter and admin, its contract
     already set by `configure_contract`) up to `now`."""
     staff = Staff(agent, manager)
-    customers = []
-    for index, (organisation, reporter, admin) in enumerate(organisations):
-        tz_name = organisation.contract.terms.reporting_timezone
-        customers.append(
-            Customer(
-                organisation=organisation,
-                reporter=reporter,
-                admin=admin,
-                tz_name=tz_name,
-                months=history_months(now, tz_name),
-                module_regions={
-                    mr.module.slug: mr
-                    for mr in ModuleRegion.objects.filter(region=organisation.region)
-                    .select_related("module", "region")
-                    .order_by("module__position")
-                },
-                rng=random.Random(SEED + index),
-                modules=list(Module.objects.order_by("position")),
-            )
-        )
+    customers = [
+        customer_of(now, organisation, reporter, admin, seed=SEED + index)
+        for index, (organisation, reporter, admin) in enumerate(organisations)
+    ]
     release_rows = seed_releases(now, customers)
     boundary = find_boundary(customers)
     sources = external_sources(agent)
@@ -110,6 +102,29 @@ def seed_history(
         seed_outages(now, customer, staff, sources, boundary)
         seed_maintenance(now, customer, staff, boundary)
         seed_tickets(now, customer, staff, release_rows, boundary)
+
+
+def customer_of(
+    now: datetime, organisation: Organisation, reporter: User, admin: User, *, seed: int
+) -> Customer:
+    """A customer whose history is to be made: its months up to `now` in its reporting time
+    zone, its region's module-regions, and a random generator of its own."""
+    tz_name = organisation.contract.terms.reporting_timezone
+    return Customer(
+        organisation=organisation,
+        reporter=reporter,
+        admin=admin,
+        tz_name=tz_name,
+        months=history_months(now, tz_name),
+        module_regions={
+            mr.module.slug: mr
+            for mr in ModuleRegion.objects.filter(region=organisation.region)
+            .select_related("module", "region")
+            .order_by("module__position")
+        },
+        rng=random.Random(seed),
+        modules=list(Module.objects.order_by("position")),
+    )
 
 
 # --- contracts ------------------------------------------------------------------------------
@@ -171,21 +186,28 @@ def configure_contract(organisation: Organisation) -> None:
     if slug == "northwind":
         contract.support_hours = NORTHWIND_SUPPORT_HOURS
     elif slug not in MONTHLY_FEES:
-        data = dict(contract.policy_data)
-        severities = [dict(s) for s in data["severities"]]
-        severities[0]["calendar"] = "always"
-        data["severities"] = severities
-        data["assumptions"] = [
-            text
-            for text in data["assumptions"]
-            if not text.startswith("Penalties are left to each contract")
-        ] + KOALA_ASSUMPTIONS
-        data["clock"] = {**data["clock"], "allow_pause": True}
-        contract.policy_data = data
-        contract.penalties = KOALA_PENALTIES
+        negotiate(contract, KOALA_PENALTIES, KOALA_ASSUMPTIONS)
     contract.save()
     set_first_terms(contract)  # the demo's terms are its contracts' first versions
     contract.__dict__.pop("terms", None)
+
+
+def negotiate(contract: Contract, penalties: dict[str, Any], assumptions: list[str]) -> None:
+    """A negotiated contract (not saved): its own penalty schedule, the Severity 1 clock
+    around the clock, pausing allowed, and `assumptions` saying so in place of the policy's
+    about penalties."""
+    data = dict(contract.policy_data)
+    severities = [dict(s) for s in data["severities"]]
+    severities[0]["calendar"] = "always"
+    data["severities"] = severities
+    data["assumptions"] = [
+        text
+        for text in data["assumptions"]
+        if not text.startswith("Penalties are left to each contract")
+    ] + assumptions
+    data["clock"] = {**data["clock"], "allow_pause": True}
+    contract.policy_data = data
+    contract.penalties = penalties
 
 
 # --- what was made --------------------------------------------------------------------------

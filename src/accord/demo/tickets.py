@@ -4,6 +4,7 @@ the permanent fixes shipped in releases."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from accord.demo.timeline import (
     random_span,
     reserved_module,
 )
+from accord.helpdesk import restoration as helpdesk_restoration
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk import severity as helpdesk_severity
 from accord.helpdesk.models import Channel, Repair, Status, Ticket
@@ -59,8 +61,9 @@ class Plan:
 
     severity: int | None  # designated when reporting; None: designated later (`later`)
     outcome: str  # "met" or "breach": when the service is restored against the target
-    end: str  # restored, fix, release_fix, emergency_fix, closed, reopened, acknowledged, ...
-    dispute: str = ""  # accepted, meeting, rejected
+    end: str  # reported, restored, fix, release_fix, emergency_fix, closed, reopened, acknowledged,
+    # contest_rejected, contest_withdrawn (the customer contests the restoration)
+    dispute: str = ""  # accepted, meeting, rejected, open (the proposal is not answered)
     channel: str = Channel.PORTAL
     when: str = "business"  # business, night, weekend
     later: int | None = None
@@ -85,15 +88,13 @@ MONTHLY_PLANS = [
 STALE_PLANS = {3: Plan(4, "breach", "in_progress"), 8: Plan(3, "breach", "acknowledged")}
 
 
-def seed_tickets(
-    now: datetime,
-    customer: Customer,
-    staff: Staff,
-    deployed: dict[int, list[Release]],
-    boundary: Boundary | None,
-) -> None:
-    rng = customer.rng
-    for number, month in enumerate(customer.months):
+class Mix:
+    """Which tickets a customer-month holds: `plans(rng, number)` for the month `number` of
+    the history (0 is the oldest). This one is the demo's: the ten monthly plans, up to three
+    drawn at random, the stale ones, a total outage confirmed every third month (for the
+    customer alone or the whole region, in turn) and an emergency fix in the seventh month."""
+
+    def plans(self, rng: random.Random, number: int) -> list[Plan]:
         plans = list(MONTHLY_PLANS)
         for _ in range(rng.randint(0, 3)):
             plans.append(
@@ -112,6 +113,23 @@ def seed_tickets(
             plans[0] = Plan(1, "met", "closed", outage=kind)
         if number == 6:
             plans[1] = Plan(2, "breach", "emergency_fix", channel=Channel.EMAIL, when="night")
+        return plans
+
+
+def seed_tickets(
+    now: datetime,
+    customer: Customer,
+    staff: Staff,
+    deployed: dict[int, list[Release]],
+    boundary: Boundary | None,
+    mix: Mix | None = None,
+) -> None:
+    """The customer's tickets month by month, as `mix` (default: the demo's) plans them, each
+    life replayed through the help desk's services (`_life`)."""
+    rng = customer.rng
+    mix = mix or Mix()
+    for number, month in enumerate(customer.months):
+        plans = mix.plans(rng, number)
         reserved = reserved_module(customer, month, boundary)
         for plan in plans:
             modules = customer.modules
@@ -164,7 +182,7 @@ def _life(
         step = step + after
         return step if step < now else None
 
-    if (when := at(random_span(rng, 0.1, 0.6))) is None:
+    if plan.end == "reported" or (when := at(random_span(rng, 0.1, 0.6))) is None:
         return
     helpdesk.add_comment(ticket, author=agent, body="Thanks, we are looking into it.", now=when)
     helpdesk.change_status(ticket, Status.ACKNOWLEDGED, actor=agent, now=when)
@@ -183,7 +201,7 @@ def _life(
         if (when := at(random_span(rng, 0.3, 1))) is None:
             return
         proposed = (ticket.severity_in_force or 3) + 1
-        if plan.dispute in ("accepted", "rejected"):  # "meeting": the customer proposes, later
+        if plan.dispute != "meeting":  # "meeting": the customer proposes, later
             helpdesk_severity.propose_severity(
                 ticket,
                 proposed,
@@ -191,6 +209,8 @@ def _life(
                 reason="A workaround exists: the same data is reachable from the list view.",
                 now=when,
             )
+            if plan.dispute == "open":
+                return  # the proposal awaits the customer's answer
             if plan.dispute == "accepted":
                 if (when := at(random_span(rng, 0.5, 3))) is None:
                     return
@@ -275,6 +295,9 @@ def _life(
         )
     if plan.end == "restored":
         return
+    if plan.end in ("contest_rejected", "contest_withdrawn"):
+        _contest(now, ticket, customer, staff, step, withdrawn=plan.end == "contest_withdrawn")
+        return
     if plan.end == "reopened":
         if (when := at(random_span(rng, 20, 60))) is None:
             return
@@ -296,6 +319,52 @@ def _life(
         helpdesk.change_status(ticket, Status.CLOSED, actor=reporter, now=when)
         return
     helpdesk.change_status(ticket, Status.FIX_DELIVERED, actor=agent, now=when)
+
+
+def _contest(
+    now: datetime,
+    ticket: Ticket,
+    customer: Customer,
+    staff: Staff,
+    restored: datetime,
+    *,
+    withdrawn: bool,
+) -> None:
+    """The customer contests the restoration within its window; a support manager withdraws
+    it (it never held) or rejects the contest; support restores the service again and the
+    customer closes the ticket."""
+    rng = customer.rng
+    step = restored
+
+    def at(after: timedelta) -> datetime | None:
+        nonlocal step
+        step = step + after
+        return step if step < now else None
+
+    if (when := at(random_span(rng, 2, 12))) is None:
+        return
+    helpdesk_restoration.contest_restoration(
+        ticket,
+        actor=customer.reporter,
+        reason="The export still fails for the finance team.",
+        now=when,
+    )
+    if (when := at(random_span(rng, 1, 4))) is None:
+        return
+    helpdesk_restoration.answer_contest(
+        ticket,
+        actor=staff.manager,
+        accept=withdrawn,
+        note="" if withdrawn else "The export works; the finance team's filter was the cause.",
+        now=when,
+    )
+    if (when := at(random_span(rng, 1, 6))) is None:
+        return
+    helpdesk.change_status(
+        ticket, Status.RESTORED, actor=staff.agent, repair=Repair.PERMANENT, now=when
+    )
+    if (when := at(random_span(rng, 24, 72))) is not None:
+        helpdesk.change_status(ticket, Status.CLOSED, actor=customer.reporter, now=when)
 
 
 def _fix_by_release(

@@ -7,6 +7,10 @@ their return-to-service clocks, and the penalty statement those figures earn und
 schedule. Then the demo organisations are created (once) with a year of history, their logins
 printed, and one line saying what the history holds.
 `--no-serve` stops after that (for scripts and tests).
+
+`--fleet N` instead makes N customers with a year of history each (`accord.demo.fleet`: for
+measuring Accord at scale), with a progress bar, then serves them (or, with `--no-serve`,
+stops); on a database that already holds a fleet it says so and makes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accord.demo import data as demo_data
+from accord.demo import fleet
 from accord.demo import history as demo_history
 from accord.engine.availability import Outage, uptime
 from accord.engine.clocks import ClockEvent, EventKind, evaluate_many
@@ -99,9 +104,27 @@ class Command(BaseCommand):
             "--no-serve", action="store_true", help="seed and print, but do not serve"
         )
         parser.add_argument("--address", default="127.0.0.1:8000", help="where to serve")
+        parser.add_argument(
+            "--fleet",
+            type=int,
+            metavar="N",
+            help="make N customers with a year of history each (no walkthrough)",
+        )
+        parser.add_argument("--seed", type=int, default=fleet.SEED, help="the fleet's random seed")
+        parser.add_argument(
+            "--templates",
+            type=int,
+            default=fleet.TEMPLATES,
+            help="fleet customers made through the help desk (the rest copy them)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=self.stdout, width=110, highlight=False)
+        if options["fleet"] is not None:
+            _fleet(console, options["fleet"], options["seed"], options["templates"])
+            if not options["no_serve"]:
+                _serve(console, options["address"])
+            return
         terms = resolve(load_builtin(), DEFAULT_REGIONS["us"])
         console.rule("[bold]Accord demo: the built-in policy")
         _policy(console, terms)
@@ -240,6 +263,23 @@ def _seed_and_print_logins(console: Console) -> None:
         console.print(table)
     console.print(demo_history.summary().line(), soft_wrap=True)
     console.print(f"Every demo login's password is [bold]{demo_data.DEMO_PASSWORD}[/].")
+
+
+def _fleet(console: Console, count: int, seed: int, templates: int) -> None:
+    console.rule(f"[bold]A fleet of {count} customers")
+    if fleet.exists():
+        console.print("This database already holds a fleet (start from a new database).")
+        return
+    if count < 1:
+        console.print("--fleet: give a number of customers, 1 or more.")
+        return
+    made = fleet.build(count, now=timezone.now(), seed=seed, templates=templates, console=console)
+    console.print(made.line())
+    console.print(
+        f"Customer logins: reporter@{fleet.SLUG_PREFIX}00001.example, "
+        f"admin@{fleet.SLUG_PREFIX}00001.example ... (and agent@vendor.example for staff); "
+        f"every password is [bold]{demo_data.DEMO_PASSWORD}[/]."
+    )
 
 
 def _serve(console: Console, address: str) -> None:
