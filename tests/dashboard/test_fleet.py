@@ -168,3 +168,18 @@ def test_the_page_is_paginated_with_totals_over_every_page(
     assert len(rows_of(below)) == min(expected_below, PAGE_SIZE)
     # The broken contract is named above the table.
     assert "Contracts that cannot be measured" in below and "fleet-001" in below
+
+
+def test_a_fleet_filters_by_a_typed_slug(
+    fleet_of_50: Any, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("accord.dashboard.forms.CUSTOMER_CHOICES", 10)
+    client.force_login(fleet_of_50.manager)
+    html = client.get(reverse("dashboard"), {"customer": "fleet-007"}).content.decode()
+    assert '<input type="text" name="customer" value="fleet-007"' in html
+    assert "<option" not in html.split('name="customer"', 1)[1].split("</div>", 1)[0]
+    rows = rows_of(html)
+    assert len(rows) == 5 and all("Fleet 007" in row for row in rows)
+    assert "<dt>Customers</dt><dd>1</dd>" in html
+    wrong = client.get(reverse("dashboard"), {"customer": "nobody"}).content.decode()
+    assert "Select a valid choice" in wrong

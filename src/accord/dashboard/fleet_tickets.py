@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 
 from accord.accounts.models import Contract, Organisation
 from accord.accounts.terms import InvalidTerms, prefetch_versions, terms_at
@@ -87,9 +87,15 @@ def read_tickets(
     earliest = min(p.start for p in periods.values())
     earliest_cutoff = min(p.previous_cutoff for p in periods.values())
     now_epoch = to_epoch(now)
+    # As `services._tickets`, but a ticket that is not open counts only if it has a breach
+    # and a severity (its columns are read as they are), so others are not read at all.
+    recent = services._open_or_recent(earliest, earliest_cutoff)
     chosen = Ticket.objects.filter(
         organisation_id__in=organisations.filter(contract__isnull=False).values("pk")
-    ).filter(services._open_or_recent(earliest, earliest_cutoff))
+    ).filter(
+        Q(status__in=OPEN_STATUSES)
+        | (Q(breached_at__isnull=False, severity_in_force__isnull=False) & recent)
+    )
     tickets = [
         _Ticket(*row)
         for row in chosen.values_list(
