@@ -69,10 +69,19 @@ def both() -> tuple[list[services.Customer], fleet.Fleet]:
     return reference, fleet.dashboard(everyone, now=NOW)
 
 
-def test_the_batch_equals_the_per_customer_path(fleet_of_50: Any) -> None:
+def test_the_batch_equals_the_per_customer_path(
+    fleet_of_50: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     reference, batch = both()
     assert len(reference) == FLEET + 2 - 1  # Acme, Globex and the fleet but the broken one
-    assert [customer_fields(c) for c in batch.customers] == [customer_fields(c) for c in reference]
+    expected = [customer_fields(c) for c in reference]
+    assert [customer_fields(c) for c in batch.customers] == expected
+    # The events read by ids in chunks of 2, or (beyond 3 chunks) those of every open ticket.
+    for chunks in (1_000, 3):
+        monkeypatch.setattr("accord.dashboard.fleet_tickets._CHUNK", 2)
+        monkeypatch.setattr("accord.dashboard.fleet_tickets._CHUNKS", chunks)
+        again = fleet.dashboard(Organisation.objects.all(), now=NOW)
+        assert [customer_fields(c) for c in again.customers] == expected
     _, broken = services.split_by_terms(
         services.customers_with_contracts(Organisation.objects.all())
     )

@@ -289,7 +289,9 @@ def _credit(
     """`services._credit`, computed once per distinct input (the statement is pure)."""
     schedule = terms.penalties
     uptimes = {row.module: row.uptime for row in customer.rows}
-    key = (id(schedule), fee, tuple(uptimes.items()), tuple(customer.breached.items()))
+    # The breach lines come by severity whatever the order of the counts (the statement is
+    # the same), so the key holds them sorted.
+    key = (id(schedule), fee, tuple(uptimes.items()), tuple(sorted(customer.breached.items())))
     if key in memo:
         return memo[key]
     try:

@@ -189,19 +189,23 @@ def _refresh(
             groups[id(terms)] = (terms.clock_rules, [])
         groups[id(terms)][1].append(ticket)
     events: dict[int, list[clocks.ClockEvent]] = {}
-    wanted: Any = in_open
-    if len(open_tickets) <= _FEW:
-        wanted = [t.pk for t in open_tickets]
-    rows = (
-        TicketEvent.objects.filter(ticket__in=wanted)
-        .order_by("at", "pk")
-        .values_list("ticket_id", "kind", EpochSeconds("at"), "severity")
-    )
-    for ticket_id, kind, at, severity in rows:
-        if kind in _CLOCK_EVENTS:
-            events.setdefault(ticket_id, []).append(
-                clocks.ClockEvent(kind=_CLOCK_EVENTS[kind], at=at, severity=severity)
-            )
+    # The events of the tickets to read, by id in chunks (each ticket's all in one chunk, in
+    # order), or those of every open ticket when most are to be read.
+    ids = [t.pk for t in open_tickets]
+    chunks: list[Any] = [ids[n : n + _CHUNK] for n in range(0, len(ids), _CHUNK)]
+    if len(chunks) > _CHUNKS:
+        chunks = [in_open]
+    for chunk in chunks:
+        rows = (
+            TicketEvent.objects.filter(ticket__in=chunk)
+            .order_by("at", "pk")
+            .values_list("ticket_id", "kind", EpochSeconds("at"), "severity")
+        )
+        for ticket_id, kind, at, severity in rows:
+            if kind in _CLOCK_EVENTS:
+                events.setdefault(ticket_id, []).append(
+                    clocks.ClockEvent(kind=_CLOCK_EVENTS[kind], at=at, severity=severity)
+                )
     now_epoch = to_epoch(now)
     for rules, group in groups.values():
         results = clocks.evaluate_many([events.get(t.pk, []) for t in group], rules, now_epoch)
@@ -214,7 +218,8 @@ def _refresh(
             ticket.breached_at = result.breached_at
 
 
-_FEW = 500  # up to this many tickets' events are asked for by id, beyond by the open tickets' query
+_CHUNK = 500  # ticket ids a query of events asks for
+_CHUNKS = 20  # beyond, the events of every open ticket are read
 
 
 def _unsettled(
