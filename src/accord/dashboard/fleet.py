@@ -374,13 +374,7 @@ def select_rows(
     each row's sort key computed once, not a dictionary of every column per comparison key."""
     if sort not in services.SORTS:
         raise ValueError(f"sort: {sort!r} is not a column")
-    rows = [row for customer in customers for row in customer.rows]
-    if module:
-        rows = [row for row in rows if row.module_slug == module]
-    if at_risk_only:
-        rows = [row for row in rows if row.customer.at_risk]
-    if below_target_only:
-        rows = [row for row in rows if not row.met]
+    rows = services.filtered_rows(customers, module, at_risk_only, below_target_only)
     names = {id(c): c.organisation.name.casefold() for c in customers}
 
     def ties(row: ModuleRow) -> tuple[str, int]:
