@@ -106,13 +106,15 @@ def stamp_breaches() -> int:
     from datetime import timedelta
 
     from django.db.models import F
+    from django.db.models.functions import Mod
 
     from accord.helpdesk.models import OPEN_STATUSES, Ticket
 
     return (
         Ticket.objects.exclude(status__in=OPEN_STATUSES)
         .filter(severity__isnull=False)
-        .extra(where=["id % 5 = 0"])
+        .annotate(fifth=Mod("pk", 5))
+        .filter(fifth=0)
         .update(
             breached_at=F("reported_at") + timedelta(hours=6),
             severity_in_force=F("severity"),
@@ -269,6 +271,7 @@ def main(argv: list[str]) -> int:
                 "seed": lambda rest: seed(int(rest[0]), rest[1:] == ["quick"]),
                 "clocks": lambda rest: write_clocks(open_only=rest == ["open"]),
                 "reset": lambda rest: reset_postgres(),
+                "stamp": lambda rest: {"stamped": stamp_breaches()},
                 "old": lambda rest: old_path(),
                 "new": lambda rest: new_path(int(rest[0])),
                 "page": lambda rest: page(int(rest[0])),
