@@ -22,6 +22,9 @@ SORT_CHOICES = [(key, key) for key in services.SORTS] + [
 ]
 
 
+CUSTOMER_CHOICES = 200  # beyond, the customer filter is a text field (no list of thousands)
+
+
 class DashboardFilterForm(AccordForm):
     customer = OptionalChoice(
         "Customer", Organisation.objects.none(), "All customers", to_field_name="slug"
@@ -36,9 +39,10 @@ class DashboardFilterForm(AccordForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = services.customers_with_contracts(
-            scope(user, Organisation.objects.all())
-        )
+        customers = services.customers_with_contracts(scope(user, Organisation.objects.all()))
+        self.fields["customer"].queryset = customers
+        if customers.count() > CUSTOMER_CHOICES:  # a fleet: the customer's slug, typed
+            self.fields["customer"].widget = forms.TextInput(attrs={"placeholder": "slug"})
 
 
 CALENDAR_PRESETS = [

@@ -407,13 +407,7 @@ def select_rows(
     (in the policy's order) breaking ties."""
     if sort not in SORTS:
         raise ValueError(f"sort: {sort!r} is not a column")
-    rows = [row for customer in customers for row in customer.rows]
-    if module:
-        rows = [row for row in rows if row.module_slug == module]
-    if at_risk_only:
-        rows = [row for row in rows if row.customer.at_risk]
-    if below_target_only:
-        rows = [row for row in rows if not row.met]
+    rows = filtered_rows(customers, module, at_risk_only, below_target_only)
     key = ModuleRow.sort_value
     if descending:
         # Ties stay in customer and module order whichever way the column goes.
@@ -421,3 +415,17 @@ def select_rows(
         rows.sort(key=lambda row: key(row, sort)[0], reverse=True)  # type: ignore[arg-type,return-value]
         return rows
     return sorted(rows, key=lambda row: key(row, sort))  # type: ignore[arg-type,return-value]
+
+
+def filtered_rows(
+    customers: Sequence[Customer], module: str | None, at_risk_only: bool, below_target_only: bool
+) -> list[ModuleRow]:
+    """The customers' rows the filters keep, in customer and module order."""
+    rows = [row for customer in customers for row in customer.rows]
+    if module:
+        rows = [row for row in rows if row.module_slug == module]
+    if at_risk_only:
+        rows = [row for row in rows if row.customer.at_risk]
+    if below_target_only:
+        rows = [row for row in rows if not row.met]
+    return rows

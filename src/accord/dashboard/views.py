@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from accord.accounts.access import is_manager, is_staff, scope
 from accord.accounts.models import Organisation
 from accord.core.display import viewer_zone
 from accord.core.forms import valid_filters
-from accord.dashboard import services, simulator
+from accord.dashboard import fleet, services, simulator
 from accord.dashboard.forms import DashboardFilterForm, SimulatorForm
 from accord.engine import credits
 from accord.engine.errors import EngineError
@@ -53,12 +54,32 @@ def _headers(query: QueryDict, sort: str) -> list[Header]:
     headers = []
     for key, label in COLUMNS:
         params = query.copy()
+        params.pop("page", None)  # a new order starts at its first page
         params["sort"] = f"-{key}" if key == current and not descending else key
         state = "none"
         if key == current:
             state = "descending" if descending else "ascending"
         headers.append(Header(key, label, f"?{params.urlencode()}", state))
     return headers
+
+
+PAGE_SIZE = 50  # rows a page
+
+
+def _page_links(query: QueryDict, page: Any) -> dict[str, str]:
+    """The same query on the first, previous, next and last pages (those that exist)."""
+
+    def url(number: int) -> str:
+        params = query.copy()
+        params["page"] = str(number)
+        return f"?{params.urlencode()}"
+
+    links = {}
+    if page.has_previous():
+        links["first"], links["previous"] = url(1), url(page.previous_page_number())
+    if page.has_next():
+        links["next"], links["last"] = url(page.next_page_number()), url(page.paginator.num_pages)
+    return links
 
 
 @login_required
@@ -78,26 +99,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         organisations = organisations.filter(region=filters["region"])
     now = timezone.now()
     started = time.perf_counter()
-    usable, broken_terms = services.split_by_terms(organisations)
-    customers = services.dashboard(usable, now=now)
+    computed = fleet.dashboard(organisations, now=now)
     sort = filters.get("sort") or "customer"
     module = filters.get("module")
-    rows = services.select_rows(
-        customers,
+    rows = fleet.select_rows(
+        computed.customers,
         module=module.slug if module is not None else None,
         at_risk_only=bool(filters.get("at_risk")),
         below_target_only=bool(filters.get("below_target")),
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
     )
-    shown = {row.customer.organisation.pk for row in rows}
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = {id(row.customer) for row in page.object_list}
+    customers = [c for c in computed.customers if id(c) in shown]
     context = {
         "form": form,
         "now": now,
-        "rows": rows,
-        "customers": [c for c in customers if c.organisation.pk in shown],
-        "at_risk_count": sum(len(c.at_risk) for c in customers if c.organisation.pk in shown),
-        "broken_terms": broken_terms,
+        "rows": page.object_list,
+        "page": page,
+        "page_links": _page_links(request.GET, page),
+        "totals": fleet.totals(rows),
+        "customers": customers,
+        "at_risk_count": sum(len(c.at_risk) for c in customers),
+        "broken_terms": computed.broken,
         "headers": _headers(request.GET, sort),
         "seconds": time.perf_counter() - started,
     }
