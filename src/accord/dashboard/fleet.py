@@ -40,7 +40,7 @@ from accord.accounts.terms import (
 from accord.dashboard import services
 from accord.dashboard.fleet_tickets import Entry, read_tickets
 from accord.dashboard.services import Credit, Customer, ModuleRow
-from accord.engine import credits
+from accord.engine import statements
 from accord.engine.availability import error_budget, floor_percent
 from accord.engine.errors import EngineError
 from accord.engine.policy import ContractTerms
@@ -295,7 +295,7 @@ def _credit(
     if key in memo:
         return memo[key]
     try:
-        result = credits.statement(
+        result = statements.statement(
             schedule=schedule,
             monthly_fee=fee,
             module_uptimes=uptimes,
