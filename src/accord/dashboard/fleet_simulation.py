@@ -20,7 +20,7 @@ breaches).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -232,11 +232,13 @@ class _Clocks:
     """Requests for clocks, read in one `evaluate_many` call per rules and instant. A clock
     is a function of its events, rules and instant: tickets with the same events (the same
     `signature`) are read once, and a clock found stopped is not read again at a later
-    instant until an event is added."""
+    instant until an event is added. Warnings are not read (the rules go to the engine
+    without warning fractions)."""
 
     def __init__(self) -> None:
         self.stopped: dict[tuple[int, int, int], clocks.ClockResult] = {}
         self.keep: dict[int, clocks.ClockRules] = {}
+        self.originals: list[clocks.ClockRules] = []  # so that their ids stay theirs
         self.asked: dict[tuple[int, int], dict[tuple[int, int], list[clocks.ClockEvent]]] = {}
         self.answers: dict[tuple[int, int, int, int], clocks.ClockResult] = {}
         self.evaluated = 0
@@ -245,7 +247,11 @@ class _Clocks:
         key = (id(rules), ticket.signature, count)
         if key in self.stopped or (*key, at) in self.answers:
             return
-        self.keep[id(rules)] = rules
+        if id(rules) not in self.keep:
+            # The months read no warnings: without them the engine skips their instants,
+            # and every other field of the clock is the same.
+            self.keep[id(rules)] = replace(rules, warn_fractions=())
+            self.originals.append(rules)
         wanted = self.asked.setdefault((id(rules), at), {})
         if (ticket.signature, count) not in wanted:
             wanted[(ticket.signature, count)] = ticket.events[:count]
