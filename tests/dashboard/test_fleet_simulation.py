@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.management import call_command
 
-from accord.accounts.models import Organisation
+from accord.accounts.models import Contract, Organisation
 from accord.dashboard import fleet, simulator
 from accord.demo.fleet import SLUG_PREFIX
 from accord.policies import BUILTIN_POLICY, builtin_text, load_builtin
@@ -178,3 +178,18 @@ def test_the_batch_gives_every_customer_and_month_the_reports_figures(
     assert [line.split(",")[:2] for line in lines[1:]] == [
         [o.slug, m] for o in customers[:2] for m in ("2026-10", "2026-11")
     ]
+
+
+def test_a_contract_with_broken_terms_is_a_row_that_says_so(world: Any) -> None:
+    """One broken contract does not stop the fleet: its months say why, the others count."""
+    Contract.objects.filter(organisation=world.acme).update(penalties={"currency": 5})
+    customers = list(
+        Organisation.objects.filter(pk__in=[world.acme.pk, world.globex.pk])
+        .select_related("contract", "region")
+        .order_by("slug")
+    )
+    result = fleet.re_evaluate(customers, ["2026-10"], fleet.policy_terms(load_builtin()), now=NOW)
+    broken, fine = result.rows
+    assert (broken.customer, fine.customer) == ("acme", "globex")
+    assert "penalties" in broken.error and broken.current_amount is None
+    assert (fine.error, fine.current_amount, fine.proposed_amount) == ("", "0", "0")

@@ -21,6 +21,7 @@ from typing import Any
 from accord.accounts.models import Organisation
 from accord.accounts.terms import reporting_zone, resolve_terms
 from accord.dashboard.fleet_simulation import MonthPair, Side, evaluate
+from accord.engine.errors import EngineError
 from accord.engine.policy import ContractTerms, Policy
 
 CHUNK = 250  # customers read and evaluated together
@@ -58,6 +59,11 @@ class Row:
     current_breaches: int
     proposed_breaches: int
     error: str = ""
+
+    @classmethod
+    def refused(cls, customer: str, month: str, error: str) -> Row:
+        """A month the engine could not evaluate at all (the contract's terms are broken)."""
+        return cls(customer, month, False, "", None, None, "", None, None, 0, 0, error)
 
     @classmethod
     def of(cls, pair: MonthPair) -> Row:
@@ -182,7 +188,20 @@ def _rows(
     proposed: Callable[[Organisation], ContractTerms],
     now: datetime,
 ) -> list[Row]:
-    return [Row.of(pair) for pair in evaluate(chunk, months, proposed, now=now)]
+    try:
+        return [Row.of(pair) for pair in evaluate(chunk, months, proposed, now=now)]
+    except EngineError:
+        if len(chunk) == 1:
+            raise
+    # A contract whose stored terms are broken (or the proposed ones for its region): the
+    # others are evaluated one by one, and its months are rows that say why.
+    rows = []
+    for organisation in chunk:
+        try:
+            rows += _rows([organisation], months, proposed, now)
+        except EngineError as error:
+            rows += [Row.refused(organisation.slug, month, str(error)) for month in months]
+    return rows
 
 
 # What the forked processes inherit (a closure cannot be sent to them).
