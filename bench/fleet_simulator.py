@@ -65,7 +65,7 @@ def measure(
     from django.utils import timezone
 
     from accord.accounts.models import Organisation
-    from accord.dashboard import fleet as fleet_module
+    from accord.dashboard import reevaluation
     from accord.dashboard import simulator
     from accord.policies import load_builtin
 
@@ -86,8 +86,8 @@ def measure(
     }
     if fleet:
         started = time.perf_counter()
-        result = fleet_module.re_evaluate(
-            customers, months, fleet_module.policy_terms(load_builtin()), now=now, workers=workers
+        result = reevaluation.re_evaluate(
+            customers, months, reevaluation.policy_terms(load_builtin()), now=now, workers=workers
         )
         figures["fleet_seconds"] = round(time.perf_counter() - started, 2)
         figures["fleet_workers"] = workers
