@@ -19,7 +19,7 @@ ACCORD_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/accord
 # Extra pytest arguments, e.g. make pytest PYTEST_ARGS="-k healthz -x"
 PYTEST_ARGS ?=
 
-.PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench lock \
+.PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench fleet lock \
 	clean distclean
 
 help:
@@ -29,6 +29,7 @@ help:
 	@echo "make browsers       Chromium, Firefox ESR, puppeteer-core for the browser tests"
 	@echo "make lint / fmt     ruff check and format check / apply ruff fixes and formatting"
 	@echo "make bench          run the engine benchmarks (bench/run.py)"
+	@echo "make fleet          the fleet scaling table (bench/fleet.py; FLEET_SIZES, long)"
 	@echo "make lock           regenerate requirements.lock from pyproject.toml"
 	@echo "make venv           create or update .venv only"
 	@echo "make clean          remove caches and build artefacts (distclean: also .venv, var/)"
@@ -88,6 +89,13 @@ demo: export ACCORD_DEBUG ?= 1
 demo: $(STAMP)
 	$(BIN)/accord migrate --no-input
 	$(BIN)/accord demo
+
+# The fleet scaling table (bench/fleet.py): each fleet path beside the per-customer one, at
+# 100, 1,000 and 10,000 customers; about an hour here. Its short version is in `make test`
+# (the fleet tests compare the batch paths with the per-customer ones on small fleets).
+FLEET_SIZES ?= 100 1000 10000
+fleet: $(STAMP)
+	$(BIN)/python bench/fleet.py --sizes $(FLEET_SIZES)
 
 bench: $(STAMP)
 	@test -f bench/run.py || { echo "bench: bench/run.py does not exist yet" >&2; exit 1; }

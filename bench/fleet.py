@@ -1,0 +1,127 @@
+"""The fleet scaling table (issue 16, point 3): each fleet path beside the per-customer path it
+replaces, time and peak RSS, at several fleet sizes, on SQLite or PostgreSQL.
+
+    .venv/bin/python bench/fleet.py --sizes 100 1000 10000          # what `make fleet` runs
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/accord_bench_fleet \\
+        .venv/bin/python bench/fleet.py --sizes 100 1000
+
+For each size, in child processes of their own (so each peak RSS is that step's):
+
+1. the fleet: `accord demo --fleet N --no-serve` into a scratch ACCORD_DATA_DIR (SQLite) or
+   into the PostgreSQL database named (emptied first), timed;
+2. the month's reports (bench/fleet_reports.py on that fleet): `build_report` per customer
+   against `reports.batch`, and PDFs one by one against the process pool;
+3. the simulator and the re-evaluation (bench/fleet_simulator.py on that fleet): one
+   customer-year old and new, and every customer's year under the built-in policy;
+4. the dashboard (bench/fleet_dashboard.py --customers N: it seeds a database of its own, with
+   every ticket's clock written by the engine, which the fleet's demo data does not promise).
+
+Each part checks the new path's answers against the old one's where both ran, and fails if
+they differ. The figures go to the terminal and to bench/results/fleet-<database>.json; the
+table in docs/performance.md is read from there. At 10,000 customers the old paths take hours,
+so above --old-up-to they are timed on a sample and extrapolated (each part says which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BENCH = ROOT / "bench"
+
+
+def _run(argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run a child; its wall time and peak RSS (from os.wait4, this child's own)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, env=env, cwd=ROOT)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)}: exit {process.returncode}")
+    return {"seconds": round(seconds, 1), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+
+
+def _empty_postgres(url: str, env: dict[str, str]) -> None:
+    """Drop and recreate the public schema: a fleet is added to a database, never replaced."""
+    code = (
+        "import sys, psycopg; c = psycopg.connect(sys.argv[1], autocommit=True);"
+        "c.execute('DROP SCHEMA public CASCADE'); c.execute('CREATE SCHEMA public')"
+    )
+    subprocess.run([str(BIN / "python"), "-c", code, url], env=env, check=True)
+
+
+def _read(path: Path) -> Any:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def measure(
+    size: int, database_url: str | None, old_up_to: int, parts: list[str]
+) -> dict[str, Any]:
+    figures: dict[str, Any] = {"customers": size}
+    with tempfile.TemporaryDirectory(prefix="accord-bench-fleet-") as scratch:
+        data = Path(scratch) / "data"
+        data.mkdir()
+        env = {**os.environ, "ACCORD_DATA_DIR": str(data), "ACCORD_DEBUG": "1"}
+        env.pop("DATABASE_URL", None)
+        if database_url:
+            env["DATABASE_URL"] = database_url
+            _empty_postgres(database_url, env)
+        accord = str(BIN / "accord")
+        subprocess.run([accord, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+        figures["build"] = _run([accord, "demo", "--fleet", str(size), "--no-serve"], env)
+        python = str(BIN / "python")
+        if "reports" in parts:
+            out = ROOT / "var" / "bench-fleet-reports.json"
+            argv = [python, str(BENCH / "fleet_reports.py"), str(data)]
+            argv += ["--pdfs", str(min(size, 1000))]
+            if size > old_up_to:
+                argv += ["--old", str(old_up_to)]
+            if database_url:
+                argv += ["--database-url", database_url]
+            figures["reports"] = {**_run(argv, env), "figures": _read(out)}
+        if "simulator" in parts:
+            out = Path(scratch) / "simulator.json"
+            argv = [python, str(BENCH / "fleet_simulator.py"), "--workers", "2"]
+            figures["simulator"] = {**_run([*argv, "--json", str(out)], env), "figures": _read(out)}
+    if "dashboard" in parts:
+        env = {**os.environ}
+        out = ROOT / "var" / "bench-fleet-dashboard.json"
+        argv = [str(BIN / "python"), str(BENCH / "fleet_dashboard.py"), "--customers", str(size)]
+        argv += ["--old-up-to", str(old_up_to)] + (["--quick-clocks"] if size > 1000 else [])
+        figures["dashboard"] = {**_run(argv, env), "figures": _read(out)}
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1_000, 10_000])
+    parser.add_argument("--old-up-to", type=int, default=1_000, help="old paths sampled above")
+    parser.add_argument(
+        "--parts", nargs="+", default=["reports", "simulator", "dashboard"], help="which parts"
+    )
+    args = parser.parse_args(argv)
+    database_url = os.environ.get("DATABASE_URL") or None
+    name = "postgresql" if database_url else "sqlite"
+    results = []
+    for size in args.sizes:
+        print(f"== {size:,} customers on {name}", flush=True)
+        results.append(measure(size, database_url, args.old_up_to, args.parts))
+        print(json.dumps(results[-1], indent=2, default=str), flush=True)
+    out = BENCH / "results" / f"fleet-{name}.json"
+    out.write_text(json.dumps({"database": name, "runs": results}, indent=2, default=str) + "\n")
+    print(f"Figures written to {out}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
