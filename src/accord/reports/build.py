@@ -29,6 +29,8 @@ from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
 from accord.core.display import format_iso_utc
 from accord.engine import clocks, reporting, statements
+from accord.engine.availability import UptimeResult
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.numbers import format_fraction
 from accord.engine.policy import ContractTerms
 from accord.engine.reporting import nearest_rank, outage_shares
@@ -37,6 +39,8 @@ from accord.helpdesk.models import EventKind, Ticket, TicketEvent
 from accord.helpdesk.services import clock_events
 from accord.monitoring.models import ModuleRegion, Outage, Source
 from accord.monitoring.services import (
+    DailyUptime,
+    PeriodUptime,
     Terms,
     as_engine_outage,
     counted_outage_rows_many,
@@ -111,7 +115,31 @@ def build_report(
     period = Month.of(month, terms.reporting_timezone)
     as_of = min(to_epoch(now), period.cutoff)
     uptime = _uptime(organisation, terms, period, as_of)
-    tickets, summaries, disputes = _tickets(organisation, terms, period, as_of)
+    return assemble(
+        organisation,
+        month,
+        terms,
+        fee,
+        period,
+        as_of,
+        uptime,
+        _tickets(organisation, terms, period, as_of),
+    )
+
+
+def assemble(
+    organisation: Organisation,
+    month: str,
+    terms: ContractTerms,
+    fee: Decimal | None,
+    period: Month,
+    as_of: int,
+    uptime: list[schema.ModuleUptime],
+    ticket_part: tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]],
+) -> schema.Report:
+    """The report from its uptime and ticket sections: the statement decided by the engine
+    (`build_report`, and every customer's month at once in `accord.reports.batch`)."""
+    tickets, summaries, disputes = ticket_part
     breaches: dict[int, int] = {}
     for ticket in tickets:
         if ticket.outcome == "breached" and ticket.severity is not None:
@@ -259,9 +287,36 @@ def _module_uptimes(
         module_regions, start, end, weights, organisation=organisation
     )
     schedules = maintenance_schedules(module_regions, uptime_terms, start, end)
+    return uptime_lines(module_regions, daily, counted, schedules, terms, period, as_of)
+
+
+def uptime_lines(
+    module_regions: Sequence[ModuleRegion],
+    daily: Mapping[int, DailyUptime],
+    counted: Mapping[int, Sequence[Outage]],
+    schedules: Mapping[int, MaintenanceSchedule],
+    terms: ContractTerms,
+    period: Month,
+    as_of: int,
+    *,
+    from_totals: bool = False,
+) -> list[schema.ModuleUptime]:
+    """The uptime section from the rows read: each module-region's daily figures, counted
+    outage rows and maintenance, decided by the engine. `from_totals`: the month's figure is
+    the daily figures' total (the same when the month is over: `uptime_grid`'s rules are
+    `period_uptime`'s), not a call of its own."""
+    uptime_terms = Terms.of(terms)
+    weights = uptime_terms.impact_weights
+    now = from_epoch(as_of)
+    start, end = from_epoch(period.start), from_epoch(period.end)
+    days = period.days()
     answer = []
     for mr in module_regions:
-        result = uptime_of_rows(counted[mr.pk], schedules[mr.pk], uptime_terms, start, end, now=now)
+        result: UptimeResult | PeriodUptime = (
+            daily[mr.pk].total
+            if from_totals
+            else uptime_of_rows(counted[mr.pk], schedules[mr.pk], uptime_terms, start, end, now=now)
+        )
         rows = [row for row in counted[mr.pk] if to_epoch(row.start) < as_of]
         shares = outage_shares(
             period=(period.start, period.end),
@@ -292,7 +347,7 @@ def _module_uptimes(
                 module=mr.module.slug,
                 module_name=mr.module.name,
                 region=mr.region.code,
-                period_seconds=result.period_seconds,
+                period_seconds=period.end - period.start if from_totals else result.period_seconds,
                 maintenance_seconds=result.maintenance_seconds,
                 eligible_seconds=result.eligible_seconds,
                 downtime_seconds=format_fraction(result.downtime_seconds),
@@ -355,6 +410,14 @@ def _outcome(result: clocks.ClockResult) -> str:
 _TICKET_FIELDS = ("id", "summary", "module_id", "reported_at", "breached_at")
 
 
+def own_month(period: Month, as_of: int) -> Q:
+    """Tickets reported in the month, up to `as_of`."""
+    return Q(
+        reported_at__gte=from_epoch(period.start),
+        reported_at__lt=from_epoch(min(period.end, as_of + 1)),
+    )
+
+
 def _earlier(period: Month) -> Q:
     """Tickets reported before the month (within the lookback) not breached by the previous
     cut-off, or reopened (or their restoration contested) after it: those that may have been
@@ -406,33 +469,56 @@ def _tickets(
 ) -> tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]]:
     # The month's tickets and the candidates for carrying over in one query, and all their
     # events (up to the later of the cut-off taken and the previous one) in another.
-    own = Q(
-        reported_at__gte=from_epoch(period.start),
-        reported_at__lt=from_epoch(min(period.end, as_of + 1)),
-    )
     rows = list(
-        Ticket.objects.filter(own | _earlier(period), organisation=organisation).only(
-            *_TICKET_FIELDS
-        )
+        Ticket.objects.filter(
+            own_month(period, as_of) | _earlier(period), organisation=organisation
+        ).only(*_TICKET_FIELDS)
     )
     everything = _events_by_ticket([t.pk for t in rows], max(as_of, period.previous_cutoff))
     start = from_epoch(period.start)
-    earlier = [t for t in rows if t.reported_at < start]
-    listed = _listed(earlier, everything, terms, period, as_of)
-    tickets = sorted(
-        [*(t for t in earlier if t.pk in listed), *(t for t in rows if t.reported_at >= start)],
-        key=lambda t: (t.reported_at, t.pk),
-    )
+    listed = _listed([t for t in rows if t.reported_at < start], everything, terms, period, as_of)
     modules = dict(
         ModuleRegion.objects.filter(region_id=organisation.region_id).values_list(
             "module_id", "module__slug"
         )
     )
-    until = from_epoch(as_of)
-    events = {t.pk: [e for e in everything[t.pk] if e.at <= until] for t in tickets}
+    tickets, events = listed_tickets(rows, everything, listed, period, as_of)
     results = clocks.evaluate_many(
         [clock_events(events[t.pk]) for t in tickets], terms.clock_rules, as_of
     )
+    return ticket_section(tickets, events, listed, results, modules, terms, period)
+
+
+def listed_tickets(
+    rows: Sequence[Ticket],
+    everything: Mapping[int, Sequence[_Event]],
+    listed: Mapping[int, reporting.Listing],
+    period: Month,
+    as_of: int,
+) -> tuple[list[Ticket], dict[int, list[_Event]]]:
+    """The tickets the month lists (its own and the `listed` earlier ones), in report order,
+    with their events up to `as_of`."""
+    start = from_epoch(period.start)
+    tickets = sorted(
+        [*(t for t in rows if t.reported_at < start and t.pk in listed)]
+        + [t for t in rows if t.reported_at >= start],
+        key=lambda t: (t.reported_at, t.pk),
+    )
+    until = from_epoch(as_of)
+    return tickets, {t.pk: [e for e in everything[t.pk] if e.at <= until] for t in tickets}
+
+
+def ticket_section(
+    tickets: Sequence[Ticket],
+    events: Mapping[int, Sequence[_Event]],
+    listed: Mapping[int, reporting.Listing],
+    results: Sequence[clocks.ClockResult],
+    modules: Mapping[int, str],
+    terms: ContractTerms,
+    period: Month,
+) -> tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]]:
+    """The ticket lines, severity summaries and disputes of the listed tickets from their
+    clocks (`results`, read at the report's cut-off)."""
     lines = []
     window: dict[str, Any] = {"timezone": period.timezone, "report_day": period.report_day}
     for ticket, result in zip(tickets, results, strict=True):
