@@ -16,9 +16,12 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from accord.accounts.models import Contract, Organisation
+from accord.accounts.models import Contract, Organisation, Role, User
 from accord.accounts.terms import InvalidTerms, fee_for_month, terms_for_month
 from accord.demo.fleet import SLUG_PREFIX
+from accord.helpdesk import services as helpdesk
+from accord.helpdesk.models import Ticket
+from accord.helpdesk.services import REOPENABLE
 from accord.monitoring.models import Impact, ModuleRegion, Outage, Source
 from accord.reports import pdfpool, render
 from accord.reports.batch import build_reports
@@ -50,6 +53,35 @@ def _fleet(monkeypatch: Any) -> list[Organisation]:
         start=datetime(2026, 10, 14, 9, 0, tzinfo=UTC),
         end=datetime(2026, 10, 14, 9, 47, tzinfo=UTC),
         reference="only-them",
+    )
+    # A September ticket, met, reopened in October after September's cut-off.
+    ticket = (
+        Ticket.objects.filter(
+            organisation=customers[3],
+            reported_at__month=9,
+            status__in=REOPENABLE,
+            breached_at=None,
+        )
+        .exclude(events__at__gte=datetime(2026, 10, 2, tzinfo=UTC))
+        .order_by("reported_at")
+        .first()
+    )
+    assert ticket is not None
+    agent = User.objects.get(email="agent@vendor.example")
+    helpdesk.reopen(
+        ticket, actor=agent, reason="It is back", now=datetime(2026, 10, 10, tzinfo=UTC)
+    )
+    # A ticket reported at the end of October and left open: carried over into November.
+    late = customers[4]
+    helpdesk.report(
+        reporter=User.objects.get(organisation=late, role=Role.REPORTER),
+        organisation=late,
+        new=helpdesk.NewTicket(
+            module=ModuleRegion.objects.filter(region=late.region).first().module,
+            summary="Still down at the month's end",
+            severity=2,
+        ),
+        now=datetime(2026, 10, 30, 16, 0, tzinfo=UTC),
     )
     return _customers()
 
@@ -93,6 +125,14 @@ def test_every_customers_month_equals_its_report_built_alone_and_freezes_in_bulk
     report = october[customers[2].pk]
     assert not isinstance(report, Exception)
     assert any(o.reference == "only-them" for m in report.uptime for o in m.outages)
+    reopened = october[customers[3].pk]
+    assert not isinstance(reopened, Exception)
+    assert [t.reopened_from for t in reopened.tickets if t.reopened_from] == ["2026-09"]
+    november = build_reports([customers[4]], "2026-11", now=NOW)[customers[4].pk]
+    assert not isinstance(november, Exception)
+    assert [t.summary for t in november.tickets if t.carried_over] == [
+        "Still down at the month's end"
+    ]
     _freezes_in_bulk(customers)
 
 

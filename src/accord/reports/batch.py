@@ -69,6 +69,8 @@ from accord.reports.build import (
 
 # Customers whose rows are read and held at once.
 CHUNK = 1_000
+# Ticket ids in one query's IN list (SQLite allows 32,766 parameters).
+IDS_AT_ONCE = 20_000
 
 # The events after which a clock is no longer stopped (a restoration stops it): the stopped
 # clock's restarts, and pausing and resuming, which only a running or paused clock has.
@@ -377,12 +379,14 @@ def _ticket_rows(
             events[ticket.pk] = []
         until = from_epoch(max(as_of, period.previous_cutoff))
         fields = ("pk", "ticket_id", "kind", "at", "severity", "data")
-        found = TicketEvent.objects.filter(ticket__in=wanted.values("pk"), at__lte=until).order_by(
-            "at", "pk"
-        )
-        for row in found.values_list(*fields):
-            event = _Event(*row)
-            events[event.ticket_id].append(event)
+        ids = [t.pk for t in tickets]
+        for first in range(0, len(ids), IDS_AT_ONCE):
+            found = TicketEvent.objects.filter(
+                ticket_id__in=ids[first : first + IDS_AT_ONCE], at__lte=until
+            ).order_by("at", "pk")
+            for row in found.values_list(*fields):
+                event = _Event(*row)
+                events[event.ticket_id].append(event)
     return rows, events
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
 from accord.core.display import format_iso_utc
 from accord.engine import clocks, reporting, statements
-from accord.engine.availability import UptimeResult
+from accord.engine.availability import UptimeResult, format_thousandths
 from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.numbers import format_fraction
 from accord.engine.policy import ContractTerms
@@ -357,17 +358,32 @@ def uptime_lines(
                 met=result.met,
                 outages=outages,
                 daily=[
-                    schema.DayUptime(
-                        date=day.isoformat(),
-                        uptime_percent=cell.uptime_percent_display,
-                        downtime_seconds=format_fraction(cell.downtime_seconds),
-                        met=cell.met,
+                    _day(
+                        day,
+                        cell.uptime_thousandths,
+                        cell.downtime_numerator,
+                        cell.downtime_denominator,
+                        cell.met,
                     )
                     for day, cell in zip(days, daily[mr.pk].days, strict=True)
                 ],
             )
         )
     return answer
+
+
+@lru_cache(maxsize=4096)
+def _day(
+    day: date, thousandths: int, numerator: int, denominator: int, met: bool
+) -> schema.DayUptime:
+    """One day of a module's strip (frozen, so the same day and figures are one object: most
+    days of most reports are the same 100%)."""
+    return schema.DayUptime(
+        date=day.isoformat(),
+        uptime_percent=format_thousandths(thousandths),
+        downtime_seconds=format_fraction(Fraction(numerator, denominator)),
+        met=met,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
