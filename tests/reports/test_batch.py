@@ -19,8 +19,9 @@ from django.core.management import call_command
 from accord.accounts.models import Contract, Organisation, Role, User
 from accord.accounts.terms import InvalidTerms, fee_for_month, terms_for_month
 from accord.demo.fleet import SLUG_PREFIX
+from accord.engine.errors import EngineError
 from accord.helpdesk import services as helpdesk
-from accord.helpdesk.models import Ticket
+from accord.helpdesk.models import EventKind, Ticket, TicketEvent
 from accord.helpdesk.services import REOPENABLE
 from accord.monitoring.models import Impact, ModuleRegion, Outage, Source
 from accord.reports import pdfpool, render
@@ -134,6 +135,22 @@ def test_every_customers_month_equals_its_report_built_alone_and_freezes_in_bulk
         "Still down at the month's end"
     ]
     _freezes_in_bulk(customers)
+
+    # A malformed event log (a second "reported", written directly) stops that customer's
+    # report alone; the others of its terms are built as before.
+    bad = customers[5]
+    ticket = Ticket.objects.filter(organisation=bad, reported_at__month=10).first()
+    assert ticket is not None
+    TicketEvent.objects.create(
+        ticket=ticket, kind=EventKind.REPORTED, at=ticket.reported_at + timedelta(minutes=5)
+    )
+    with pytest.raises(EngineError):
+        build_report(bad, "2026-10", now=NOW)
+    again = build_reports(customers[:-1], "2026-10", now=NOW)
+    assert isinstance(again[bad.pk], EngineError)
+    for organisation in customers[:-1]:
+        if organisation.pk != bad.pk:
+            assert again[organisation.pk] == october[organisation.pk]
 
 
 def _freezes_in_bulk(customers: list[Organisation]) -> None:

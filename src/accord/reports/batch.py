@@ -19,7 +19,9 @@ the rows read for many customers at once:
 Earlier tickets whose events show them stopped, with a severity, at the previous cut-off and
 not reopened since are left out by the database (`_settled`): they can be listed by no report
 (`reporting.earlier_listing`), and a customer has a year of them. A customer whose terms are
-broken gets its error (`InvalidTerms`) instead of a report; the others are not held up.
+broken gets its error (`InvalidTerms`) instead of a report; the others are not held up. A group
+whose rows the engine refuses (a malformed event log) is built one customer at a time by
+`build_report`, so that only the customer at fault gets the error.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from accord.reports.build import (
     _Event,
     _module_uptimes,
     assemble,
+    build_report,
     listed_tickets,
     own_month,
     ticket_section,
@@ -235,10 +238,20 @@ def _chunk(
     for key, group in by_group.items():
         try:
             built.update(_group_reports(fleet, group, members[key], fees, own, rows, events))
-        except Exception as error:  # an engine error in one group's rows
-            built.update({o.pk: error for o in members[key]})
+        except Exception:  # one customer's rows the engine refuses: each on its own
+            built.update(_one_by_one(members[key], fleet.month, fleet.now))
     for organisation in organisations:
         yield organisation.pk, built[organisation.pk]
+
+
+def _one_by_one(
+    organisations: Sequence[Organisation], month: str, now: datetime
+) -> Iterator[tuple[int, schema.Report | Exception]]:
+    for organisation in organisations:
+        try:
+            yield organisation.pk, build_report(organisation, month, now=now)
+        except Exception as error:
+            yield organisation.pk, error
 
 
 def _overlapping(rows: QuerySet[Outage], low: datetime, high: datetime) -> QuerySet[Outage]:
@@ -263,9 +276,13 @@ def _own_outages(
 
 
 def _touched(group: _Group, rows: Sequence[Outage]) -> list[ModuleRegion]:
-    """The group's module-regions that one of a customer's own outages touches in the month
-    with an impact its terms count (`build._uptime`'s test)."""
-    start, end = from_epoch(group.period.start), from_epoch(group.period.end)
+    """The group's module-regions that one of a customer's own outages touches, with an impact
+    its terms count: in the month widened by the minimum outage (an outage just before the
+    month can join one in it, `uptime_grid`), so that every other module-region's figures are
+    the shared ones exactly."""
+    margin = timedelta(seconds=group.terms.min_outage_seconds + 1)
+    start = from_epoch(group.period.start) - margin
+    end = from_epoch(group.period.end) + margin
     touched = {
         row.module_region_id
         for row in rows

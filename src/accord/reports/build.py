@@ -52,7 +52,7 @@ from accord.monitoring.services import (
 )
 from accord.reports import schema
 from accord.reports.assumptions import assumptions
-from accord.reports.contests import restoration_disputes
+from accord.reports.contests import designates, restoration_disputes, severity_dispute
 
 # How far back a ticket can be carried over from (a ticket open for longer is still listed
 # while it stays open, as long as it was reported within this span).
@@ -538,7 +538,7 @@ def ticket_section(
     lines = []
     window: dict[str, Any] = {"timezone": period.timezone, "report_day": period.report_day}
     for ticket, result in zip(tickets, results, strict=True):
-        designated = [e.severity for e in events[ticket.pk] if _designates(e)]
+        designated = [e.severity for e in events[ticket.pk] if designates(e)]
         again = ticket.pk in listed and result.severity is not None  # reported earlier
         reopened = again and reporting.reopened_from(clock_events(events[ticket.pk]), **window)
         lines.append(
@@ -587,17 +587,10 @@ def ticket_section(
     disputes = [
         dispute
         for ticket, result in zip(tickets, results, strict=True)
-        if (dispute := _dispute(ticket, events[ticket.pk], result)) is not None
+        if (dispute := severity_dispute(ticket, events[ticket.pk], result)) is not None
     ]
     disputes += restoration_disputes(tickets, events, results)
     return lines, summaries, disputes
-
-
-def _designates(event: _Event) -> bool:
-    return event.severity is not None and event.kind in (
-        EventKind.REPORTED,
-        EventKind.SEVERITY_DESIGNATED,
-    )
 
 
 _STATUS_AFTER = {
@@ -618,49 +611,3 @@ def _status_at(events: Sequence[_Event]) -> str:
     for event in events:
         status = _STATUS_AFTER.get(EventKind(event.kind), status)
     return status
-
-
-def _dispute(
-    ticket: Ticket, events: Sequence[_Event], result: clocks.ClockResult
-) -> schema.Dispute | None:
-    proposals = [e for e in events if e.kind == EventKind.SEVERITY_PROPOSED]
-    agreements = [e for e in events if e.kind == EventKind.SEVERITY_AGREED]
-    if not proposals and not agreements:
-        return None
-    designated = [e.severity for e in events if _designates(e)]
-    last = max([*proposals, *agreements], key=lambda e: (e.at, e.pk))
-    answers = [e for e in events if e.kind == EventKind.SEVERITY_REJECTED and e.at >= last.at]
-    # Proposals before two-party agreements carry no side: they were all the vendor's.
-    proposer = proposals[-1].data.get("side", "vendor") if proposals else "vendor"
-    answerer = "customer" if proposer == "vendor" else "vendor"
-    if result.dispute_open:
-        outcome = "open"
-        detail = (
-            f"Severity {last.severity} proposed by the {proposer}; "
-            "the severity in force stands until the other side agrees"
-        )
-    elif agreements and (not answers or agreements[-1].at >= answers[-1].at):
-        agreed = agreements[-1]
-        outcome = "agreed"
-        how = agreed.data.get("how", "agreed")
-        parties = [
-            agreed.data.get(key, "")
-            for key in ("vendor_party", "customer_party")
-            if key in agreed.data
-        ]
-        detail = f"Severity {agreed.severity} {how}"
-        if parties:
-            detail += f" ({' and '.join(parties)})"
-        detail += "; it applies from the report time"
-    else:
-        outcome = "rejected"
-        detail = f"The {answerer} rejected the {proposer}'s proposal; the severity in force stands"
-    return schema.Dispute(
-        ticket_id=ticket.pk,
-        summary=ticket.summary,
-        designated=designated[-1] if designated else None,
-        proposed=[e.severity for e in proposals if e.severity is not None],
-        outcome=outcome,
-        severity_in_force=result.severity,
-        detail=detail,
-    )

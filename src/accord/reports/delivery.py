@@ -17,6 +17,9 @@ memory:
   the decision to send is taken once, in the database; the send itself is at-least-once at
   the SMTP boundary (a worker killed after the server accepted the message and before the job
   is marked done sends it again, with the same Message-ID).
+- `issue_due_reports` (run by `accord worker` every minute, before it claims jobs) freezes the
+  due months of all organisations in one pass (`services.freeze_many`), so that their
+  `report_deliver` jobs find the version frozen (`_freeze`); a job run before it freezes its own.
 - `plan_reports` (run by `accord worker` at start and every `PLAN_INTERVAL`) gives every
   organisation with a contract and no pending report job the job of its next report: the
   earliest month whose cut-off is still ahead. After that each month's job schedules the next.
@@ -223,7 +226,9 @@ def issue_due_reports(*, now: datetime) -> int:
     due = Job.objects.filter(kind=DELIVER, state=JobState.PENDING, due_at__lte=now)
     by_month: dict[str, list[int]] = {}
     for payload in due.values_list("payload", flat=True):
-        by_month.setdefault(str(payload["month"]), []).append(int(payload["organisation"]))
+        month, organisation_id = str(payload["month"]), int(payload["organisation"])
+        if (organisation_id, month) not in _frozen_by_batch:  # frozen by an earlier pass
+            by_month.setdefault(month, []).append(organisation_id)
     count = 0
     for month, ids in sorted(by_month.items()):
         if len(ids) < MIN_BATCH:
