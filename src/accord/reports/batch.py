@@ -33,7 +33,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 
@@ -85,6 +97,21 @@ _STATE_CHANGES = (
     EventKind.RESUMED,
 )
 _SEVERITY_SETTERS = (EventKind.REPORTED, EventKind.SEVERITY_DESIGNATED, EventKind.SEVERITY_AGREED)
+# An event's data as the report reads it: only these kinds' (the disputes' sides, parties and
+# notes); every other event's is left unread ({}): a month of a fleet is ~50 events a customer.
+_DATA = Case(
+    When(
+        kind__in=(
+            EventKind.SEVERITY_PROPOSED,
+            EventKind.SEVERITY_AGREED,
+            EventKind.RESTORATION_CONTESTED,
+            EventKind.CONTEST_REJECTED,
+        ),
+        then=F("data"),
+    ),
+    default=Value(None),
+    output_field=JSONField(),
+)
 
 
 def _settled(period: Month) -> Q:
@@ -395,14 +422,14 @@ def _ticket_rows(
             rows[ticket.organisation_id].append(ticket)
             events[ticket.pk] = []
         until = from_epoch(max(as_of, period.previous_cutoff))
-        fields = ("pk", "ticket_id", "kind", "at", "severity", "data")
+        fields = ("pk", "ticket_id", "kind", "at", "severity", _DATA)
         ids = [t.pk for t in tickets]
         for first in range(0, len(ids), IDS_AT_ONCE):
             found = TicketEvent.objects.filter(
                 ticket_id__in=ids[first : first + IDS_AT_ONCE], at__lte=until
             ).order_by("at", "pk")
-            for row in found.values_list(*fields):
-                event = _Event(*row)
+            for *row, data in found.values_list(*fields):
+                event = _Event(*row, data or {})
                 events[event.ticket_id].append(event)
     return rows, events
 
