@@ -65,8 +65,7 @@ def measure(
     from django.utils import timezone
 
     from accord.accounts.models import Organisation
-    from accord.dashboard import reevaluation
-    from accord.dashboard import simulator
+    from accord.dashboard import reevaluation, simulator
     from accord.policies import load_builtin
 
     now = timezone.now()

@@ -328,3 +328,25 @@ def test_reports_built_sharing_uptime_equal_those_built_alone(october: Any) -> N
     assert [o["customer_only"] for o in reporting["outages"]] == [True]
     acme_reporting = next(m for m in shared[0]["uptime"] if m["module"] == "reporting")
     assert acme_reporting["outages"] == []
+
+
+def test_the_month_end_freezes_every_due_report_in_one_pass_then_the_jobs_send_them(
+    october: Any, mailoutbox: list[Any]
+) -> None:
+    world = october
+    assert delivery.issue_due_reports(now=OCTOBER_CUTOFF - timedelta(seconds=1)) == 0
+    assert delivery.issue_due_reports(now=OCTOBER_CUTOFF) == 2
+    assert delivery.issue_due_reports(now=OCTOBER_CUTOFF) == 0  # the next pass: done already
+    versions = {v.organisation_id: v for v in ReportVersion.objects.filter(month="2026-10")}
+    assert set(versions) == {world.acme.pk, world.globex.pk}
+    assert all(v.version == 1 and v.reason == "Monthly delivery" for v in versions.values())
+
+    drain("w1", OCTOBER_CUTOFF)
+    assert sorted(m.to[0] for m in report_mail(mailoutbox)) == [
+        "ada@acme.test",
+        "adam@acme.test",
+        "gary@globex.test",
+    ]
+    job = Job.objects.get(key=f"report:{world.acme.pk}:2026-10")
+    assert job.payload["outcome"].startswith("version 1 frozen;")
+    assert ReportVersion.objects.count() == 2  # the jobs stored nothing more

@@ -352,10 +352,7 @@ def uptime_grid(
     """
     if not module_regions:
         return {}
-    spans = [pair for region_periods in periods.values() for pair in region_periods]
-    margin = max(t.min_outage_seconds for t in terms.values()) + 1
-    low = min(to_epoch(start) for start, _ in spans) - margin
-    high = max(to_epoch(end) for _, end in spans) + margin
+    low, high = grid_span(terms, periods)
     ids = [mr.pk for mr in module_regions]
     now_epoch = to_epoch(now)
 
@@ -372,7 +369,32 @@ def uptime_grid(
 
     region_ids = {mr.region_id for mr in module_regions}
     adhoc, only_for = adhoc_windows(region_ids, _datetime(low), _datetime(high))
+    return grid_of_rows(module_regions, terms, periods, outages, adhoc, only_for)
 
+
+def grid_span(
+    terms: Mapping[int, Terms], periods: Mapping[int, Sequence[tuple[datetime, datetime]]]
+) -> tuple[int, int]:
+    """The span `uptime_grid` reads outages and maintenance over (epoch seconds): the periods',
+    widened by the longest minimum outage."""
+    spans = [pair for region_periods in periods.values() for pair in region_periods]
+    margin = max(t.min_outage_seconds for t in terms.values()) + 1
+    low = min(to_epoch(start) for start, _ in spans) - margin
+    high = max(to_epoch(end) for _, end in spans) + margin
+    return low, high
+
+
+def grid_of_rows(
+    module_regions: Sequence[ModuleRegion],
+    terms: Mapping[int, Terms],
+    periods: Mapping[int, Sequence[tuple[datetime, datetime]]],
+    outages: Mapping[int, Sequence[tuple[str, int, int]]],
+    adhoc: Sequence[tuple[int, int, datetime, datetime, datetime]],
+    only_for: Mapping[int, set[int]],
+) -> dict[int, list[PeriodUptime]]:
+    """`uptime_grid` from rows already read: the outages (impact, start, end) of each
+    module-region over `grid_span` and `adhoc_windows`'s answer over it."""
+    region_ids = {mr.region_id for mr in module_regions}
     answer: dict[int, list[PeriodUptime]] = {}
     for region_id in sorted(region_ids):
         members = [mr for mr in module_regions if mr.region_id == region_id]
@@ -411,6 +433,19 @@ def daily_uptime_batch(
     Days are consecutive local dates in each region's terms' time zone, the same for every
     region or (a mapping) per region id; today counts up to `now`, a day after `now` is empty
     (100%). `terms` is keyed by region id. One outage query for all."""
+    periods = daily_periods(module_regions, terms, days, now=now)
+    grid = uptime_grid(module_regions, terms, periods, now=now, organisation=organisation)
+    return {pk: DailyUptime(days=row[:-1], total=row[-1]) for pk, row in grid.items()}
+
+
+def daily_periods(
+    module_regions: Sequence[ModuleRegion],
+    terms: Mapping[int, Terms],
+    days: Sequence[date] | Mapping[int, Sequence[date]],
+    *,
+    now: datetime,
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """The periods of `daily_uptime_batch` by region id: each day, then all of them."""
     periods: dict[int, list[tuple[datetime, datetime]]] = {}
     for region_id in {mr.region_id for mr in module_regions}:
         tz = zone(terms[region_id].timezone)
@@ -426,8 +461,7 @@ def daily_uptime_batch(
             (_datetime(bounds[0]), _datetime(max(bounds[0], min(bounds[-1], now_epoch))))
         )
         periods[region_id] = region_periods
-    grid = uptime_grid(module_regions, terms, periods, now=now, organisation=organisation)
-    return {pk: DailyUptime(days=row[:-1], total=row[-1]) for pk, row in grid.items()}
+    return periods
 
 
 def _overlapping(

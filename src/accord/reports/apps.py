@@ -18,3 +18,9 @@ class ReportsConfig(AppConfig):
         work.every(
             "plan_reports", delivery.PLAN_INTERVAL, lambda now: delivery.plan_reports(now=now)
         )
+        # Due months frozen in one pass before their jobs run (`delivery.issue_due_reports`).
+        work.every(
+            "issue_reports",
+            delivery.ISSUE_INTERVAL,
+            lambda now: delivery.issue_due_reports(now=now),
+        )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -29,6 +30,8 @@ from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
 from accord.core.display import format_iso_utc
 from accord.engine import clocks, reporting, statements
+from accord.engine.availability import UptimeResult, format_thousandths
+from accord.engine.maintenance import MaintenanceSchedule
 from accord.engine.numbers import format_fraction
 from accord.engine.policy import ContractTerms
 from accord.engine.reporting import nearest_rank, outage_shares
@@ -37,6 +40,8 @@ from accord.helpdesk.models import EventKind, Ticket, TicketEvent
 from accord.helpdesk.services import clock_events
 from accord.monitoring.models import ModuleRegion, Outage, Source
 from accord.monitoring.services import (
+    DailyUptime,
+    PeriodUptime,
     Terms,
     as_engine_outage,
     counted_outage_rows_many,
@@ -47,7 +52,7 @@ from accord.monitoring.services import (
 )
 from accord.reports import schema
 from accord.reports.assumptions import assumptions
-from accord.reports.contests import restoration_disputes
+from accord.reports.contests import designates, restoration_disputes, severity_dispute
 
 # How far back a ticket can be carried over from (a ticket open for longer is still listed
 # while it stays open, as long as it was reported within this span).
@@ -111,7 +116,31 @@ def build_report(
     period = Month.of(month, terms.reporting_timezone)
     as_of = min(to_epoch(now), period.cutoff)
     uptime = _uptime(organisation, terms, period, as_of)
-    tickets, summaries, disputes = _tickets(organisation, terms, period, as_of)
+    return assemble(
+        organisation,
+        month,
+        terms,
+        fee,
+        period,
+        as_of,
+        uptime,
+        _tickets(organisation, terms, period, as_of),
+    )
+
+
+def assemble(
+    organisation: Organisation,
+    month: str,
+    terms: ContractTerms,
+    fee: Decimal | None,
+    period: Month,
+    as_of: int,
+    uptime: list[schema.ModuleUptime],
+    ticket_part: tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]],
+) -> schema.Report:
+    """The report from its uptime and ticket sections: the statement decided by the engine
+    (`build_report`, and every customer's month at once in `accord.reports.batch`)."""
+    tickets, summaries, disputes = ticket_part
     breaches: dict[int, int] = {}
     for ticket in tickets:
         if ticket.outcome == "breached" and ticket.severity is not None:
@@ -259,9 +288,36 @@ def _module_uptimes(
         module_regions, start, end, weights, organisation=organisation
     )
     schedules = maintenance_schedules(module_regions, uptime_terms, start, end)
+    return uptime_lines(module_regions, daily, counted, schedules, terms, period, as_of)
+
+
+def uptime_lines(
+    module_regions: Sequence[ModuleRegion],
+    daily: Mapping[int, DailyUptime],
+    counted: Mapping[int, Sequence[Outage]],
+    schedules: Mapping[int, MaintenanceSchedule],
+    terms: ContractTerms,
+    period: Month,
+    as_of: int,
+    *,
+    from_totals: bool = False,
+) -> list[schema.ModuleUptime]:
+    """The uptime section from the rows read: each module-region's daily figures, counted
+    outage rows and maintenance, decided by the engine. `from_totals`: the month's figure is
+    the daily figures' total (the same when the month is over: `uptime_grid`'s rules are
+    `period_uptime`'s), not a call of its own."""
+    uptime_terms = Terms.of(terms)
+    weights = uptime_terms.impact_weights
+    now = from_epoch(as_of)
+    start, end = from_epoch(period.start), from_epoch(period.end)
+    days = period.days()
     answer = []
     for mr in module_regions:
-        result = uptime_of_rows(counted[mr.pk], schedules[mr.pk], uptime_terms, start, end, now=now)
+        result: UptimeResult | PeriodUptime = (
+            daily[mr.pk].total
+            if from_totals
+            else uptime_of_rows(counted[mr.pk], schedules[mr.pk], uptime_terms, start, end, now=now)
+        )
         rows = [row for row in counted[mr.pk] if to_epoch(row.start) < as_of]
         shares = outage_shares(
             period=(period.start, period.end),
@@ -292,7 +348,7 @@ def _module_uptimes(
                 module=mr.module.slug,
                 module_name=mr.module.name,
                 region=mr.region.code,
-                period_seconds=result.period_seconds,
+                period_seconds=period.end - period.start if from_totals else result.period_seconds,
                 maintenance_seconds=result.maintenance_seconds,
                 eligible_seconds=result.eligible_seconds,
                 downtime_seconds=format_fraction(result.downtime_seconds),
@@ -302,17 +358,32 @@ def _module_uptimes(
                 met=result.met,
                 outages=outages,
                 daily=[
-                    schema.DayUptime(
-                        date=day.isoformat(),
-                        uptime_percent=cell.uptime_percent_display,
-                        downtime_seconds=format_fraction(cell.downtime_seconds),
-                        met=cell.met,
+                    _day(
+                        day,
+                        cell.uptime_thousandths,
+                        cell.downtime_numerator,
+                        cell.downtime_denominator,
+                        cell.met,
                     )
                     for day, cell in zip(days, daily[mr.pk].days, strict=True)
                 ],
             )
         )
     return answer
+
+
+@lru_cache(maxsize=4096)
+def _day(
+    day: date, thousandths: int, numerator: int, denominator: int, met: bool
+) -> schema.DayUptime:
+    """One day of a module's strip (frozen, so the same day and figures are one object: most
+    days of most reports are the same 100%)."""
+    return schema.DayUptime(
+        date=day.isoformat(),
+        uptime_percent=format_thousandths(thousandths),
+        downtime_seconds=format_fraction(Fraction(numerator, denominator)),
+        met=met,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,6 +424,14 @@ def _outcome(result: clocks.ClockResult) -> str:
 
 # The ticket columns a report shows (never the description, up to 50,000 characters).
 _TICKET_FIELDS = ("id", "summary", "module_id", "reported_at", "breached_at")
+
+
+def own_month(period: Month, as_of: int) -> Q:
+    """Tickets reported in the month, up to `as_of`."""
+    return Q(
+        reported_at__gte=from_epoch(period.start),
+        reported_at__lt=from_epoch(min(period.end, as_of + 1)),
+    )
 
 
 def _earlier(period: Month) -> Q:
@@ -406,37 +485,60 @@ def _tickets(
 ) -> tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]]:
     # The month's tickets and the candidates for carrying over in one query, and all their
     # events (up to the later of the cut-off taken and the previous one) in another.
-    own = Q(
-        reported_at__gte=from_epoch(period.start),
-        reported_at__lt=from_epoch(min(period.end, as_of + 1)),
-    )
     rows = list(
-        Ticket.objects.filter(own | _earlier(period), organisation=organisation).only(
-            *_TICKET_FIELDS
-        )
+        Ticket.objects.filter(
+            own_month(period, as_of) | _earlier(period), organisation=organisation
+        ).only(*_TICKET_FIELDS)
     )
     everything = _events_by_ticket([t.pk for t in rows], max(as_of, period.previous_cutoff))
     start = from_epoch(period.start)
-    earlier = [t for t in rows if t.reported_at < start]
-    listed = _listed(earlier, everything, terms, period, as_of)
-    tickets = sorted(
-        [*(t for t in earlier if t.pk in listed), *(t for t in rows if t.reported_at >= start)],
-        key=lambda t: (t.reported_at, t.pk),
-    )
+    listed = _listed([t for t in rows if t.reported_at < start], everything, terms, period, as_of)
     modules = dict(
         ModuleRegion.objects.filter(region_id=organisation.region_id).values_list(
             "module_id", "module__slug"
         )
     )
-    until = from_epoch(as_of)
-    events = {t.pk: [e for e in everything[t.pk] if e.at <= until] for t in tickets}
+    tickets, events = listed_tickets(rows, everything, listed, period, as_of)
     results = clocks.evaluate_many(
         [clock_events(events[t.pk]) for t in tickets], terms.clock_rules, as_of
     )
+    return ticket_section(tickets, events, listed, results, modules, terms, period)
+
+
+def listed_tickets(
+    rows: Sequence[Ticket],
+    everything: Mapping[int, Sequence[_Event]],
+    listed: Mapping[int, reporting.Listing],
+    period: Month,
+    as_of: int,
+) -> tuple[list[Ticket], dict[int, list[_Event]]]:
+    """The tickets the month lists (its own and the `listed` earlier ones), in report order,
+    with their events up to `as_of`."""
+    start = from_epoch(period.start)
+    tickets = sorted(
+        [*(t for t in rows if t.reported_at < start and t.pk in listed)]
+        + [t for t in rows if t.reported_at >= start],
+        key=lambda t: (t.reported_at, t.pk),
+    )
+    until = from_epoch(as_of)
+    return tickets, {t.pk: [e for e in everything[t.pk] if e.at <= until] for t in tickets}
+
+
+def ticket_section(
+    tickets: Sequence[Ticket],
+    events: Mapping[int, Sequence[_Event]],
+    listed: Mapping[int, reporting.Listing],
+    results: Sequence[clocks.ClockResult],
+    modules: Mapping[int, str],
+    terms: ContractTerms,
+    period: Month,
+) -> tuple[list[schema.TicketLine], list[schema.SeveritySummary], list[schema.Dispute]]:
+    """The ticket lines, severity summaries and disputes of the listed tickets from their
+    clocks (`results`, read at the report's cut-off)."""
     lines = []
     window: dict[str, Any] = {"timezone": period.timezone, "report_day": period.report_day}
     for ticket, result in zip(tickets, results, strict=True):
-        designated = [e.severity for e in events[ticket.pk] if _designates(e)]
+        designated = [e.severity for e in events[ticket.pk] if designates(e)]
         again = ticket.pk in listed and result.severity is not None  # reported earlier
         reopened = again and reporting.reopened_from(clock_events(events[ticket.pk]), **window)
         lines.append(
@@ -485,17 +587,10 @@ def _tickets(
     disputes = [
         dispute
         for ticket, result in zip(tickets, results, strict=True)
-        if (dispute := _dispute(ticket, events[ticket.pk], result)) is not None
+        if (dispute := severity_dispute(ticket, events[ticket.pk], result)) is not None
     ]
     disputes += restoration_disputes(tickets, events, results)
     return lines, summaries, disputes
-
-
-def _designates(event: _Event) -> bool:
-    return event.severity is not None and event.kind in (
-        EventKind.REPORTED,
-        EventKind.SEVERITY_DESIGNATED,
-    )
 
 
 _STATUS_AFTER = {
@@ -516,49 +611,3 @@ def _status_at(events: Sequence[_Event]) -> str:
     for event in events:
         status = _STATUS_AFTER.get(EventKind(event.kind), status)
     return status
-
-
-def _dispute(
-    ticket: Ticket, events: Sequence[_Event], result: clocks.ClockResult
-) -> schema.Dispute | None:
-    proposals = [e for e in events if e.kind == EventKind.SEVERITY_PROPOSED]
-    agreements = [e for e in events if e.kind == EventKind.SEVERITY_AGREED]
-    if not proposals and not agreements:
-        return None
-    designated = [e.severity for e in events if _designates(e)]
-    last = max([*proposals, *agreements], key=lambda e: (e.at, e.pk))
-    answers = [e for e in events if e.kind == EventKind.SEVERITY_REJECTED and e.at >= last.at]
-    # Proposals before two-party agreements carry no side: they were all the vendor's.
-    proposer = proposals[-1].data.get("side", "vendor") if proposals else "vendor"
-    answerer = "customer" if proposer == "vendor" else "vendor"
-    if result.dispute_open:
-        outcome = "open"
-        detail = (
-            f"Severity {last.severity} proposed by the {proposer}; "
-            "the severity in force stands until the other side agrees"
-        )
-    elif agreements and (not answers or agreements[-1].at >= answers[-1].at):
-        agreed = agreements[-1]
-        outcome = "agreed"
-        how = agreed.data.get("how", "agreed")
-        parties = [
-            agreed.data.get(key, "")
-            for key in ("vendor_party", "customer_party")
-            if key in agreed.data
-        ]
-        detail = f"Severity {agreed.severity} {how}"
-        if parties:
-            detail += f" ({' and '.join(parties)})"
-        detail += "; it applies from the report time"
-    else:
-        outcome = "rejected"
-        detail = f"The {answerer} rejected the {proposer}'s proposal; the severity in force stands"
-    return schema.Dispute(
-        ticket_id=ticket.pk,
-        summary=ticket.summary,
-        designated=designated[-1] if designated else None,
-        proposed=[e.severity for e in proposals if e.severity is not None],
-        outcome=outcome,
-        severity_in_force=result.severity,
-        detail=detail,
-    )

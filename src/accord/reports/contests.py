@@ -1,8 +1,10 @@
-"""Contested restorations on the monthly report (docs/sla-model.md, "Contested restorations").
+"""Disputes on the monthly report: contested restorations (docs/sla-model.md, "Contested
+restorations") and severity disputes.
 
 A restoration the vendor maintains against the customer's contest is an unresolved dispute,
 listed with the severity disputes; one the vendor had not answered by the cut-off is listed as
-open. A withdrawn restoration is no dispute: both sides agreed, and the clock counts it.
+open. A withdrawn restoration is no dispute: both sides agreed, and the clock counts it. A
+ticket with severity proposals or agreements has a severity dispute: open, agreed or rejected.
 """
 
 from __future__ import annotations
@@ -82,3 +84,61 @@ def restoration_disputes(
 def _contested(contest: _Event) -> str:
     restored = contest.data.get("restored_at", "")
     return f"The customer contested the restoration of {restored} on {format_iso_utc(contest.at)}"
+
+
+# Severity disputes (accord.helpdesk.severity)
+
+
+def designates(event: _Event) -> bool:
+    """The event designates (or reports with) a severity."""
+    return event.severity is not None and event.kind in (
+        EventKind.REPORTED,
+        EventKind.SEVERITY_DESIGNATED,
+    )
+
+
+def severity_dispute(
+    ticket: Ticket, events: Sequence[_Event], result: clocks.ClockResult
+) -> schema.Dispute | None:
+    """The severity dispute of a ticket with proposals or agreements, as the report states it."""
+    proposals = [e for e in events if e.kind == EventKind.SEVERITY_PROPOSED]
+    agreements = [e for e in events if e.kind == EventKind.SEVERITY_AGREED]
+    if not proposals and not agreements:
+        return None
+    designated = [e.severity for e in events if designates(e)]
+    last = max([*proposals, *agreements], key=lambda e: (e.at, e.pk))
+    answers = [e for e in events if e.kind == EventKind.SEVERITY_REJECTED and e.at >= last.at]
+    # Proposals before two-party agreements carry no side: they were all the vendor's.
+    proposer = proposals[-1].data.get("side", "vendor") if proposals else "vendor"
+    answerer = "customer" if proposer == "vendor" else "vendor"
+    if result.dispute_open:
+        outcome = "open"
+        detail = (
+            f"Severity {last.severity} proposed by the {proposer}; "
+            "the severity in force stands until the other side agrees"
+        )
+    elif agreements and (not answers or agreements[-1].at >= answers[-1].at):
+        agreed = agreements[-1]
+        outcome = "agreed"
+        how = agreed.data.get("how", "agreed")
+        parties = [
+            agreed.data.get(key, "")
+            for key in ("vendor_party", "customer_party")
+            if key in agreed.data
+        ]
+        detail = f"Severity {agreed.severity} {how}"
+        if parties:
+            detail += f" ({' and '.join(parties)})"
+        detail += "; it applies from the report time"
+    else:
+        outcome = "rejected"
+        detail = f"The {answerer} rejected the {proposer}'s proposal; the severity in force stands"
+    return schema.Dispute(
+        ticket_id=ticket.pk,
+        summary=ticket.summary,
+        designated=designated[-1] if designated else None,
+        proposed=[e.severity for e in proposals if e.severity is not None],
+        outcome=outcome,
+        severity_in_force=result.severity,
+        detail=detail,
+    )

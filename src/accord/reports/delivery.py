@@ -17,6 +17,9 @@ memory:
   the decision to send is taken once, in the database; the send itself is at-least-once at
   the SMTP boundary (a worker killed after the server accepted the message and before the job
   is marked done sends it again, with the same Message-ID).
+- `issue_due_reports` (run by `accord worker` every minute, before it claims jobs) freezes the
+  due months of all organisations in one pass (`services.freeze_many`), so that their
+  `report_deliver` jobs find the version frozen (`_freeze`); a job run before it freezes its own.
 - `plan_reports` (run by `accord worker` at start and every `PLAN_INTERVAL`) gives every
   organisation with a contract and no pending report job the job of its next report: the
   earliest month whose cut-off is still ahead. After that each month's job schedules the next.
@@ -43,7 +46,7 @@ from accord.engine.timeutil import from_epoch, to_epoch, zone
 from accord.reports import schema
 from accord.reports.build import Month
 from accord.reports.models import ReportVersion
-from accord.reports.services import freeze
+from accord.reports.services import MonthNotClosed, freeze, freeze_many, latest_version
 from accord.work import services as work
 from accord.work.models import Job, JobState
 from accord.work.outbox import enqueue_many
@@ -169,7 +172,7 @@ def deliver_report(job: Job, now: datetime) -> None:
     cutoff = Month.of(month, timezone).cutoff
     if to_epoch(now) < cutoff:  # the zone or the report day changed since it was planned
         raise work.Defer(from_epoch(cutoff), f"{month} closes at its cut-off")
-    version, created = freeze(organisation, month, now=now, reason="Monthly delivery")
+    version, created = _freeze(organisation, month, now)
     people = recipients(organisation)
     jobs = [
         Job(
@@ -201,6 +204,62 @@ def deliver_report(job: Job, now: datetime) -> None:
             frozen,
         )
         _record(job, f"{frozen}; no customer admin to send it to: nothing sent")
+
+
+# --- the month-end batch --------------------------------------------------------------------
+
+# How often `accord worker` freezes, in one pass, the months whose report jobs are due.
+ISSUE_INTERVAL = timedelta(minutes=1)
+# Fewer due jobs of a month than this: each job freezes its own report.
+MIN_BATCH = 2
+# (organisation id, month) -> (version id, whether the batch created it), until its job runs.
+_frozen_by_batch: dict[tuple[int, str], tuple[int, bool]] = {}
+
+
+def issue_due_reports(*, now: datetime) -> int:
+    """Freeze in one pass (`services.freeze_many`: the reports built together, the versions
+    stored in bulk) the month of every organisation whose `report_deliver` job is due; its
+    job then finds the version frozen and only enqueues the emails. Run by `accord worker`
+    before it claims jobs, outside any job's transaction; the number of reports frozen. A job
+    run before this, by another worker or after a restart freezes its own report as before
+    (`freeze` is idempotent)."""
+    due = Job.objects.filter(kind=DELIVER, state=JobState.PENDING, due_at__lte=now)
+    by_month: dict[str, list[int]] = {}
+    for payload in due.values_list("payload", flat=True):
+        month, organisation_id = str(payload["month"]), int(payload["organisation"])
+        if (organisation_id, month) not in _frozen_by_batch:  # frozen by an earlier pass
+            by_month.setdefault(month, []).append(organisation_id)
+    count = 0
+    for month, ids in sorted(by_month.items()):
+        if len(ids) < MIN_BATCH:
+            continue
+        organisations = list(
+            Organisation.objects.filter(pk__in=ids, contract__isnull=False).select_related(
+                "contract", "region"
+            )
+        )
+        for organisation_id, frozen in freeze_many(
+            organisations, month, now=now, reason="Monthly delivery"
+        ).items():
+            if frozen.version is not None:
+                _frozen_by_batch[(organisation_id, month)] = (frozen.version.pk, frozen.created)
+                count += 1
+            elif not isinstance(frozen.error, MonthNotClosed):
+                logger.warning("report %s %s not frozen: %s", organisation_id, month, frozen.error)
+    if count:
+        logger.info("froze %s monthly report(s) in one pass", count)
+    return count
+
+
+def _freeze(organisation: Organisation, month: str, now: datetime) -> tuple[ReportVersion, bool]:
+    """The version `issue_due_reports` froze for this job, if it is still the latest; else
+    `freeze`."""
+    frozen = _frozen_by_batch.pop((organisation.pk, month), None)
+    if frozen is not None:
+        latest = latest_version(organisation, month)
+        if latest is not None and latest.pk == frozen[0]:
+            return latest, frozen[1]
+    return freeze(organisation, month, now=now, reason="Monthly delivery")
 
 
 # --- the email ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from accord.accounts.models import Contract, Organisation, User
 from accord.core.errors import StateConflict
 from accord.engine.timeutil import to_epoch
 from accord.reports import schema
+from accord.reports.batch import build_reports, iter_reports
 from accord.reports.build import build_report, report_month
 from accord.reports.models import ReportVersion
 
@@ -184,3 +185,147 @@ def latest_frozen_month(contract: Contract, since: date) -> str | None:
 
 def has_reports(contract: Contract) -> bool:
     return ReportVersion.objects.filter(organisation_id=contract.organisation_id).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Every customer's month at once (docs/reports.md, "Every customer's month")
+
+# Report versions stored in one INSERT (and one transaction).
+BULK_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """One customer's outcome in `freeze_many`: its version and whether it is new, or the error
+    that kept its report from being built."""
+
+    version: ReportVersion | None
+    created: bool
+    error: Exception | None = None
+
+
+def _latest_versions(organisation_ids: list[int], month: str) -> dict[int, ReportVersion]:
+    latest: dict[int, ReportVersion] = {}
+    for version in ReportVersion.objects.filter(organisation_id__in=organisation_ids, month=month):
+        if (
+            version.organisation_id not in latest
+            or version.version > latest[version.organisation_id].version
+        ):
+            latest[version.organisation_id] = version
+    return latest
+
+
+def freeze_many(
+    organisations: list[Organisation],
+    month: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    actor: User | None = None,
+) -> dict[int, Frozen]:
+    """`freeze` of every organisation (with its contract and region selected) for a closed
+    month, the reports built in one pass (`batch.iter_reports`) and the new versions stored
+    `BULK_BATCH` at a time with `bulk_create`, by organisation id. A customer whose month is
+    still open, or whose report cannot be built, gets its error, not a version. A batch that
+    meets a version stored meanwhile (another process) is frozen one by one (`freeze`)."""
+    answer: dict[int, Frozen] = {}
+    closed = []
+    for organisation in organisations:
+        try:
+            if is_closed(organisation, month, now=now):
+                closed.append(organisation)
+            else:
+                error = MonthNotClosed(f"month: {month} is still open; its report is provisional")
+                answer[organisation.pk] = Frozen(None, False, error)
+        except Exception as error:  # broken terms: no zone to close the month in
+            answer[organisation.pk] = Frozen(None, False, error)
+    by_id = {o.pk: o for o in closed}
+    pending: list[tuple[Organisation, schema.Report]] = []
+    for organisation_id, report in iter_reports(closed, month, now=now):
+        if isinstance(report, Exception):
+            answer[organisation_id] = Frozen(None, False, report)
+            continue
+        pending.append((by_id[organisation_id], report))
+        if len(pending) >= BULK_BATCH:
+            answer.update(_store(pending, month, now=now, reason=reason, actor=actor))
+            pending = []
+    if pending:
+        answer.update(_store(pending, month, now=now, reason=reason, actor=actor))
+    return answer
+
+
+def _store(
+    built: list[tuple[Organisation, schema.Report]],
+    month: str,
+    *,
+    now: datetime,
+    reason: str,
+    actor: User | None,
+) -> dict[int, Frozen]:
+    latest = _latest_versions([o.pk for o, _ in built], month)
+    answer: dict[int, Frozen] = {}
+    new: list[ReportVersion] = []
+    for organisation, report in built:
+        data = report.to_json_data()
+        digest = hashlib.sha256(canonical_json(data)).hexdigest()
+        before = latest.get(organisation.pk)
+        if before is not None and before.content_hash == digest:
+            answer[organisation.pk] = Frozen(before, False)
+            continue
+        changes = (
+            []
+            if before is None
+            else describe_changes(schema.Report.from_json_data(before.data), report)
+        )
+        new.append(
+            ReportVersion(
+                organisation=organisation,
+                month=month,
+                version=1 if before is None else before.version + 1,
+                data=data,
+                content_hash=digest,
+                reason=reason or ("First issue" if before is None else "Correction"),
+                changes=changes,
+                created_at=now,
+                created_by=actor,
+            )
+        )
+    try:
+        with transaction.atomic():
+            ReportVersion.objects.bulk_create(new)
+    except IntegrityError:  # another process froze some of them meanwhile: one at a time
+        for version in new:
+            organisation = version.organisation
+            answer[organisation.pk] = Frozen(
+                *freeze(organisation, month, now=now, actor=actor, reason=reason)
+            )
+        return answer
+    for version in new:
+        answer[version.organisation_id] = Frozen(version, True)
+    return answer
+
+
+def issue_many(
+    organisations: list[Organisation], month: str, *, now: datetime
+) -> dict[int, Issued]:
+    """`report_for` of every organisation, by organisation id: the latest frozen version of a
+    closed month (the months never frozen are frozen together, `freeze_many`), the live report
+    of an open one (built together). Raises the first customer's error, as `report_for` would."""
+    answer: dict[int, Issued] = {}
+    open_ = [o for o in organisations if not is_closed(o, month, now=now)]
+    for organisation_id, report in build_reports(open_, month, now=now).items():
+        if isinstance(report, Exception):
+            raise report
+        answer[organisation_id] = Issued(report, None)
+    closed = [o for o in organisations if o.pk not in answer]
+    latest = _latest_versions([o.pk for o in closed], month)
+    fresh = [o for o in closed if o.pk not in latest]
+    for organisation_id, frozen in freeze_many(fresh, month, now=now).items():
+        if frozen.error is not None:
+            raise frozen.error
+        assert frozen.version is not None
+        latest[organisation_id] = frozen.version
+    for organisation in closed:
+        version = latest[organisation.pk]
+        answer[organisation.pk] = Issued(schema.Report.from_json_data(version.data), version)
+    return answer
