@@ -15,7 +15,7 @@ with the number of distinct contract terms, not of customers:
   customers with an outage of their own near the month are measured again on their own;
 - tickets: one `values_list` query, the open ones' events in another, their clocks read now by
   the engine in one `evaluate_many` call per set of clock terms (as `refresh_clocks`);
-- credits: the engine's statement, once per distinct (schedule, fee, uptimes, breaches).
+- credits: the engine's statements, one `statements_many` call per penalty schedule.
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ from accord.accounts.terms import (
 from accord.dashboard import services
 from accord.dashboard.fleet_tickets import Entry, read_tickets
 from accord.dashboard.services import Credit, Customer, ModuleRow
-from accord.engine import statements
+from accord.engine import statement_batch
 from accord.engine.availability import error_budget, floor_percent
+from accord.engine.credits import PenaltySchedule
 from accord.engine.errors import EngineError
 from accord.engine.policy import ContractTerms
+from accord.engine.statement_batch import StatementInput
 from accord.engine.timeutil import epoch_to_local, month_of, to_epoch, zone
 from accord.monitoring.fleet import GridRequest, fill
 from accord.monitoring.models import ModuleRegion
@@ -96,11 +98,7 @@ def dashboard(organisations: QuerySet[Organisation], *, now: datetime) -> Fleet:
     periods = {e.organisation.pk: months[id(e.terms)][2] for e in entries}
     read_tickets(entries, periods, organisations, now=now)
     _uptime(entries, months, now=now)
-    memo: dict[tuple[Any, ...], Credit] = {}
-    for entry in entries:
-        customer = entry.customer
-        assert customer is not None and entry.terms is not None
-        customer.credit = _credit(entry.terms, entry.monthly_fee, customer, memo)
+    _credits(entries)
     return Fleet([e.customer for e in entries if e.customer is not None], broken)
 
 
@@ -280,39 +278,33 @@ def _cell(
 # Credits
 
 
-def _credit(
-    terms: ContractTerms,
-    fee: Decimal | None,
-    customer: Customer,
-    memo: dict[tuple[Any, ...], Credit],
-) -> Credit:
-    """`services._credit`, computed once per distinct input (the statement is pure)."""
-    schedule = terms.penalties
-    uptimes = {row.module: row.uptime for row in customer.rows}
-    # The breach lines come by severity whatever the order of the counts (the statement is
-    # the same), so the key holds them sorted.
-    key = (id(schedule), fee, tuple(uptimes.items()), tuple(sorted(customer.breached.items())))
-    if key in memo:
-        return memo[key]
-    try:
-        result = statements.statement(
-            schedule=schedule,
-            monthly_fee=fee,
-            module_uptimes=uptimes,
-            breaches=customer.breached,
-        )
-    except EngineError as error:
-        answer = Credit(schedule.currency, [], None, None, False, problem=str(error))
-    else:
-        answer = Credit(
-            currency=result.currency,
-            lines=list(result.lines),
-            total_percent=result.total_percent,
-            total_amount=result.total_amount,
-            capped=result.capped,
-        )
-    memo[key] = answer
-    return answer
+def _credits(entries: Sequence[Entry]) -> None:
+    """`services._credit` of every customer: the engine's statements, one `statements_many`
+    call per penalty schedule (tier and breach lines once per distinct value)."""
+    groups: dict[int, tuple[PenaltySchedule, list[Customer], list[StatementInput]]] = {}
+    for entry in entries:
+        customer = entry.customer
+        assert customer is not None and entry.terms is not None
+        schedule = entry.terms.penalties
+        if id(schedule) not in groups:
+            groups[id(schedule)] = (schedule, [], [])
+        _, customers, inputs = groups[id(schedule)]
+        customers.append(customer)
+        uptimes = {row.module: row.uptime for row in customer.rows}
+        inputs.append((entry.monthly_fee, uptimes, customer.breached))
+    for schedule, customers, inputs in groups.values():
+        answers = statement_batch.statements_many(schedule, inputs)
+        for customer, answer in zip(customers, answers, strict=True):
+            if isinstance(answer, EngineError):
+                customer.credit = Credit(schedule.currency, [], None, None, False, str(answer))
+            else:
+                customer.credit = Credit(
+                    currency=answer.currency,
+                    lines=list(answer.lines),
+                    total_percent=answer.total_percent,
+                    total_amount=answer.total_amount,
+                    capped=answer.capped,
+                )
 
 
 # ---------------------------------------------------------------------------------------------

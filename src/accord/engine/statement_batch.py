@@ -1,0 +1,139 @@
+"""Many months' penalty statements under one schedule: `statements.statement` of each input,
+with the work that does not depend on the customer done once per distinct value.
+
+A fleet shares its figures: most customers of a region have the same module uptimes, the same
+few breach counts and a handful of fees. Here a module's tier line (tier match, detail text)
+is computed once per distinct (module, uptime), a severity's breach line once per distinct
+count, a percent line's amount once per distinct (fee, percent); the cap and the totals are
+then computed per input by the same code as `statement`. Each answer equals `statement`'s
+(a property test holds them equal), and an input `statement` refuses gives the same
+`EngineError` in its place instead of a statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import TypeAlias
+
+from accord.engine.credits import PenaltySchedule
+from accord.engine.errors import EngineError
+from accord.engine.statements import (
+    Rule,
+    Statement,
+    StatementLine,
+    _breach_credit,
+    _check_count,
+    _check_fee,
+    _check_uptime,
+    _finish,
+    _percent_amount,
+    _uptime_credit,
+)
+
+# (monthly fee, module uptimes, breached tickets per severity): `statement`'s arguments.
+StatementInput: TypeAlias = tuple[Decimal | None, Mapping[str, Fraction], Mapping[int, int]]
+
+
+class _Lines:
+    """The lines of one schedule, memoised on the exact values that decide them."""
+
+    def __init__(self, schedule: PenaltySchedule) -> None:
+        self.schedule = schedule
+        self.uptime: dict[tuple[str, Fraction], tuple[Decimal, str] | None] = {}
+        self.breach: dict[tuple[int, int], tuple[str, str, Decimal | None, Decimal | None] | None]
+        self.breach = {}
+        self.amounts: dict[tuple[Decimal, Decimal], Decimal | None] = {}
+        self.made: dict[tuple[object, ...], StatementLine] = {}
+
+    def amount(self, fee: Decimal | None, percent: Decimal) -> Decimal | None:
+        # The rounded amount depends on the values alone (the quantum is a cent).
+        if fee is None:
+            return None
+        key = (fee, percent)
+        if key not in self.amounts:
+            self.amounts[key] = _percent_amount(fee, percent)
+        return self.amounts[key]
+
+    def uptime_line(self, fee: Decimal | None, name: object, value: object) -> StatementLine | None:
+        if type(value) is not Fraction or type(name) is not str:
+            fraction = _check_uptime(name, value)  # refuses, or converts an int or Decimal
+            assert isinstance(name, str)
+        else:
+            fraction = value
+        key = (name, fraction)
+        if key not in self.uptime:
+            if fraction is value:
+                _check_uptime(name, fraction)  # once per distinct value
+            self.uptime[key] = _uptime_credit(self.schedule, name, fraction)
+        credit = self.uptime[key]
+        if credit is None:
+            return None
+        percent, detail = credit
+        amount = self.amount(fee, percent)
+        return self._line("uptime_tier", name, detail, 1, percent, amount)
+
+    def breach_line(self, fee: Decimal | None, severity: int, count: int) -> StatementLine | None:
+        key = (severity, count)
+        if key not in self.breach:
+            self.breach[key] = _breach_credit(self.schedule, severity, count)
+        credit = self.breach[key]
+        if credit is None:
+            return None
+        subject, detail, percent, fixed = credit
+        amount = fixed if percent is None else self.amount(fee, percent)
+        return self._line("breach", subject, detail, count, percent, amount)
+
+    def _line(
+        self,
+        rule: Rule,
+        subject: str,
+        detail: str,
+        quantity: int,
+        percent: Decimal | None,
+        amount: Decimal | None,
+    ) -> StatementLine:
+        # Lines are immutable: equal ones are one object.
+        key = (rule, subject, detail, quantity, percent, amount)
+        line = self.made.get(key)
+        if line is None:
+            line = StatementLine(rule, subject, detail, quantity, percent, amount)
+            self.made[key] = line
+        return line
+
+
+def statements_many(
+    schedule: PenaltySchedule, inputs: Sequence[StatementInput]
+) -> list[Statement | EngineError]:
+    """`statement(schedule=schedule, monthly_fee=fee, module_uptimes=uptimes,
+    breaches=breaches)` for each (fee, uptimes, breaches) of `inputs`, in order: the statement,
+    or the `EngineError` it raises."""
+    if not isinstance(schedule, PenaltySchedule):
+        raise EngineError("schedule", "must be a PenaltySchedule")
+    memo = _Lines(schedule)
+    answers: list[Statement | EngineError] = []
+    for monthly_fee, module_uptimes, breaches in inputs:
+        try:
+            answers.append(_one(memo, monthly_fee, module_uptimes, breaches))
+        except EngineError as error:
+            answers.append(error)
+    return answers
+
+
+def _one(memo: _Lines, monthly_fee: object, module_uptimes: object, breaches: object) -> Statement:
+    # The checks and their order are `statements._check_inputs`'s: the same input is refused
+    # with the same error.
+    fee = _check_fee(monthly_fee)
+    if not isinstance(module_uptimes, Mapping):
+        raise EngineError("module_uptimes", "must map module names to uptime fractions")
+    uptime_lines = [memo.uptime_line(fee, name, value) for name, value in module_uptimes.items()]
+    if not isinstance(breaches, Mapping):
+        raise EngineError("breaches", "must map severities to counts of breached tickets")
+    counts = {severity: _check_count(severity, count) for severity, count in breaches.items()}
+    lines = [line for line in uptime_lines if line is not None]
+    for severity in sorted(counts):
+        line = memo.breach_line(fee, severity, counts[severity])
+        if line is not None:
+            lines.append(line)
+    return _finish(memo.schedule, fee, lines)
