@@ -379,11 +379,26 @@ def select_rows(
     # Each distinct value's rank: rows share their values (a group's public figures), so
     # sorting integers spares comparing fractions and decimals row by row.
     values = [value(row) for row in rows]
-    rank = {v: n for n, v in enumerate(sorted(set(values)))}
-    ranked = [(rank[v], row) for v, row in zip(values, rows, strict=True)]
+    rank = _ranks(values)
+    ranked = [(rank[id(v)], row) for v, row in zip(values, rows, strict=True)]
     if descending:
         ranked.sort(key=lambda pair: ties(pair[1]))
         ranked.sort(key=lambda pair: pair[0], reverse=True)
     else:
         ranked.sort(key=lambda pair: (pair[0], *ties(pair[1])))
     return [row for _, row in ranked]
+
+
+def _ranks(values: Sequence[Any]) -> dict[int, int]:
+    """The rank of each value among the distinct ones, by `id` (equal values, one rank): the
+    rows share value objects, and hashing a `Fraction` costs a modular inverse."""
+    distinct = sorted({id(v): v for v in values}.items(), key=lambda item: item[1])
+    rank: dict[int, int] = {}
+    n = -1
+    previous: Any = object()
+    for key, v in distinct:
+        if n < 0 or v != previous:
+            n += 1
+            previous = v
+        rank[key] = n
+    return rank

@@ -41,11 +41,13 @@ class _Lines:
 
     def __init__(self, schedule: PenaltySchedule) -> None:
         self.schedule = schedule
-        self.uptime: dict[tuple[str, Fraction], tuple[Decimal, str] | None] = {}
+        # Keyed by numerator and denominator: hashing a Fraction costs a modular inverse.
+        self.uptime: dict[tuple[str, int, int], tuple[Decimal, str] | None] = {}
         self.breach: dict[tuple[int, int], tuple[str, str, Decimal | None, Decimal | None] | None]
         self.breach = {}
         self.amounts: dict[tuple[Decimal, Decimal], Decimal | None] = {}
         self.made: dict[tuple[object, ...], StatementLine] = {}
+        self.finished: dict[tuple[object, ...], Statement] = {}
 
     def amount(self, fee: Decimal | None, percent: Decimal) -> Decimal | None:
         # The rounded amount depends on the values alone (the quantum is a cent).
@@ -62,7 +64,7 @@ class _Lines:
             assert isinstance(name, str)
         else:
             fraction = value
-        key = (name, fraction)
+        key = (name, fraction.numerator, fraction.denominator)
         if key not in self.uptime:
             if fraction is value:
                 _check_uptime(name, fraction)  # once per distinct value
@@ -136,4 +138,9 @@ def _one(memo: _Lines, monthly_fee: object, module_uptimes: object, breaches: ob
         line = memo.breach_line(fee, severity, counts[severity])
         if line is not None:
             lines.append(line)
-    return _finish(memo.schedule, fee, lines)
+    # Equal lines are one object (`_Lines._line`), and the fee is keyed as written.
+    key = (None if fee is None else str(fee), *map(id, lines))
+    found = memo.finished.get(key)
+    if found is None:
+        found = memo.finished[key] = _finish(memo.schedule, fee, lines)
+    return found
