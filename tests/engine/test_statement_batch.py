@@ -53,9 +53,13 @@ def schedules(draw: Any) -> PenaltySchedule:
     return PenaltySchedule(TIERS, penalties, draw(caps), currency)
 
 
-# Few distinct values, so that a batch repeats them as a fleet does; a few refused ones.
+# Few distinct values, so that a batch repeats them as a fleet does (tier bounds among them:
+# the batch matches tiers by cross-multiplying); a few refused ones.
 uptime = st.one_of(
     st.sampled_from([Fraction(1), Fraction(9991, 10000), Fraction(995, 1000), Fraction(94, 100)]),
+    # The tiers' bounds themselves, and just either side of one.
+    st.sampled_from([Fraction(999, 1000), Fraction(99, 100), Fraction(95, 100)]),
+    st.sampled_from([Fraction(9995, 10000), Fraction(999, 1000) - Fraction(1, 10**12)]),
     st.fractions(min_value=0, max_value=1, max_denominator=10**6),
     st.sampled_from([1, Decimal("0.995")]),
 )

@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeAlias
 
-from accord.engine.credits import PenaltySchedule
+from accord.engine.credits import PenaltySchedule, Tier
 from accord.engine.errors import EngineError
 from accord.engine.statements import (
     Rule,
@@ -29,7 +29,7 @@ from accord.engine.statements import (
     _check_uptime,
     _finish,
     _percent_amount,
-    _uptime_credit,
+    _tier_credit,
 )
 
 # (monthly fee, module uptimes, breached tickets per severity): `statement`'s arguments.
@@ -41,6 +41,7 @@ class _Lines:
 
     def __init__(self, schedule: PenaltySchedule) -> None:
         self.schedule = schedule
+        self.bounds = [_bounds(tier) for tier in schedule.uptime_tiers.tiers]
         # Keyed by numerator and denominator: hashing a Fraction costs a modular inverse.
         self.uptime: dict[tuple[str, int, int], tuple[Decimal, str] | None] = {}
         self.breach: dict[tuple[int, int], tuple[str, str, Decimal | None, Decimal | None] | None]
@@ -68,7 +69,8 @@ class _Lines:
         if key not in self.uptime:
             if fraction is value:
                 _check_uptime(name, fraction)  # once per distinct value
-            self.uptime[key] = _uptime_credit(self.schedule, name, fraction)
+            tier = _match(self.bounds, fraction.numerator, fraction.denominator)
+            self.uptime[key] = _tier_credit(tier, name, fraction)
         credit = self.uptime[key]
         if credit is None:
             return None
@@ -103,6 +105,35 @@ class _Lines:
             line = StatementLine(rule, subject, detail, quantity, percent, amount)
             self.made[key] = line
         return line
+
+
+# A tier's bounds as fractions of 1 (numerator, denominator, inclusive), for integer compares.
+_Bound: TypeAlias = tuple[int, int, bool] | None
+
+
+def _bounds(tier: Tier) -> tuple[Tier, _Bound, _Bound]:
+    def of(percent: Fraction | None, inclusive: bool) -> _Bound:
+        if percent is None:
+            return None
+        fraction = percent / 100
+        return fraction.numerator, fraction.denominator, inclusive
+
+    return tier, of(tier.lower, tier.lower_inclusive), of(tier.upper, tier.upper_inclusive)
+
+
+def _match(bounds: list[tuple[Tier, _Bound, _Bound]], n: int, d: int) -> Tier | None:
+    """`TierTable.match(Fraction(n, d))` (d > 0, the uptime checked) by cross-multiplying."""
+    for tier, lower, upper in bounds:
+        if lower is not None:
+            a, b = n * lower[1], lower[0] * d
+            if a < b or (a == b and not lower[2]):
+                continue
+        if upper is not None:
+            a, b = n * upper[1], upper[0] * d
+            if a > b or (a == b and not upper[2]):
+                continue
+        return tier
+    return None
 
 
 def statements_many(

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal, TypeAlias
 
 from accord.engine.availability import floor_percent
-from accord.engine.credits import PenaltySchedule, format_money
+from accord.engine.credits import PenaltySchedule, Tier, format_money
 from accord.engine.errors import EngineError
 from accord.engine.numbers import CENT, HUNDRED, check_decimal, exact_fraction, format_decimal
 
@@ -111,7 +111,10 @@ def _uptime_credit(
     schedule: PenaltySchedule, name: str, fraction: Fraction
 ) -> tuple[Decimal, str] | None:
     """A module's tier line without the fee: its percent and detail (None: no line)."""
-    tier = schedule.uptime_tiers.match(fraction)
+    return _tier_credit(schedule.uptime_tiers.match(fraction), name, fraction)
+
+
+def _tier_credit(tier: Tier | None, name: str, fraction: Fraction) -> tuple[Decimal, str] | None:
     if tier is None or tier.credit_percent == 0:
         return None
     label = f"{tier.label} " if tier.label else ""
