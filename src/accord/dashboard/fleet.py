@@ -20,7 +20,9 @@ with the number of distinct contract terms, not of customers:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -73,9 +75,28 @@ class Fleet:
     broken: list[InvalidTerms] = field(default_factory=list)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for a batch: it creates some 200,000 objects at
+    10,000 customers, and each collection of the older generations walks them all (0.5-1 s of
+    a 3 s pass). What it leaves as cycles (a customer and its rows) is collected afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def dashboard(organisations: QuerySet[Organisation], *, now: datetime) -> Fleet:
     """`services.dashboard` of every customer of `organisations` (with a contract), and the
     errors of the broken contracts (`services.split_by_terms`'s), in one pass."""
+    with paused_gc():
+        return _dashboard(organisations, now=now)
+
+
+def _dashboard(organisations: QuerySet[Organisation], *, now: datetime) -> Fleet:
     entries, broken = _read_customers(organisations)
     if not entries:
         return Fleet([], broken)
