@@ -49,6 +49,7 @@ class _Lines:
         self.amounts: dict[tuple[Decimal, Decimal], Decimal | None] = {}
         self.made: dict[tuple[object, ...], StatementLine] = {}
         self.finished: dict[tuple[object, ...], Statement] = {}
+        self.sets: dict[tuple[object, ...], tuple[tuple[object, ...], list[StatementLine]]] = {}
 
     def amount(self, fee: Decimal | None, percent: Decimal) -> Decimal | None:
         # The rounded amount depends on the values alone (the quantum is a cent).
@@ -160,17 +161,25 @@ def _one(memo: _Lines, monthly_fee: object, module_uptimes: object, breaches: ob
     fee = _check_fee(monthly_fee)
     if not isinstance(module_uptimes, Mapping):
         raise EngineError("module_uptimes", "must map module names to uptime fractions")
-    uptime_lines = [memo.uptime_line(fee, name, value) for name, value in module_uptimes.items()]
+    fee_key = None if fee is None else str(fee)  # the fee as written
+    # The same uptime objects again (a fleet's public figures): their lines are known. The
+    # memo holds the objects, so their ids stay theirs while it lives.
+    values = tuple(module_uptimes.values())
+    set_key = (fee_key, tuple(module_uptimes), tuple(map(id, values)))
+    known = memo.sets.get(set_key)
+    if known is None:
+        found_lines = [memo.uptime_line(fee, n, v) for n, v in module_uptimes.items()]
+        known = memo.sets[set_key] = (values, [x for x in found_lines if x is not None])
     if not isinstance(breaches, Mapping):
         raise EngineError("breaches", "must map severities to counts of breached tickets")
     counts = {severity: _check_count(severity, count) for severity, count in breaches.items()}
-    lines = [line for line in uptime_lines if line is not None]
+    lines = list(known[1])
     for severity in sorted(counts):
         line = memo.breach_line(fee, severity, counts[severity])
         if line is not None:
             lines.append(line)
     # Equal lines are one object (`_Lines._line`), and the fee is keyed as written.
-    key = (None if fee is None else str(fee), *map(id, lines))
+    key = (fee_key, *map(id, lines))
     found = memo.finished.get(key)
     if found is None:
         found = memo.finished[key] = _finish(memo.schedule, fee, lines)
