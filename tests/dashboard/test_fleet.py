@@ -4,6 +4,7 @@ and its page pages, sorts, filters and totals over the whole fleet."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -101,6 +102,9 @@ def test_the_batch_equals_the_per_customer_path(
     assert own["fleet-003"].rows[0].uptime < own["fleet-000"].rows[0].uptime or (
         own["fleet-003"].rows[0].region != own["fleet-000"].rows[0].region
     )
+    # Rows are set without `ModuleRow.__init__`: each has every field and nothing else.
+    fields = {f.name for f in dataclasses.fields(services.ModuleRow)}
+    assert all(set(vars(r)) == fields for c in batch.customers for r in c.rows)
     # The contract whose latest version starts next month is measured by the older one.
     assert own["fleet-002"].rows[0].target_percent == "98"
 

@@ -99,17 +99,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         organisations = organisations.filter(region=filters["region"])
     now = timezone.now()
     started = time.perf_counter()
-    computed = fleet.dashboard(organisations, now=now)
     sort = filters.get("sort") or "customer"
     module = filters.get("module")
-    rows = fleet.select_rows(
-        computed.customers,
-        module=module.slug if module is not None else None,
-        at_risk_only=bool(filters.get("at_risk")),
-        below_target_only=bool(filters.get("below_target")),
-        sort=sort.lstrip("-"),
-        descending=sort.startswith("-"),
-    )
+    with fleet.paused_gc():
+        computed = fleet.dashboard(organisations, now=now)
+        rows = fleet.select_rows(
+            computed.customers,
+            module=module.slug if module is not None else None,
+            at_risk_only=bool(filters.get("at_risk")),
+            below_target_only=bool(filters.get("below_target")),
+            sort=sort.lstrip("-"),
+            descending=sort.startswith("-"),
+        )
+        totals = fleet.totals(rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = {id(row.customer) for row in page.object_list}
     customers = [c for c in computed.customers if id(c) in shown]
@@ -119,7 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rows": page.object_list,
         "page": page,
         "page_links": _page_links(request.GET, page),
-        "totals": fleet.totals(rows),
+        "totals": totals,
         "customers": customers,
         "at_risk_count": sum(len(c.at_risk) for c in customers),
         "broken_terms": computed.broken,

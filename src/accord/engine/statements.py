@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal, TypeAlias
 
 from accord.engine.availability import floor_percent
-from accord.engine.credits import PenaltySchedule, format_money
+from accord.engine.credits import PenaltySchedule, Tier, format_money
 from accord.engine.errors import EngineError
 from accord.engine.numbers import CENT, HUNDRED, check_decimal, exact_fraction, format_decimal
 
@@ -62,36 +62,85 @@ class Statement:
     monthly_fee: Decimal | None
 
 
+def _check_fee(monthly_fee: object) -> Decimal | None:
+    if monthly_fee is None:
+        return None
+    fee = check_decimal(monthly_fee, "monthly_fee")
+    if fee == 0:
+        raise EngineError("monthly_fee", "must be more than 0 (or None when not known)")
+    return fee
+
+
+def _check_uptime(name: object, value: object) -> Fraction:
+    where = f"module_uptimes[{name!r}]"
+    if not isinstance(name, str):
+        raise EngineError(where, "module names must be text")
+    fraction = exact_fraction(value, where)
+    if fraction is None or not 0 <= fraction <= 1:
+        raise EngineError(where, "must be an uptime Fraction from 0 to 1")
+    return fraction
+
+
+def _check_count(severity: object, count: object) -> int:
+    where = f"breaches[{severity!r}]"
+    if isinstance(severity, bool) or not isinstance(severity, int):
+        raise EngineError(where, "severities must be whole numbers")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise EngineError(where, "must be a count of breached tickets, 0 or more")
+    return count
+
+
 def _check_inputs(
     monthly_fee: object, module_uptimes: object, breaches: object
 ) -> tuple[Decimal | None, dict[str, Fraction], dict[int, int]]:
-    fee: Decimal | None = None
-    if monthly_fee is not None:
-        fee = check_decimal(monthly_fee, "monthly_fee")
-        if fee == 0:
-            raise EngineError("monthly_fee", "must be more than 0 (or None when not known)")
+    fee = _check_fee(monthly_fee)
     if not isinstance(module_uptimes, Mapping):
         raise EngineError("module_uptimes", "must map module names to uptime fractions")
-    uptimes: dict[str, Fraction] = {}
-    for name, value in module_uptimes.items():
-        where = f"module_uptimes[{name!r}]"
-        if not isinstance(name, str):
-            raise EngineError(where, "module names must be text")
-        fraction = exact_fraction(value, where)
-        if fraction is None or not 0 <= fraction <= 1:
-            raise EngineError(where, "must be an uptime Fraction from 0 to 1")
-        uptimes[name] = fraction
+    uptimes = {name: _check_uptime(name, value) for name, value in module_uptimes.items()}
     if not isinstance(breaches, Mapping):
         raise EngineError("breaches", "must map severities to counts of breached tickets")
-    counts: dict[int, int] = {}
-    for severity, count in breaches.items():
-        where = f"breaches[{severity!r}]"
-        if isinstance(severity, bool) or not isinstance(severity, int):
-            raise EngineError(where, "severities must be whole numbers")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise EngineError(where, "must be a count of breached tickets, 0 or more")
-        counts[severity] = count
+    counts = {severity: _check_count(severity, count) for severity, count in breaches.items()}
     return fee, uptimes, counts
+
+
+def _percent_amount(fee: Decimal | None, percent: Decimal) -> Decimal | None:
+    return None if fee is None else _money(fee * percent / HUNDRED)
+
+
+def _uptime_credit(
+    schedule: PenaltySchedule, name: str, fraction: Fraction
+) -> tuple[Decimal, str] | None:
+    """A module's tier line without the fee: its percent and detail (None: no line)."""
+    return _tier_credit(schedule.uptime_tiers.match(fraction), name, fraction)
+
+
+def _tier_credit(tier: Tier | None, name: str, fraction: Fraction) -> tuple[Decimal, str] | None:
+    if tier is None or tier.credit_percent == 0:
+        return None
+    label = f"{tier.label} " if tier.label else ""
+    detail = (
+        f"{name} uptime {floor_percent(fraction)}% is in tier {label}{tier.describe()}: "
+        f"{format_decimal(tier.credit_percent)}% credit"
+    )
+    return tier.credit_percent, detail
+
+
+def _breach_credit(
+    schedule: PenaltySchedule, severity: int, count: int
+) -> tuple[str, str, Decimal | None, Decimal | None] | None:
+    """A severity's breach line without the fee: subject, detail, percent (of the fee) or
+    fixed amount (None: no line)."""
+    penalty = schedule.breach_penalty(severity)
+    if count == 0 or penalty is None:
+        return None
+    tickets = f"{count} severity {severity} ticket{'s' if count != 1 else ''}"
+    breached = f"{tickets} breached {'their' if count != 1 else 'its'} return-to-service target"
+    if penalty.percent is not None:
+        each = f"{format_decimal(penalty.percent)}% of the monthly fee each"
+        return f"severity {severity}", f"{breached}: {each}", penalty.percent * count, None
+    assert penalty.amount is not None
+    each = f"{format_money(penalty.amount, schedule.currency)} each"
+    return f"severity {severity}", f"{breached}: {each}", None, _money(penalty.amount * count)
 
 
 def _uptime_lines(
@@ -99,16 +148,11 @@ def _uptime_lines(
 ) -> list[StatementLine]:
     lines = []
     for name, fraction in uptimes.items():
-        tier = schedule.uptime_tiers.match(fraction)
-        if tier is None or tier.credit_percent == 0:
-            continue
-        label = f"{tier.label} " if tier.label else ""
-        detail = (
-            f"{name} uptime {floor_percent(fraction)}% is in tier {label}{tier.describe()}: "
-            f"{format_decimal(tier.credit_percent)}% credit"
-        )
-        amount = None if fee is None else _money(fee * tier.credit_percent / HUNDRED)
-        lines.append(StatementLine("uptime_tier", name, detail, 1, tier.credit_percent, amount))
+        credit = _uptime_credit(schedule, name, fraction)
+        if credit is not None:
+            percent, detail = credit
+            amount = _percent_amount(fee, percent)
+            lines.append(StatementLine("uptime_tier", name, detail, 1, percent, amount))
     return lines
 
 
@@ -118,27 +162,11 @@ def _breach_lines(
     lines = []
     for severity in sorted(counts):
         count = counts[severity]
-        penalty = schedule.breach_penalty(severity)
-        if count == 0 or penalty is None:
-            continue
-        tickets = f"{count} severity {severity} ticket{'s' if count != 1 else ''}"
-        breached = f"{tickets} breached {'their' if count != 1 else 'its'} return-to-service target"
-        if penalty.percent is not None:
-            percent = penalty.percent * count
-            amount = None if fee is None else _money(fee * percent / HUNDRED)
-            each = f"{format_decimal(penalty.percent)}% of the monthly fee each"
-            detail = f"{breached}: {each}"
-            lines.append(
-                StatementLine("breach", f"severity {severity}", detail, count, percent, amount)
-            )
-        else:
-            assert penalty.amount is not None
-            amount = _money(penalty.amount * count)
-            each = f"{format_money(penalty.amount, schedule.currency)} each"
-            detail = f"{breached}: {each}"
-            lines.append(
-                StatementLine("breach", f"severity {severity}", detail, count, None, amount)
-            )
+        credit = _breach_credit(schedule, severity, count)
+        if credit is not None:
+            subject, detail, percent, fixed = credit
+            amount = fixed if percent is None else _percent_amount(fee, percent)
+            lines.append(StatementLine("breach", subject, detail, count, percent, amount))
     return lines
 
 
@@ -213,9 +241,16 @@ def statement(
         raise EngineError("schedule", "must be a PenaltySchedule")
     fee, uptimes, counts = _check_inputs(monthly_fee, module_uptimes, breaches)
     lines = _uptime_lines(schedule, fee, uptimes) + _breach_lines(schedule, fee, counts)
+    return _finish(schedule, fee, lines)
+
+
+def _finish(
+    schedule: PenaltySchedule, fee: Decimal | None, lines: list[StatementLine]
+) -> Statement:
+    """The statement of these lines (uptime tiers, then breaches): the cap line and totals."""
     cap_line = _cap_line(schedule, fee, lines)
     if cap_line is not None:
-        lines.append(cap_line)
+        lines = [*lines, cap_line]
     amounts = [line.amount for line in lines]
     total_amount = None
     if all(amount is not None for amount in amounts):
