@@ -104,7 +104,7 @@ class Side:
         if self.result is None:
             assert self.error is not None
             raise self.error
-        return as_schema(self.result)
+        return schema.Statement.of(self.result)
 
     @cached_property
     def period(self) -> schema.Period:
@@ -469,28 +469,6 @@ def _side(
     if isinstance(found, EngineError):
         return Side(*side, tickets, severities, uptime, None, found)
     return Side(*side, tickets, severities, uptime, found)
-
-
-def as_schema(result: statements.Statement) -> schema.Statement:
-    """An engine statement as the report's schema has it."""
-    return schema.Statement(
-        currency=result.currency,
-        monthly_fee=None if result.monthly_fee is None else str(result.monthly_fee),
-        lines=[
-            schema.StatementLine(
-                rule=line.rule,
-                subject=line.subject,
-                detail=line.detail,
-                quantity=line.quantity,
-                percent=None if line.percent is None else str(line.percent),
-                amount=None if line.amount is None else str(line.amount),
-            )
-            for line in result.lines
-        ],
-        total_percent=str(result.total_percent),
-        total_amount=None if result.total_amount is None else str(result.total_amount),
-        capped=result.capped,
-    )
 
 
 def _iso(epoch: int) -> str:

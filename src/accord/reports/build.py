@@ -173,24 +173,7 @@ def assemble(
         severities=summaries,
         tickets=tickets,
         disputes=disputes,
-        statement=schema.Statement(
-            currency=result.currency,
-            monthly_fee=None if result.monthly_fee is None else str(result.monthly_fee),
-            lines=[
-                schema.StatementLine(
-                    rule=line.rule,
-                    subject=line.subject,
-                    detail=line.detail,
-                    quantity=line.quantity,
-                    percent=None if line.percent is None else str(line.percent),
-                    amount=None if line.amount is None else str(line.amount),
-                )
-                for line in result.lines
-            ],
-            total_percent=str(result.total_percent),
-            total_amount=None if result.total_amount is None else str(result.total_amount),
-            capped=result.capped,
-        ),
+        statement=schema.Statement.of(result),
     )
 
 

@@ -7,7 +7,11 @@ round them; instants are ISO 8601 in UTC with a `Z`; durations are whole seconds
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+
+from accord.engine import statements
 
 SCHEMA = "accord.report/1"
 
@@ -135,6 +139,32 @@ class Statement(_Model):
     total_percent: str
     total_amount: str | None
     capped: bool
+
+    @classmethod
+    def of(cls, result: statements.Statement) -> Statement:
+        """The engine's statement as the report has it: decimals as strings."""
+        return cls(
+            currency=result.currency,
+            monthly_fee=_text(result.monthly_fee),
+            lines=[
+                StatementLine(
+                    rule=line.rule,
+                    subject=line.subject,
+                    detail=line.detail,
+                    quantity=line.quantity,
+                    percent=_text(line.percent),
+                    amount=_text(line.amount),
+                )
+                for line in result.lines
+            ],
+            total_percent=str(result.total_percent),
+            total_amount=_text(result.total_amount),
+            capped=result.capped,
+        )
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 class Report(_Model):
