@@ -19,7 +19,7 @@ ACCORD_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/accord
 # Extra pytest arguments, e.g. make pytest PYTEST_ARGS="-k healthz -x"
 PYTEST_ARGS ?=
 
-.PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench fleet lock \
+.PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench fleet chaos chaos-quick lock \
 	clean distclean
 
 help:
@@ -29,6 +29,7 @@ help:
 	@echo "make browsers       Chromium, Firefox ESR, puppeteer-core for the browser tests"
 	@echo "make lint / fmt     ruff check and format check / apply ruff fixes and formatting"
 	@echo "make bench          run the engine benchmarks (bench/run.py)"
+	@echo "make chaos          the reliability suite (chaos/run.py; chaos-quick: smaller)"
 	@echo "make fleet          the fleet scaling table (bench/fleet.py; FLEET_SIZES, long)"
 	@echo "make lock           regenerate requirements.lock from pyproject.toml"
 	@echo "make venv           create or update .venv only"
@@ -96,6 +97,14 @@ demo: $(STAMP)
 FLEET_SIZES ?= 100 1000 10000
 fleet: $(STAMP)
 	$(BIN)/python bench/fleet.py --sizes $(FLEET_SIZES)
+
+# The reliability suite (chaos/run.py, docs/reliability.md): kill -9 under load, on SQLite and
+# PostgreSQL; a few minutes a part. .ci/run runs `chaos-quick`, the same parts smaller.
+chaos: $(STAMP)
+	$(BIN)/python chaos/run.py
+
+chaos-quick: $(STAMP)
+	$(BIN)/python chaos/run.py --quick
 
 bench: $(STAMP)
 	@test -f bench/run.py || { echo "bench: bench/run.py does not exist yet" >&2; exit 1; }

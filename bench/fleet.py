@@ -102,6 +102,75 @@ def measure(
     return figures
 
 
+def _cell(seconds: float | None, rss: float | None = None, old: float | None = None) -> str:
+    """ "new s (RSS MiB) · old s": one figure of the table."""
+    if seconds is None:
+        return "—"
+    text = f"{seconds:,.2f} s" if seconds < 10 else f"{seconds:,.0f} s"
+    if rss is not None:
+        text += f" ({rss:,.0f} MiB)"
+    if old is not None:
+        text += f" · old {old:,.2f} s" if old < 10 else f" · old {old:,.0f} s"
+    return text
+
+
+def _get(figures: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(figures, dict) or key not in figures:
+            return None
+        figures = figures[key]
+    return figures
+
+
+def table(results: dict[str, Any]) -> str:
+    """The scaling table in Markdown, from the JSON `main` writes: one column per size, each
+    figure the new path's time (its peak RSS) beside the old path's, measured in the same run
+    (an old figure above --old-up-to is extrapolated from a sample, as the parts say)."""
+    runs = results["runs"]
+    head = "| " + results["database"] + " | " + " | ".join(f"{r['customers']:,}" for r in runs)
+    lines = [head + " |", "|---" * (len(runs) + 1) + "|"]
+
+    def row(label: str, cell: Any) -> None:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in runs) + " |")
+
+    def dashboard(r: Any, key: str) -> str:
+        part = _get(r, "dashboard", "figures", "runs")
+        part = part[0] if part else {}
+        old = _get(part, "old", "seconds") if key == "new" else None
+        return _cell(_get(part, key, "seconds"), _get(part, key, "peak_rss_mb"), old)
+
+    def reports(r: Any, key: str, old_key: str) -> str:
+        f = _get(r, "reports", "figures") or {}
+        return _cell(
+            _get(f, key, "seconds"),
+            _get(f, key, "peak_rss_mib"),
+            _get(f, "old", "seconds_all") if old_key == "data" else _get(f, "pdf_old", old_key),
+        )
+
+    def simulator(r: Any, key: str, rss: str | None, old: str) -> str:
+        f = _get(r, "simulator", "figures", "figures") or {}
+        return _cell(f.get(key), f.get(rss) if rss else None, f.get(old))
+
+    row(
+        "fleet built (`accord demo --fleet N`)",
+        lambda r: _cell(r["build"]["seconds"], r["build"]["peak_rss_mib"]),
+    )
+    row("dashboard: batch (rows, totals)", lambda r: dashboard(r, "new"))
+    row("dashboard: first page served", lambda r: dashboard(r, "page"))
+    row("month's report data, every customer", lambda r: reports(r, "new", "data"))
+    row("PDFs (process pool; count below)", lambda r: reports(r, "pdf_new", "seconds_for_target"))
+    row("PDFs rendered", lambda r: str(_get(r, "reports", "figures", "pdf_new", "pdfs") or "—"))
+    row(
+        "simulator: one customer-year",
+        lambda r: simulator(r, "customer_year_new_s", None, "customer_year_old_s"),
+    )
+    row(
+        "re-evaluation: the fleet's year",
+        lambda r: simulator(r, "fleet_seconds", "fleet_peak_rss_mib", "fleet_old_estimate_s"),
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1_000, 10_000])
@@ -109,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parts", nargs="+", default=["reports", "simulator", "dashboard"], help="which parts"
     )
+    parser.add_argument("--table", type=Path, nargs="+", help="print the table of these JSON files")
     args = parser.parse_args(argv)
+    if args.table:
+        print("\n\n".join(table(json.loads(path.read_text())) for path in args.table))
+        return 0
     database_url = os.environ.get("DATABASE_URL") or None
     name = "postgresql" if database_url else "sqlite"
     results = []
@@ -120,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     out = BENCH / "results" / f"fleet-{name}.json"
     out.write_text(json.dumps({"database": name, "runs": results}, indent=2, default=str) + "\n")
     print(f"Figures written to {out}.")
+    print(table(json.loads(out.read_text())))
     return 0
 
 

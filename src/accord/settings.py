@@ -171,6 +171,14 @@ ACCORD_ATTACHMENT_EXTENSIONS = env_list(
     "ACCORD_ATTACHMENT_EXTENSIONS", _ATTACHMENT_EXTENSIONS.split()
 )
 
+# A worker's claim on a job lasts this long (accord.work.services): a worker killed mid-job
+# leaves its jobs to the next worker after it. Longer than the slowest job (a report's PDFs).
+ACCORD_JOB_LEASE_SECONDS = env_int("ACCORD_JOB_LEASE_SECONDS", 300)
+if ACCORD_JOB_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured(
+        f"ACCORD_JOB_LEASE_SECONDS={ACCORD_JOB_LEASE_SECONDS}: must be at least 1 (seconds)"
+    )
+
 # Outbound email: SMTP in production (ACCORD_EMAIL_URL-style settings below), the console
 # in development.
 EMAIL_BACKEND = env_str(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import timezone
@@ -30,7 +31,19 @@ NON_ATOMIC: set[str] = set()
 # are inserted all in one statement.
 CHANGE_LISTENERS: list[Callable[..., list[Job] | None]] = []
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=5)  # the default of ACCORD_JOB_LEASE_SECONDS
+
+
+def lease() -> timedelta:
+    """How long a claim lasts (ACCORD_JOB_LEASE_SECONDS)."""
+    return timedelta(seconds=getattr(settings, "ACCORD_JOB_LEASE_SECONDS", LEASE.total_seconds()))
+
+
+class LeaseLost(Exception):
+    """The job was claimed by another worker after this one's lease ran out: the outcome is
+    the other worker's to record, and this one's is rolled back."""
+
+
 MAX_ATTEMPTS = 8
 
 
@@ -154,7 +167,7 @@ def take(worker: str, rows: list[tuple[int, str, int]], *, now: datetime) -> lis
         updated = Job.objects.filter(pk=pk, state=state, attempts=attempts).update(
             state=JobState.RUNNING,
             locked_by=worker,
-            locked_until=now + LEASE,
+            locked_until=now + lease(),
             attempts=attempts + 1,
         )
         if updated == 1:
@@ -188,10 +201,18 @@ def run_job(job: Job, *, now: datetime) -> None:
         with transaction.atomic():
             if job.kind not in NON_ATOMIC:
                 function(job, now)
-            mine.update(
+            finished = mine.update(
                 state=JobState.DONE, finished_at=timezone.now(), locked_until=None, last_error=""
             )
+            if finished != 1:
+                raise LeaseLost(job.key)
         logger.info("job %s done", job.key)
+    except LeaseLost:
+        # Another worker holds the job now: what this run decided is undone with the
+        # transaction, so a slow worker never decides a warning a second time.
+        logger.warning(
+            "job %s: the lease ran out before it finished; left to its new worker", job.key
+        )
     except Defer as defer:
         logger.info("job %s deferred to %s", job.key, defer.until.isoformat())
         mine.update(
