@@ -83,7 +83,8 @@ def measure(
         if "reports" in parts:
             out = ROOT / "var" / "bench-fleet-reports.json"
             argv = [python, str(BENCH / "fleet_reports.py"), str(data)]
-            argv += ["--pdfs", str(min(size, 1000))]
+            # PDFs are made from the report data with no database: measured on SQLite only.
+            argv += ["--pdfs", "0" if database_url else str(min(size, 1000))]
             if size > old_up_to:
                 argv += ["--old", str(old_up_to)]
             if database_url:

@@ -172,9 +172,10 @@ class Traffic:
                 with self.lock:
                     self.counts[f"signed in, to {response.headers.get('location')}"] += 1
             return
-        path = rng.choice(["/tickets/", f"/tickets/{rng.choice(self.tickets)}/", "/reports/", "/"])
+        page = rng.choice(["/tickets/", "/tickets/<id>/", "/reports/", "/"])
+        path = page.replace("<id>", str(rng.choice(self.tickets)))
         response = client.get(f"{self.url}{path}", follow_redirects=True)
-        self.check(f"portal page {path}", response, 200)
+        self.check(f"portal {page}", response, 200)
 
     def status(self, client: Any, rng: random.Random, n: int) -> None:
         path = rng.choice(["/status/", "/status/feed.atom", "/status/us/", "/help/"])

@@ -15,6 +15,7 @@ and are then claimed again by a worker that lives.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -33,6 +34,7 @@ from receivers import SmtpSink, WebhookSink, duplicates
 SCRIPT = Path(__file__).resolve()
 NOTICE_KINDS = ("clock_warning", "clock_breach", "notify", "send_email", "webhook")
 LEASE_SECONDS = 10
+MID_JOB_WAIT = 5.0  # seconds a kill waits for the victim to hold a job
 BASE_TARGET = 30  # seconds: a Severity N ticket's target is (N + 1) * BASE_TARGET * scale
 
 
@@ -110,6 +112,23 @@ def outcome(_: list[str]) -> dict[str, Any]:
     }
 
 
+def running_jobs(env: dict[str, str], pid: int) -> int:
+    """Jobs the worker `pid` holds right now (claimed, not finished): read with the database's
+    own driver, at once, so that a kill can be counted as mid-job or not."""
+    query = "SELECT count(*) FROM work_job WHERE state = 'running' AND locked_by LIKE %s"
+    pattern = f"%:{pid}"
+    if env.get("DATABASE_URL"):
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"]) as connection:
+            return int(connection.execute(query, (pattern,)).fetchone()[0])
+    import sqlite3
+
+    path = Path(env["ACCORD_DATA_DIR"]) / "accord.sqlite3"
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as connection:
+        return int(connection.execute(query.replace("%s", "?"), (pattern,)).fetchone()[0])
+
+
 class Worker:
     """One `accord worker` process, started again after every kill."""
 
@@ -159,12 +178,21 @@ def run(database: str, tickets: int, scale: float, seed_value: int, limit: float
             victim.start()
             started = time.monotonic()
             kills, next_kill, left = 0, started + chance.uniform(2, 6), -1
+            kills_mid_job = jobs_held_at_kills = 0
             last_check = 0.0
             while time.monotonic() - started < limit:
                 now = time.monotonic()
                 if now >= next_kill:
+                    assert victim.process is not None
+                    # Wait (a few seconds at most) for the victim to hold a job: a kill mid-job.
+                    holding = running_jobs(env, victim.process.pid)
+                    while not holding and time.monotonic() < now + MID_JOB_WAIT:
+                        time.sleep(0.02)
+                        holding = running_jobs(env, victim.process.pid)
                     victim.kill9()
                     kills += 1
+                    kills_mid_job += holding > 0
+                    jobs_held_at_kills += holding
                     victim.start()
                     next_kill = now + chance.uniform(2, 6)
                 if now - last_check >= 5:
@@ -256,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(text + "\n")
     print(
         f"workers under kill -9 ({args.database}): {result['clock_jobs']} warnings and breaches, "
-        f"{result['clock_jobs_decided_once']} decided once; {result['worker_kills']} kills; "
+        f"{result['clock_jobs_decided_once']} decided once; {result['worker_kills']} kills "
+        f"({result['kills_mid_job']} mid-job); "
         f"{result['emails_missing']} emails and {result['webhooks_missing']} webhooks missing; "
         f"duplicates a receiver drops: {result['email_duplicates_a_receiver_drops']} emails, "
         f"{result['webhook_duplicates_a_receiver_drops']} webhooks"
