@@ -114,6 +114,16 @@ def test_generated_messages_are_answered_and_kept(fuzz_world: int, data: Any) ->
     _check(data.draw(cases.messages(fuzz_world)))
 
 
+def test_a_message_id_longer_than_its_columns_is_kept_as_a_digest(fuzz_world: int) -> None:
+    """PostgreSQL refused a 5,000-character Message-ID in the ticket's column (a traceback)."""
+    raw = dict(cases.hand_made(fuzz_world))["huge Message-ID"]
+    assert _check(raw).status == 0
+    assert _check(raw).reason.startswith("already received")  # still recognised again
+    inbound = InboundMessage.objects.filter(outcome="created").get()
+    assert inbound.message_id == inbound.ticket.email_message_id
+    assert inbound.message_id.endswith("@long-message-id.invalid>")
+
+
 def test_a_database_refusing_a_value_keeps_the_message(
     fuzz_world: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

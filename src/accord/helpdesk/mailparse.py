@@ -163,6 +163,8 @@ def sender_of(message: Message) -> str:
     return printable(address)
 
 
+# The longest Message-ID kept as it is (the database's columns for ids hold 300 characters).
+MAX_ID_LENGTH = 300
 _ANGLE_ID = re.compile(r"<[^<>\s]+>")
 _SUBJECT_TICKET = re.compile(r"\[#(\d+)\]")
 
@@ -171,8 +173,11 @@ def message_id_of(message: Message, raw: bytes) -> str:
     """The Message-ID, or for a message without one an id made from its content (so a second
     delivery of it is still recognised)."""
     found: list[str] = _ANGLE_ID.findall(_header(message, "Message-ID"))
-    if found:
+    if found and len(found[0]) <= MAX_ID_LENGTH:
         return found[0]
+    if found:  # longer than the columns that keep ids: an id made from it, the same each time
+        digest = hashlib.sha256(found[0].encode("utf-8", "replace")).hexdigest()[:40]
+        return f"<sha256-{digest}@long-message-id.invalid>"
     return f"<sha256-{hashlib.sha256(raw).hexdigest()[:40]}@mail-ingest.invalid>"
 
 
