@@ -48,6 +48,8 @@ def test_engine_commands_run_without_a_secret_key_or_debug(tmp_path: Path) -> No
     done = _accord("calc", "add", "--calendar", json.dumps(OFFICE), "--start", START, "--days", "1")
     assert (done.returncode, done.stderr) == (0, "")
     assert json.loads(done.stdout) == {"due": "2026-03-16T08:00:00Z"}
+    helped = _accord("help", "calc")
+    assert helped.returncode == 0 and helped.stdout.startswith("usage: accord calc"), helped
     policy = tmp_path / "policy.toml"
     policy.write_text(builtin_text("plutora-standard"), encoding="utf-8")
     validated = _accord("policy", "validate", str(policy))
