@@ -34,7 +34,7 @@ def free_port() -> int:
 def accord_env(data_dir: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of Accord's processes: only what the bench sets, never the caller's
     ACCORD_* or DATABASE_URL. Notifications are queued as jobs or go to the dummy backend:
-    nothing is sent anywhere."""
+    nothing is sent anywhere. No API rate limit."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -44,6 +44,8 @@ def accord_env(data_dir: Path, database_url: str | None = None, **extra: str) ->
         ACCORD_DATA_DIR=str(data_dir),
         ACCORD_SECRET_KEY=secrets.token_urlsafe(50),
         ACCORD_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        # The load generators send far more than a person's token may (docs/api.md).
+        ACCORD_API_RATE="off",
         DJANGO_SETTINGS_MODULE="accord.settings",
         PYTHONUNBUFFERED="1",
     )

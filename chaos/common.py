@@ -34,24 +34,30 @@ def _postgres_admin(sql: str) -> None:
 
 
 @contextlib.contextmanager
+def postgres_scratch(name: str) -> Iterator[str]:
+    """An empty PostgreSQL database `accord_chaos_<name>`, dropped afterwards; its name."""
+    database = f"accord_chaos_{name}"
+    _postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    _postgres_admin(f"CREATE DATABASE {database}")
+    try:
+        yield database
+    finally:
+        _postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+@contextlib.contextmanager
 def fresh_database(kind: str, scratch: Path, name: str) -> Iterator[dict[str, str]]:
     """A migrated, empty Accord database (SQLite in `scratch`, or the PostgreSQL database
     `accord_chaos_<name>`, dropped afterwards); the environment that selects it."""
-    url = None
-    database = f"accord_chaos_{name}"
-    if kind == "postgresql":
-        url = f"{POSTGRES_SERVER}/{database}"
-        _postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        _postgres_admin(f"CREATE DATABASE {database}")
     data = scratch / "data"
     data.mkdir(parents=True, exist_ok=True)
-    env = accord_env(data, url, ACCORD_ALLOWED_HOSTS="127.0.0.1,localhost")
-    try:
+    with contextlib.ExitStack() as stack:
+        url = None
+        if kind == "postgresql":
+            url = f"{POSTGRES_SERVER}/{stack.enter_context(postgres_scratch(name))}"
+        env = accord_env(data, url, ACCORD_ALLOWED_HOSTS="127.0.0.1,localhost")
         run_checked([str(BIN / "accord"), "migrate", "--no-input", "-v0"], env, timeout=600)
         yield env
-    finally:
-        if kind == "postgresql":
-            _postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 def children(pid: int) -> list[int]:

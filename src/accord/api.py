@@ -9,11 +9,14 @@ docs/api.md is the guide.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 
+from accord.accounts import ratelimit
 from accord.accounts.api import field_error
 from accord.accounts.api import router as accounts_router
 from accord.accounts.auth import api_auth
@@ -25,7 +28,17 @@ from accord.helpdesk.api import router as helpdesk_router
 from accord.incidents.api import SourceAuthFailed, hooks_router
 from accord.incidents.api import router as incidents_router
 
-api = NinjaAPI(
+
+class AccordAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The document django-ninja builds, with the per-token rate limit's 429."""
+        schema = super().get_openapi_schema(**kwargs)
+        if ratelimit.rate() is not None:
+            ratelimit.declare(schema)
+        return schema
+
+
+api = AccordAPI(
     title="Accord API",
     version="1",
     description="Fault tickets, return-to-service clocks and SLA data. See docs/api.md.",
@@ -33,6 +46,7 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     auth=api_auth,
+    throttle=[ratelimit.TokenRate()],
 )
 
 # The one mapping of the core refusals (accord.core.errors): who may not (403), not in the
@@ -83,6 +97,18 @@ def source_unauthenticated(request: HttpRequest, exc: SourceAuthFailed) -> HttpR
     """The webhook receivers: an external source's token was missing or wrong."""
     response = api.create_response(request, {"detail": str(exc)}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="accord-hooks"'
+    return response
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    """Past the token's rate (ACCORD_API_RATE); django-ninja adds Retry-After."""
+    seconds = ratelimit.retry_after(exc.wait)
+    detail = f"too many requests: this API token may make {ratelimit.describe()}; "
+    response = api.create_response(
+        request, {"detail": detail + f"retry after {seconds} s"}, status=429
+    )
+    response["Retry-After"] = str(seconds)
     return response
 
 

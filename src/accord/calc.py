@@ -22,7 +22,12 @@ from accord.engine.intervals import read_interval
 from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.numbers import parse_percent
 from accord.engine.timeutil import (
+    DAY,
+    EARLIEST,
+    LATEST,
+    RANGE_TEXT,
     format_utc,
+    in_range,
     month_bounds,
     parse_clock,
     parse_instant,
@@ -67,8 +72,14 @@ def add(request: Request) -> Answer:
     calendar = _calendar(request)
     start = parse_instant(request["start"], "start")
     duration = parse_duration(request["duration"], "duration")
-    due = calendar.add_epoch(_one(start), duration)
-    return {"due": format_utc(int(due[0]))}
+    try:
+        due = int(calendar.add_epoch(_one(start), duration)[0])
+        in_range(due, "duration")
+    except (OverflowError, EngineError) as exc:
+        if isinstance(exc, EngineError) and exc.field != "duration":
+            raise
+        raise EngineError("duration", f"ends after the supported range ({RANGE_TEXT})") from None
+    return {"due": format_utc(due)}
 
 
 def parse_duration(value: object, field: str) -> Duration:
@@ -80,6 +91,11 @@ def parse_duration(value: object, field: str) -> Duration:
         if name not in units:
             raise EngineError(f"{field}.{name}", "is not a unit (days, hours, minutes, seconds)")
     amounts = {name: _non_negative_int(value[name], f"{field}.{name}") for name in value}
+    for name, amount in amounts.items():
+        if amount * (units[name] or DAY) > LATEST - EARLIEST:
+            raise EngineError(
+                f"{field}.{name}", "is longer than the supported range of instants allows"
+            )
     return Duration(
         days=amounts.get("days", 0),
         seconds=sum(amounts.get(name, 0) * size for name, size in units.items() if size),

@@ -30,6 +30,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(validate_policy(raw[3:]))
     if raw[1:2] == ["calc"]:
         _run_engine_command(raw)
+    if raw[1:3] == ["help", "calc"]:  # `accord help calc` needs no configuration either
+        _run_engine_command([raw[0], "calc", "--help"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured

@@ -79,3 +79,26 @@ def env_secret(name: str) -> str | None:
     if not secret:
         raise ImproperlyConfigured(f"{file_var}={path!r} names an empty file.")
     return secret
+
+
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
+_PERIODS |= {"h": 3600, "hour": 3600, "d": 86_400, "day": 86_400}
+
+
+def env_rate(name: str, default: str) -> tuple[int, int] | None:
+    """A rate such as `600/min` as (requests, period in seconds); None for `off` (or 0)."""
+    value = (_raw(name) or default).lower()
+    if value in _FALSE or value in ("none", "0"):
+        return None
+    count, _, period = value.partition("/")
+    try:
+        requests = int(count)
+    except ValueError:
+        requests = -1
+    seconds = _PERIODS.get(period.strip())
+    if requests < 1 or seconds is None:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate: use requests/period such as 600/min "
+            "(periods sec, min, hour, day), or off."
+        )
+    return requests, seconds

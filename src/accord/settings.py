@@ -13,7 +13,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from accord.env import env_bool, env_int, env_list, env_secret, env_str
+from accord.env import env_bool, env_int, env_list, env_rate, env_secret, env_str
 
 # src/accord/settings.py -> the checkout root.
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -225,6 +225,29 @@ if ACCORD_HTTPS:
 # The module (its slug) of a ticket opened by email that names none (docs/email.md); empty:
 # the catalogue's first.
 ACCORD_MAIL_DEFAULT_MODULE = env_str("ACCORD_MAIL_DEFAULT_MODULE", "")
+
+# Django's cache: what the API's rate limits count in. "locmem" (the default) counts in each
+# process alone; "database" shares the count between processes (run `accord createcachetable`
+# once); a redis:// URL shares it through Redis (needs the `redis` package). docs/api.md.
+_cache = env_str("ACCORD_CACHE", "locmem")
+if _cache == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _cache == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "accord_cache",
+        }
+    }
+elif _cache.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache}
+    }
+else:
+    raise ImproperlyConfigured(f"ACCORD_CACHE={_cache!r}: use locmem, database or a redis:// URL")
+# Requests per API token (`Authorization: Bearer acc_...`) and period: 429 with Retry-After
+# past it; `off` for no limit (accord.accounts.ratelimit).
+ACCORD_API_RATE = env_rate("ACCORD_API_RATE", "600/min")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

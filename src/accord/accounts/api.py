@@ -18,6 +18,8 @@ from pydantic import ConfigDict, Field, PlainSerializer, StringConstraints, fiel
 from accord.accounts import services
 from accord.accounts.access import is_staff
 from accord.accounts.models import ApiToken, Role, User
+from accord.engine import timeutil
+from accord.engine.errors import EngineError
 
 
 def _utc(moment: datetime) -> str:
@@ -34,13 +36,20 @@ Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 class Clean(Schema):
-    """Input text never holds NUL characters (PostgreSQL cannot store them): a 422, not a 500."""
+    """Input text never holds NUL characters (PostgreSQL cannot store them), and input instants
+    are within the range Accord accepts (`accord.engine.timeutil.in_range`: a year 9999 with an
+    offset would overflow once in UTC): a 422 naming the field, not a 500."""
 
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
+        if isinstance(value, datetime) and value.utcoffset() is not None:
+            try:
+                timeutil.checked(value, "")
+            except EngineError as exc:
+                raise ValueError(exc.problem) from None
         return value
 
 

@@ -37,6 +37,27 @@ def to_epoch(moment: datetime, field: str = "time") -> int:
     return (moment - EPOCH) // _ONE_SECOND
 
 
+# The instants Accord accepts from outside: from the epoch to the start of the year 9000 (UTC).
+# Far enough from datetime's own end (9999) that a clock, a report month or a duration added to
+# one still fits; beyond it a request is refused naming the field, never an OverflowError.
+EARLIEST = 0
+LATEST = 221_845_392_000  # 9000-01-01T00:00:00Z
+RANGE_TEXT = "1970-01-01T00:00:00Z to 8999-12-31T23:59:59Z"
+
+
+def in_range(seconds: int, field: str) -> int:
+    """`seconds` if it is an instant Accord accepts, else an error naming the field."""
+    if not EARLIEST <= seconds < LATEST:
+        raise EngineError(field, f"is outside the supported range of instants ({RANGE_TEXT})")
+    return seconds
+
+
+def checked(moment: datetime, field: str) -> datetime:
+    """An aware datetime in the accepted range, as UTC (aware subtraction cannot overflow, so
+    this is safe for any offset at either end of datetime's range)."""
+    return from_epoch(in_range(to_epoch(moment, field), field))
+
+
 def from_epoch(seconds: int) -> datetime:
     """The UTC datetime of an epoch second."""
     return EPOCH + timedelta(seconds=int(seconds))
@@ -55,7 +76,7 @@ def parse_instant(text: object, field: str) -> int:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise EngineError(field, f"{text!r} is not an ISO 8601 timestamp") from exc
-    return to_epoch(moment, field)
+    return in_range(to_epoch(moment, field), field)
 
 
 def parse_clock(text: object, field: str, *, allow_24: bool = False) -> int:
@@ -130,6 +151,8 @@ def month_bounds(month: str, tz: ZoneInfo, field: str = "month") -> tuple[int, i
     if match is None or not 1 <= int(match.group(2)) <= 12:
         raise EngineError(field, f"{month!r} is not a month YYYY-MM")
     year, number = int(match.group(1)), int(match.group(2))
+    if not 1970 <= year <= 8999:
+        raise EngineError(field, f"{month!r} is outside the supported range ({RANGE_TEXT})")
     first = date(year, number, 1)
     following = date(year + number // 12, number % 12 + 1, 1)
     return local_to_epoch(first, 0, tz), local_to_epoch(following, 0, tz)

@@ -119,13 +119,33 @@ def parse(raw: bytes) -> ParsedMail:
     )
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """`text` as a database and a terminal take it: raw 8-bit bytes the parser kept as
+    surrogates (undeclared header bytes) read as UTF-8 or else Windows-1252, other lone
+    surrogates (a UTF-7 part can make them) replaced, NUL and other control characters but tab
+    and line breaks removed (PostgreSQL refuses NUL in text, SQLite refuses surrogates)."""
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        try:
+            data = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            data = text.encode("utf-8", "replace")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", "replace")
+    return _CONTROLS.sub("", text)
+
+
 def _header(message: Message, name: str) -> str:
-    """A header's value on one line; "" when absent or unreadable."""
+    """A header's value on one line, printable; "" when absent or unreadable."""
     try:
         value = message.get(name)
+        return printable(" ".join(str(value).split())) if value is not None else ""
     except Exception:  # a header the parser chokes on reads as absent
         return ""
-    return " ".join(str(value).split()) if value is not None else ""
 
 
 def sender_of(message: Message) -> str:
@@ -137,9 +157,14 @@ def sender_of(message: Message) -> str:
         addresses = ()
     if len(addresses) != 1 or not addresses[0].username or not addresses[0].domain:
         raise Unreadable("the message has no single sender address in its From header")
-    return f"{addresses[0].username}@{addresses[0].domain}"
+    address = f"{addresses[0].username}@{addresses[0].domain}"
+    if _CONTROLS.search(address) or any(c.isspace() for c in address) or address.count("@") != 1:
+        raise Unreadable("the message has no single sender address in its From header")
+    return printable(address)
 
 
+# The longest Message-ID kept as it is (the database's columns for ids hold 300 characters).
+MAX_ID_LENGTH = 300
 _ANGLE_ID = re.compile(r"<[^<>\s]+>")
 _SUBJECT_TICKET = re.compile(r"\[#(\d+)\]")
 
@@ -148,8 +173,11 @@ def message_id_of(message: Message, raw: bytes) -> str:
     """The Message-ID, or for a message without one an id made from its content (so a second
     delivery of it is still recognised)."""
     found: list[str] = _ANGLE_ID.findall(_header(message, "Message-ID"))
-    if found:
+    if found and len(found[0]) <= MAX_ID_LENGTH:
         return found[0]
+    if found:  # longer than the columns that keep ids: an id made from it, the same each time
+        digest = hashlib.sha256(found[0].encode("utf-8", "replace")).hexdigest()[:40]
+        return f"<sha256-{digest}@long-message-id.invalid>"
     return f"<sha256-{hashlib.sha256(raw).hexdigest()[:40]}@mail-ingest.invalid>"
 
 
@@ -351,7 +379,7 @@ def body_of(message: EmailMessage) -> tuple[str, Message | None]:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return "", None
-    text = decode_text(part)
+    text = printable(decode_text(part))
     if part.get_content_subtype() == "html":
         return html_to_text(text), part
     return tidy(text), part
@@ -453,7 +481,7 @@ def files_of(message: Message, body: Message | None) -> Iterator[MailFile]:
             decoded = part.get_payload(decode=True)
             data = decoded if isinstance(decoded, bytes) else b""
         try:
-            filename = part.get_filename() or ""
+            filename = printable(part.get_filename() or "")
         except Exception:  # an undecodable name
             filename = ""
         yield MailFile(index, filename, part.get_content_type(), data)

@@ -27,6 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from accord.engine import timeutil
+from accord.engine.errors import EngineError
+
 # Go's zero time: Alertmanager sends it as the `endsAt` of a firing alert.
 _ZERO_YEAR = 1
 _RFC3339 = re.compile(
@@ -89,11 +92,14 @@ def parse_time(value: object, where: str) -> datetime:
                 raise ValueError("offset out of range")
             offset = timezone(sign * timedelta(hours=hours, minutes=minutes))
         moment = naive.replace(tzinfo=offset)
-        if moment.year != _ZERO_YEAR:
-            moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
         raise PayloadError(where, f"{value[:60]!r} is not a valid date and time") from None
-    return moment
+    if moment.year == _ZERO_YEAR and moment.utcoffset() == timedelta(0):
+        return moment  # Go's zero time: "no time" (the callers say what that means)
+    try:
+        return timeutil.checked(moment, where)
+    except EngineError as exc:
+        raise PayloadError(where, exc.problem) from None
 
 
 def load_json(body: bytes) -> Any:
@@ -212,6 +218,8 @@ def parse_webhook(payload: Any, *, received_at: datetime) -> list[AlertEvent]:
         at = received_at
         if data.get("at") is not None:
             at = parse_time(data["at"], f"{prefix}at")
+            if at.year == _ZERO_YEAR:
+                raise PayloadError(f"{prefix}at", f"is not in {timeutil.RANGE_TEXT}")
         key = "default"
         if data.get("id") is not None:
             key = _text(data["id"], f"{prefix}id")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError
 
 from accord.helpdesk import mail
 
@@ -48,21 +48,28 @@ class Command(BaseCommand):
         try:
             outcome = mail.ingest(raw)
         except DatabaseError as exc:
+            if isinstance(exc, DataError | IntegrityError):
+                # The database is up and refused what this message made of it (a value out of
+                # range, say): a bug. Keep the raw message beside the mail server's copy.
+                self._keep(raw, exc)
             self._exit(mail.EX_TEMPFAIL, f"temporary failure: database error ({exc})")
         except Exception as exc:  # a bug must not lose the message: the server retries
             # The traceback goes to the log (standard error unless logging is configured);
             # the last line stays the one-line reason.
             logger.error("unexpected error while ingesting a message", exc_info=True)
-            try:
-                mail.record_error(raw, f"{type(exc).__name__}: {exc}")
-            except Exception:
-                logger.error("could not record the failed message", exc_info=True)
+            self._keep(raw, exc)
             self._exit(
                 mail.EX_TEMPFAIL, f"temporary failure: internal error ({type(exc).__name__})"
             )
         if outcome.status != mail.EX_OK:
             self._exit(outcome.status, outcome.reason)
         self.stdout.write(f"{outcome.outcome}: {outcome.reason}")
+
+    def _keep(self, raw: bytes, exc: Exception) -> None:
+        try:
+            mail.record_error(raw, f"{type(exc).__name__}: {exc}")
+        except Exception:
+            logger.error("could not record the failed message", exc_info=True)
 
     def _exit(self, status: int, reason: str) -> NoReturn:
         # One line: the mail server quotes it in the bounce (or its log, for 75).
