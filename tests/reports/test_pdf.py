@@ -20,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from accord.helpdesk import services as helpdesk
+from accord.helpdesk import severity as severities
 from accord.helpdesk.models import Status
 from accord.monitoring.models import Impact, ModuleRegion, Outage, Source
 from accord.reports import render, services
@@ -151,6 +152,40 @@ def test_the_report_html_class_makes_the_same_pdf_as_weasyprints_own(
     assert pdf == theirs.write_pdf(stylesheets=[stylesheet], font_config=fonts)
     assert pdf == render.report_pdf(issued.report, issued.version)
     assert " ".join(pdf_pages(pdf)).count("•") >= 3  # at least the summary's three items
+
+
+def test_no_word_of_a_table_runs_past_its_column(world: Any, october: Any) -> None:
+    """Each column is at least as wide as its header's longest word ("Severity" in the breached
+    tickets, "Breached" in the severities, "Designated" in the disputes): a narrower column lets
+    the word run over the next one's text. Read from WeasyPrint's laid-out boxes: every text of a
+    table cell ends inside its cell."""
+    from weasyprint.formatting_structure import boxes
+
+    severities.propose_severity(
+        october, 2, actor=world.agent, reason="A workaround exists", now=utc(2026, 10, 7, 16)
+    )
+    severities.answer_proposal(
+        october, accept=False, actor=world.acme_admin, note="No", now=utc(2026, 10, 8, 16)
+    )
+    issued = services.report_for(world.acme, "2026-10", now=NOW)
+    assert issued.report.breached_tickets and issued.report.disputes
+    html_class, fonts, stylesheet, fetcher = render._weasyprint()
+    html = render._render("reports/pdf.html", issued.report, issued.version, inline_css=False)
+    document = html_class(string=html, base_url=None, url_fetcher=fetcher).render(
+        stylesheets=[stylesheet], font_config=fonts
+    )
+    headers, overrun = set(), []
+    for page in document.pages:
+        for cell in page._page_box.descendants():
+            if not isinstance(cell, boxes.TableCellBox):
+                continue
+            for text in cell.descendants():
+                if isinstance(text, boxes.TextBox):
+                    headers.add(text.text)
+                    if text.position_x + text.width > cell.content_box_x() + cell.width + 0.01:
+                        overrun.append(text.text)
+    assert {"Severity", "Breached", "Designated"} <= headers
+    assert overrun == []
 
 
 def test_the_standalone_html_carries_its_print_stylesheet(world: Any, october: Any) -> None:
