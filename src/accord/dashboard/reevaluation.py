@@ -71,7 +71,7 @@ class Row:
         return cls(
             customer=pair.organisation.slug,
             month=pair.month,
-            provisional=current.period.provisional,
+            provisional=current.provisional,
             current_currency=_currency(current),
             current_amount=_amount(current),
             current_percent=_percent(current),
