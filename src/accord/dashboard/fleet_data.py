@@ -87,7 +87,8 @@ def tickets(
     if details:
         fields += ["summary"]
     rows: dict[int, TicketRow] = {}
-    for values in _raw(found.values_list(*fields)):
+    # In report order (the exact instant, then the id): each customer's list is in it.
+    for values in _raw(found.order_by("reported_at", "pk").values_list(*fields)):
         row = TicketRow(*values[:5])
         if details:
             row.summary = values[5]
@@ -105,21 +106,25 @@ def tickets(
     ordered = events.order_by("ticket_id", "at", "pk")
     shared: dict[tuple[Any, ...], clocks.ClockEvent] = {}
     values = ("ticket_id", "kind", EpochSeconds("at"), "severity", WithinSecond("at"))
+    last = None
+    events_of: list[clocks.ClockEvent] = []
+    codes: list[int] = []
     for ticket_id, kind, at, severity, within in _raw(ordered.values_list(*values)):
-        row = rows[ticket_id]
+        if ticket_id != last:
+            row = rows[ticket_id]
+            events_of, codes, last = row.events, row.codes, ticket_id
         key = (kind, at, severity)
         event = shared.get(key)
         if event is None:
             event = shared[key] = clocks.ClockEvent(kind=KINDS[kind], at=at, severity=severity)
-        row.events.append(event)
+        events_of.append(event)
         # Recorded strictly within the second after an instant a month is taken at.
-        row.codes.append(2 * at + (1 if within and at in chosen else 0))
+        codes.append(2 * at + 1 if within and at in chosen else 2 * at)
     signatures: dict[tuple[Any, ...], int] = {}
-    for row in rows.values():
-        events_key = (*row.codes, *(id(event) for event in row.events))
-        row.signature = signatures.setdefault(events_key, len(signatures))
     answer: dict[int, list[TicketRow]] = {pk: [] for pk in organisation_ids}
-    for row in sorted(rows.values(), key=lambda r: (r.reported or r.reported_at, r.pk)):
+    for row in rows.values():
+        events_key = (tuple(row.codes), tuple(map(id, row.events)))
+        row.signature = signatures.setdefault(events_key, len(signatures))
         answer[row.organisation_id].append(row)
     return answer
 

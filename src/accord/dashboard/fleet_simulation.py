@@ -279,14 +279,16 @@ class _Clocks:
 @dataclass
 class _Candidates:
     """A customer's tickets as arrays, for choosing a month's candidates for carrying over;
-    `final` marks, per set of rules, the tickets whose clock has stopped with a severity and
+    `final` holds, per set of rules, the tickets whose clock has stopped with a severity and
     all their events: no later month lists them again (`reporting.earlier_listing`)."""
 
     rows: list[TicketRow]
     reported: np.ndarray[Any, Any]
     breached: np.ndarray[Any, Any]
     reopened: np.ndarray[Any, Any]  # 2 x the last reopening's instant (+1 late), or -1
-    final: dict[int, np.ndarray[Any, Any]]
+    final: dict[int, set[int]]
+    # The last period's candidates (both sides of a month ask for the same period in turn).
+    last: tuple[Month | None, list[tuple[int, int, int]]] = (None, [])
 
     @classmethod
     def of(cls, rows: list[TicketRow]) -> _Candidates:
@@ -306,15 +308,24 @@ class _Candidates:
             {},
         )
 
-    def earlier(self, period: Month, rules: clocks.ClockRules) -> list[int]:
+    def earlier(self, period: Month, as_of: int) -> list[tuple[int, int, int]]:
         """`reports.build._earlier`: reported before the month within the lookback, not
-        breached before the previous cut-off or run again since."""
+        breached before the previous cut-off or run again since; each as (index, events
+        recorded by the month's cut-off or the previous one, events by the previous)."""
+        if self.last[0] is period:
+            return self.last[1]
         previous = period.previous_cutoff
         low = period.start - LOOKBACK
-        final = self.final.setdefault(id(rules), np.zeros(len(self.rows), dtype=bool))
-        mask = (self.reported >= low) & (self.reported < period.start) & ~final
+        mask = (self.reported >= low) & (self.reported < period.start)
         mask &= (self.breached >= previous) | (self.reopened > 2 * previous)
-        return np.flatnonzero(mask).tolist()
+        seen = max(as_of, previous)
+        found = []
+        for index in np.flatnonzero(mask).tolist():
+            ticket = self.rows[index]
+            shown = ticket.upto(seen)
+            found.append((index, shown, min(shown, ticket.floored_upto(previous))))
+        self.last = (period, found)
+        return found
 
 
 LOOKBACK = int(fleet_data.LOOKBACK.total_seconds())
@@ -336,15 +347,11 @@ def _read_clocks(jobs: Sequence[_Job], rows: dict[int, list[TicketRow]]) -> _Clo
         for job in chosen:
             table = tables[job.organisation.pk]
             rules = job.terms.clock_rules
-            previous = job.period.previous_cutoff
-            seen = max(job.as_of, previous)
-            found = []
-            for index in table.earlier(job.period, rules):
-                ticket = table.rows[index]
-                shown = ticket.upto(seen)
-                count = min(shown, ticket.floored_upto(previous))
-                ask(rules, ticket, count, previous)
-                found.append((index, shown, count))
+            previous, rows = job.period.previous_cutoff, table.rows
+            final = table.final.setdefault(id(rules), set())
+            found = [c for c in table.earlier(job.period, job.as_of) if c[0] not in final]
+            for index, _, count in found:
+                ask(rules, rows[index], count, previous)
             earlier.append(found)
         reader.compute()
         counts: list[list[int]] = []
@@ -382,7 +389,7 @@ def _listed(
             and result.severity is not None
             and count == len(ticket.events)
         ):
-            final[index] = True  # breached before, or met and never reopened since
+            final.add(index)  # breached before, or met and never reopened since
             continue
         listing = reporting.earlier_listing(
             result, ticket.events[:shown], previous_cutoff=previous, cutoff=job.as_of
