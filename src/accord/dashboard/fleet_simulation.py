@@ -19,6 +19,7 @@ breaches).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -318,12 +319,13 @@ class _Candidates:
         low = period.start - LOOKBACK
         mask = (self.reported >= low) & (self.reported < period.start)
         mask &= (self.breached >= previous) | (self.reopened > 2 * previous)
-        seen = max(as_of, previous)
+        # `TicketRow.upto` and `floored_upto`, inline.
+        seen, floored = 2 * max(as_of, previous), 2 * previous + 1
         found = []
         for index in np.flatnonzero(mask).tolist():
-            ticket = self.rows[index]
-            shown = ticket.upto(seen)
-            found.append((index, shown, min(shown, ticket.floored_upto(previous))))
+            codes = self.rows[index].codes
+            shown = bisect_right(codes, seen)
+            found.append((index, shown, min(shown, bisect_right(codes, floored))))
         self.last = (period, found)
         return found
 
@@ -358,7 +360,8 @@ def _read_clocks(jobs: Sequence[_Job], rows: dict[int, list[TicketRow]]) -> _Clo
         for job, found in zip(chosen, earlier, strict=True):
             rules, as_of = job.terms.clock_rules, job.as_of
             job.listed = listed = _listed(job, found, tables[job.organisation.pk], reader)
-            upto = [ticket.upto(as_of) for ticket in listed]
+            twice = 2 * as_of
+            upto = [bisect_right(ticket.codes, twice) for ticket in listed]  # `upto`
             for ticket, count in zip(listed, upto, strict=True):
                 ask(rules, ticket, count, as_of)
             counts.append(upto)
@@ -457,7 +460,7 @@ def _figures(
     assert job.listed is not None and job.results is not None
     terms = job.terms
     key = uptimes.key(job)
-    alike = job.organisation.pk not in uptimes.owners
+    alike = uptimes.alike(job, covered)
     uptime = shared.uptime.get((key, id(covered))) if alike else None
     if uptime is None:
         target = format_fraction(terms.target * 100)

@@ -61,8 +61,12 @@ class Uptimes:
         self.epochs: dict[tuple[int, int | None], list[_Epochs]] = {
             owner: [_epochs(row) for row in rows] for owner, rows in self.by_owner.items()
         }
-        # The customers with outages of their own (on any module-region).
-        self.owners = {org for _, org in self.by_owner if org is not None}
+        # The module-regions on which a customer has outages of its own, by customer.
+        self.owned: dict[int, set[int]] = {}
+        for pk, org in self.by_owner:
+            if org is not None:
+                self.owned.setdefault(org, set()).add(pk)
+        self.known: dict[tuple[int, int, int], int] = {}
         self.asked: dict[int, tuple[Any, dict[tuple[int, int | None], ModuleRegion]]] = {}
         self.numbers: dict[_Key, int] = {}
         self.answers: dict[tuple[int, int, int | None], tuple[Fraction, str, bool]] = {}
@@ -72,6 +76,12 @@ class Uptimes:
         if job.uptime_key is not None:
             return job.uptime_key
         t = job.terms
+        # The same terms and period again (the objects stay alive while the jobs do): hashing
+        # the terms' maintenance and target is not needed to know their number.
+        seen = (id(t), id(job.period), job.as_of)
+        if seen in self.known:
+            job.uptime_key = self.known[seen]
+            return job.uptime_key
         weights = tuple(sorted(t.impact_weights.items()))
         key = (
             t.maintenance,
@@ -85,16 +95,23 @@ class Uptimes:
             job.as_of,
         )
         job.uptime_key = number = self.numbers.setdefault(key, len(self.numbers))
+        self.known[seen] = number
         return number
 
     def owner(self, job: Any, mr: ModuleRegion) -> int | None:
-        org = job.organisation.pk
-        return org if org in self.owners and (mr.pk, org) in self.by_owner else None
+        org: int = job.organisation.pk
+        return org if mr.pk in self.owned.get(org, ()) else None
+
+    def alike(self, job: Any, covered: Sequence[ModuleRegion]) -> bool:
+        """Whether the customer has no outages of its own on these module-regions (its
+        uptimes are then the module-regions' own)."""
+        mine = self.owned.get(job.organisation.pk)
+        return mine is None or mine.isdisjoint(mr.pk for mr in covered)
 
     def ask(self, job: Any, covered: Sequence[ModuleRegion]) -> None:
         key = self.key(job)
         wanted = self.asked.setdefault(key, (job, {}))[1]
-        if job.organisation.pk not in self.owners:
+        if self.alike(job, covered):
             for mr in covered:
                 wanted.setdefault((mr.pk, None), mr)
             return
