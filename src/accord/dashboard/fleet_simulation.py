@@ -13,8 +13,8 @@ two queries, outages in one, ad-hoc maintenance in two). Clocks are read with
 customers; a clock that had stopped by an earlier instant, with no event since, is not read
 again (a stopped clock does not change with time). Uptime is one `uptime_batch` call per set
 of uptime terms and period, one group per module-region (and per customer with outages of its
-own there). Statements are computed once per distinct input (schedule, fee, uptimes,
-breaches).
+own there). Statements are one `statements_many` call per penalty schedule; the uptime lines
+and severity counts many sides have alike are made once (`_Shared`).
 """
 
 from __future__ import annotations
