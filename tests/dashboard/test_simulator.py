@@ -296,3 +296,30 @@ def test_parse_target_and_locate() -> None:
     )
     assert simulator.locate(tables, "penalties.uptime_tiers[1].credit_percent") == 6
     assert simulator.locate(tables, "penalties.uptime_tiers[1].label") == 4
+
+
+def test_a_restoration_just_after_a_cut_off_is_not_the_months(
+    october: Any, frozen_now: Any
+) -> None:
+    """Severity 4 (7 support days) reported Tuesday 29 September, restored half a second after
+    September's cut-off (3 October 00:00 PDT): September's report lists it open, not met. The
+    batch compares the recorded instants as the reports' queries do (a restoration within the
+    second after the cut-off is after it), so its tickets are the reports'."""
+    item = ticket(october, october.acme, pdt(2026, 9, 29, 10), 4, "Exports are slow")
+    restore(october, item, pdt(2026, 10, 3) + timedelta(microseconds=500_000))
+    acme = item.organisation
+    terms = simulator.changed_terms(acme, simulator.Changes(target_percent="99.95"))
+    months = ["2026-09", "2026-10"]
+    batch = simulator.simulate(acme, months, terms, now=NOW)
+    reference = simulator.simulate_by_reports(acme, months, terms, now=NOW)
+
+    def listed(result: simulator.Simulation) -> list[list[tuple[int, str, str]]]:
+        return [
+            [
+                (t.id, t.outcome, s.outcome)
+                for t, s in zip(m.current.tickets, m.simulated.tickets, strict=True)
+            ]
+            for m in result.months
+        ]
+
+    assert listed(batch) == listed(reference) == [[(item.pk, "open", "open")], []]

@@ -15,13 +15,10 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from fractions import Fraction
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import BooleanField, Func, Q
 
 from accord.engine import clocks
 from accord.engine.availability import announced_in_time
@@ -90,7 +87,8 @@ def tickets(
     if details:
         fields += ["summary"]
     rows: dict[int, TicketRow] = {}
-    for values in _raw(found.values_list(*fields)):
+    # In report order (the exact instant, then the id): each customer's list is in it.
+    for values in _raw(found.order_by("reported_at", "pk").values_list(*fields)):
         row = TicketRow(*values[:5])
         if details:
             row.summary = values[5]
@@ -104,25 +102,29 @@ def tickets(
         ticket__reported_at__lt=high,
         kind__in=list(KINDS),
     )
-    late = _late_events(events, instants)
+    chosen = set(instants)
     ordered = events.order_by("ticket_id", "at", "pk")
     shared: dict[tuple[Any, ...], clocks.ClockEvent] = {}
-    for pk, ticket_id, kind, at, severity in _raw(
-        ordered.values_list("pk", "ticket_id", "kind", EpochSeconds("at"), "severity")
-    ):
-        row = rows[ticket_id]
+    values = ("ticket_id", "kind", EpochSeconds("at"), "severity", WithinSecond("at"))
+    last = None
+    events_of: list[clocks.ClockEvent] = []
+    codes: list[int] = []
+    for ticket_id, kind, at, severity, within in _raw(ordered.values_list(*values)):
+        if ticket_id != last:
+            row = rows[ticket_id]
+            events_of, codes, last = row.events, row.codes, ticket_id
         key = (kind, at, severity)
         event = shared.get(key)
         if event is None:
             event = shared[key] = clocks.ClockEvent(kind=KINDS[kind], at=at, severity=severity)
-        row.events.append(event)
-        row.codes.append(2 * at + (pk in late))
+        events_of.append(event)
+        # Recorded strictly within the second after an instant a month is taken at.
+        codes.append(2 * at + 1 if within and at in chosen else 2 * at)
     signatures: dict[tuple[Any, ...], int] = {}
-    for row in rows.values():
-        events_key = (*row.codes, *(id(event) for event in row.events))
-        row.signature = signatures.setdefault(events_key, len(signatures))
     answer: dict[int, list[TicketRow]] = {pk: [] for pk in organisation_ids}
-    for row in sorted(rows.values(), key=lambda r: (r.reported or r.reported_at, r.pk)):
+    for row in rows.values():
+        events_key = (tuple(row.codes), tuple(map(id, row.events)))
+        row.signature = signatures.setdefault(events_key, len(signatures))
         answer[row.organisation_id].append(row)
     return answer
 
@@ -137,15 +139,25 @@ def _raw(query: Any) -> Iterable[tuple[Any, ...]]:
             yield from batch
 
 
-def _late_events(events: object, instants: Iterable[int]) -> set[int]:
-    """The events recorded strictly within the second after one of `instants`."""
-    chosen = sorted(set(instants))
-    if not chosen:
-        return set()
-    within = reduce(
-        or_, (Q(at__gt=from_epoch(t), at__lt=from_epoch(t + 1)) for t in chosen), Q(pk__in=[])
-    )
-    return set(events.filter(within).values_list("pk", flat=True))  # type: ignore[attr-defined]
+class WithinSecond(Func):
+    """Whether a datetime column has a fraction of a second (is strictly after the whole
+    second `EpochSeconds` gives), as the database compares it: with `EpochSeconds`, "recorded
+    strictly within the second after T" is `within and seconds == T`."""
+
+    output_field = BooleanField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Datetimes are stored as text, "YYYY-MM-DD HH:MM:SS[.ffffff]", compared as text.
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s > datetime(%(expressions)s))"
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="(%(expressions)s > date_trunc('second', %(expressions)s))",
+        )
 
 
 @dataclass(frozen=True)
@@ -174,25 +186,6 @@ def outages(
     for values in rows:
         answer.setdefault(values[0], []).append(OutageRow(*values))
     return answer
-
-
-def counted(
-    rows: Sequence[OutageRow],
-    organisation_id: int | None,
-    weights: dict[str, Fraction],
-    start: datetime,
-    end: datetime,
-) -> list[OutageRow]:
-    """The rows `monitoring.services.counted_outage_rows_many` reads for this customer (or
-    the module-region alone) and period."""
-    return [
-        row
-        for row in rows
-        if row.start < end
-        and (row.end is None or row.end > start)
-        and row.impact in weights
-        and (row.organisation_id is None or row.organisation_id == organisation_id)
-    ]
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,13 @@ two queries, outages in one, ad-hoc maintenance in two). Clocks are read with
 customers; a clock that had stopped by an earlier instant, with no event since, is not read
 again (a stopped clock does not change with time). Uptime is one `uptime_batch` call per set
 of uptime terms and period, one group per module-region (and per customer with outages of its
-own there). Statements are computed once per distinct input (schedule, fee, uptimes,
-breaches).
+own there). Statements are one `statements_many` call per penalty schedule; the uptime lines
+and severity counts many sides have alike are made once (`_Shared`).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -39,6 +40,7 @@ from accord.engine import clocks, reporting, statements
 from accord.engine.errors import EngineError
 from accord.engine.numbers import format_fraction
 from accord.engine.policy import ContractTerms
+from accord.engine.statement_batch import StatementInput, statements_many
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.monitoring.models import ModuleRegion
 from accord.reports import schema
@@ -163,10 +165,11 @@ def evaluate(
     periods: dict[tuple[str, str], Month] = {}
     terms_of: dict[tuple[Any, ...], ContractTerms] = {}
     jobs: list[tuple[_Job, _Job]] = []
+    starts = {month: month_start(month) for month in months}
     for index, organisation in enumerate(organisations):
         other = proposed(organisation)
         for month in months:
-            record = record_on(organisation, month_start(month))
+            record = record_on(organisation, starts[month])
             key = (organisation.pk, record.number, record.effective_from)
             if key not in terms_of:
                 terms_of[key] = terms_for_month(organisation, month)
@@ -199,15 +202,14 @@ def evaluate(
         uptimes.ask(job, job.covered)
     uptimes.compute()
     modules = {mr.module_id: mr.module.slug for region in covered.values() for mr in region}
-    answer = []
-    memo: dict[Any, statements.Statement | EngineError] = {}
-    for first, second in jobs:
-        sides = [
-            _side(job, job.covered or [], uptimes, modules, memo, details)
-            for job in (first, second)
-        ]
-        answer.append(MonthPair(first.organisation, first.month, *sides))
-    return answer
+    shared = _Shared()
+    figures = [_figures(job, job.covered or [], uptimes, modules, details, shared) for job in flat]
+    _statements(figures)
+    sides = [_side(figure) for figure in figures]
+    return [
+        MonthPair(first.organisation, first.month, sides[2 * n], sides[2 * n + 1])
+        for n, (first, _) in enumerate(jobs)
+    ]
 
 
 def _job(
@@ -278,14 +280,16 @@ class _Clocks:
 @dataclass
 class _Candidates:
     """A customer's tickets as arrays, for choosing a month's candidates for carrying over;
-    `final` marks, per set of rules, the tickets whose clock has stopped with a severity and
+    `final` holds, per set of rules, the tickets whose clock has stopped with a severity and
     all their events: no later month lists them again (`reporting.earlier_listing`)."""
 
     rows: list[TicketRow]
     reported: np.ndarray[Any, Any]
     breached: np.ndarray[Any, Any]
     reopened: np.ndarray[Any, Any]  # 2 x the last reopening's instant (+1 late), or -1
-    final: dict[int, np.ndarray[Any, Any]]
+    final: dict[int, set[int]]
+    # The last period's candidates (both sides of a month ask for the same period in turn).
+    last: tuple[Month | None, list[tuple[int, int, int]]] = (None, [])
 
     @classmethod
     def of(cls, rows: list[TicketRow]) -> _Candidates:
@@ -305,15 +309,25 @@ class _Candidates:
             {},
         )
 
-    def earlier(self, period: Month, rules: clocks.ClockRules) -> list[int]:
+    def earlier(self, period: Month, as_of: int) -> list[tuple[int, int, int]]:
         """`reports.build._earlier`: reported before the month within the lookback, not
-        breached before the previous cut-off or run again since."""
+        breached before the previous cut-off or run again since; each as (index, events
+        recorded by the month's cut-off or the previous one, events by the previous)."""
+        if self.last[0] is period:
+            return self.last[1]
         previous = period.previous_cutoff
         low = period.start - LOOKBACK
-        final = self.final.setdefault(id(rules), np.zeros(len(self.rows), dtype=bool))
-        mask = (self.reported >= low) & (self.reported < period.start) & ~final
+        mask = (self.reported >= low) & (self.reported < period.start)
         mask &= (self.breached >= previous) | (self.reopened > 2 * previous)
-        return np.flatnonzero(mask).tolist()
+        # `TicketRow.upto` and `floored_upto`, inline.
+        seen, floored = 2 * max(as_of, previous), 2 * previous + 1
+        found = []
+        for index in np.flatnonzero(mask).tolist():
+            codes = self.rows[index].codes
+            shown = bisect_right(codes, seen)
+            found.append((index, shown, min(shown, bisect_right(codes, floored))))
+        self.last = (period, found)
+        return found
 
 
 LOOKBACK = int(fleet_data.LOOKBACK.total_seconds())
@@ -328,32 +342,36 @@ def _read_clocks(jobs: Sequence[_Job], rows: dict[int, list[TicketRow]]) -> _Clo
     by_month: dict[str, list[_Job]] = {}
     for job in jobs:
         by_month.setdefault(job.month, []).append(job)
+    ask = reader.ask
     for month in sorted(by_month):
         chosen = by_month[month]
         earlier: list[list[tuple[int, int, int]]] = []
         for job in chosen:
             table = tables[job.organisation.pk]
-            previous = job.period.previous_cutoff
-            seen = max(job.as_of, previous)
-            found = []
-            for index in table.earlier(job.period, job.terms.clock_rules):
-                ticket = table.rows[index]
-                shown = ticket.upto(seen)
-                count = min(shown, ticket.floored_upto(previous))
-                reader.ask(job.terms.clock_rules, ticket, count, previous)
-                found.append((index, shown, count))
+            rules = job.terms.clock_rules
+            previous, rows = job.period.previous_cutoff, table.rows
+            final = table.final.setdefault(id(rules), set())
+            found = [c for c in table.earlier(job.period, job.as_of) if c[0] not in final]
+            for index, _, count in found:
+                ask(rules, rows[index], count, previous)
             earlier.append(found)
         reader.compute()
+        counts: list[list[int]] = []
         for job, found in zip(chosen, earlier, strict=True):
-            job.listed = _listed(job, found, tables[job.organisation.pk], reader)
-            for ticket in job.listed:
-                reader.ask(job.terms.clock_rules, ticket, ticket.upto(job.as_of), job.as_of)
+            rules, as_of = job.terms.clock_rules, job.as_of
+            job.listed = listed = _listed(job, found, tables[job.organisation.pk], reader)
+            twice = 2 * as_of
+            upto = [bisect_right(ticket.codes, twice) for ticket in listed]  # `upto`
+            for ticket, count in zip(listed, upto, strict=True):
+                ask(rules, ticket, count, as_of)
+            counts.append(upto)
         reader.compute()
-        for job in chosen:
+        get = reader.get
+        for job, upto in zip(chosen, counts, strict=True):
             assert job.listed is not None
+            rules, as_of = job.terms.clock_rules, job.as_of
             job.results = [
-                reader.get(job.terms.clock_rules, t, t.upto(job.as_of), job.as_of)
-                for t in job.listed
+                get(rules, t, count, as_of) for t, count in zip(job.listed, upto, strict=True)
             ]
     return reader
 
@@ -361,8 +379,8 @@ def _read_clocks(jobs: Sequence[_Job], rows: dict[int, list[TicketRow]]) -> _Clo
 def _listed(
     job: _Job, earlier: Sequence[tuple[int, int, int]], table: _Candidates, reader: _Clocks
 ) -> list[TicketRow]:
-    """The month's tickets in report order: those reported in it and the earlier ones
-    `reporting.earlier_listing` lists."""
+    """The month's tickets in report order (`table`'s: by report time): the earlier ones
+    `reporting.earlier_listing` lists, then those reported in the month."""
     period, previous, rules = job.period, job.period.previous_cutoff, job.terms.clock_rules
     final = table.final[id(rules)]
     kept = []
@@ -374,7 +392,7 @@ def _listed(
             and result.severity is not None
             and count == len(ticket.events)
         ):
-            final[index] = True  # breached before, or met and never reopened since
+            final.add(index)  # breached before, or met and never reopened since
             continue
         listing = reporting.earlier_listing(
             result, ticket.events[:shown], previous_cutoff=previous, cutoff=job.as_of
@@ -382,8 +400,9 @@ def _listed(
         if listing is not None:
             kept.append(ticket)
     first, last = np.searchsorted(table.reported, [period.start, min(period.end, job.as_of + 1)])
-    own = table.rows[int(first) : int(last)]
-    return sorted([*kept, *own], key=lambda t: (t.reported or t.reported_at, t.pk))
+    # The earlier ones were reported before the month, in order: no sorting needed.
+    kept += table.rows[int(first) : int(last)]
+    return kept
 
 
 def _outcome(result: clocks.ClockResult) -> str:
@@ -400,25 +419,59 @@ def _outcome(result: clocks.ClockResult) -> str:
 # A side's figures
 
 
-def _side(
+@dataclass
+class _Figures:
+    """A side's figures before its statement: the breaches per severity go to the engine."""
+
+    job: _Job
+    tickets: list[TicketFigure]
+    severities: list[SeverityFigure]
+    uptime: list[ModuleFigure]
+    breaches: dict[int, int]
+    statement: statements.Statement | EngineError | None = None
+
+
+class _Shared:
+    """Figures many sides have alike, made once: the uptime lines of a period's terms for the
+    customers without outages of their own, severity counts, and each clock's outcome."""
+
+    def __init__(self) -> None:
+        self.uptime: dict[tuple[int, int], list[ModuleFigure]] = {}
+        self.severities: dict[tuple[Any, ...], list[SeverityFigure]] = {}
+        self.outcomes: dict[int, str] = {}
+        self.results: list[clocks.ClockResult] = []  # so that their ids stay theirs
+
+    def outcome(self, result: clocks.ClockResult) -> str:
+        found = self.outcomes.get(id(result))
+        if found is None:
+            found = self.outcomes[id(result)] = _outcome(result)
+            self.results.append(result)
+        return found
+
+
+def _figures(
     job: _Job,
     covered: Sequence[ModuleRegion],
     uptimes: Uptimes,
     modules: dict[int, str],
-    memo: dict[Any, statements.Statement | EngineError],
     details: bool,
-) -> Side:
+    shared: _Shared,
+) -> _Figures:
     assert job.listed is not None and job.results is not None
-    terms, period = job.terms, job.period
-    target = format_fraction(terms.target * 100)
+    terms = job.terms
     key = uptimes.key(job)
-    uptime = []
-    numbers = []
-    for mr in covered:
-        fraction, shown, up, number = uptimes.answers[(key, mr.pk, uptimes.owner(job, mr))]
-        uptime.append(ModuleFigure(mr.module.slug, mr.module.name, shown, fraction, target, up))
-        numbers.append(number)
-    outcomes = [_outcome(result) for result in job.results]
+    alike = uptimes.alike(job, covered)
+    uptime = shared.uptime.get((key, id(covered))) if alike else None
+    if uptime is None:
+        target = format_fraction(terms.target * 100)
+        uptime = []
+        for mr in covered:
+            fraction, shown, up = uptimes.answers[(key, mr.pk, uptimes.owner(job, mr))]
+            figure = ModuleFigure(mr.module.slug, mr.module.name, shown, fraction, target, up)
+            uptime.append(figure)
+        if alike:
+            shared.uptime[(key, id(covered))] = uptime
+    outcomes = [shared.outcome(result) for result in job.results]
     breaches: dict[int, int] = {}
     met: dict[int | None, int] = {}
     for result, outcome in zip(job.results, outcomes, strict=True):
@@ -426,12 +479,15 @@ def _side(
             breaches[result.severity] = breaches.get(result.severity, 0) + 1
         elif outcome == "met":
             met[result.severity] = met.get(result.severity, 0) + 1
-    severities = [
-        SeverityFigure(
-            level.level, level.name, met.get(level.level, 0), breaches.get(level.level, 0)
-        )
-        for level in terms.policy.severities
-    ]
+    counted = (id(terms.policy), tuple(met.items()), tuple(breaches.items()))
+    severities = shared.severities.get(counted)
+    if severities is None:
+        severities = shared.severities[counted] = [
+            SeverityFigure(
+                level.level, level.name, met.get(level.level, 0), breaches.get(level.level, 0)
+            )
+            for level in terms.policy.severities
+        ]
     tickets = []
     if details:
         tickets = [
@@ -448,27 +504,37 @@ def _side(
             )
             for t, r, o in zip(job.listed, job.results, outcomes, strict=True)
         ]
-    wanted = (
-        id(terms.penalties),
-        job.fee,
-        tuple(numbers),
-        tuple(sorted(breaches.items())),
-    )
-    if wanted not in memo:
+    return _Figures(job, tickets, severities, uptime, breaches)
+
+
+def _statements(figures: Sequence[_Figures]) -> None:
+    """Each side's statement (or the engine's refusal): one `statements_many` call per
+    penalty schedule."""
+    by_schedule: dict[int, list[_Figures]] = {}
+    for figure in figures:
+        by_schedule.setdefault(id(figure.job.terms.penalties), []).append(figure)
+    for chosen in by_schedule.values():
+        inputs: list[StatementInput] = [
+            (f.job.fee, {m.module_name: m.uptime_exact for m in f.uptime}, f.breaches)
+            for f in chosen
+        ]
         try:
-            memo[wanted] = statements.statement(
-                schedule=terms.penalties,
-                monthly_fee=job.fee,
-                module_uptimes={m.module_name: m.uptime_exact for m in uptime},
-                breaches=breaches,
-            )
+            answers = statements_many(chosen[0].job.terms.penalties, inputs)
         except EngineError as error:
-            memo[wanted] = error
-    found = memo[wanted]
-    side = (job.month, terms.reporting_timezone, period, job.as_of < period.cutoff)
+            answers = [error] * len(chosen)
+        for figure, answer in zip(chosen, answers, strict=True):
+            figure.statement = answer
+
+
+def _side(figure: _Figures) -> Side:
+    job, found = figure.job, figure.statement
+    assert found is not None
+    period = job.period
+    side = (job.month, job.terms.reporting_timezone, period, job.as_of < period.cutoff)
+    lists = (figure.tickets, figure.severities, figure.uptime)
     if isinstance(found, EngineError):
-        return Side(*side, tickets, severities, uptime, None, found)
-    return Side(*side, tickets, severities, uptime, found)
+        return Side(*side, *lists, None, found)
+    return Side(*side, *lists, found)
 
 
 def _iso(epoch: int) -> str:

@@ -10,17 +10,17 @@ figures are taken at).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from fractions import Fraction
 from math import lcm
 from typing import Any
 
 import numpy as np
 
-from accord.dashboard import fleet_data
 from accord.dashboard.fleet_data import Adhoc, OutageRow
 from accord.engine.availability import uptime_batch
 from accord.engine.policy import ContractTerms
-from accord.engine.timeutil import from_epoch, to_epoch
+from accord.engine.timeutil import to_epoch
 from accord.monitoring.models import ModuleRegion
 
 
@@ -32,6 +32,16 @@ def covered_by(covered: dict[int, list[ModuleRegion]], job: Any) -> list[ModuleR
 
 
 _Key = tuple[Any, ...]
+# An outage row: start, end (None: going on), end rounded up, impact, the exact start.
+_Epochs = tuple[int, int | None, int | None, str, datetime]
+
+
+def _epochs(row: OutageRow) -> _Epochs:
+    start = to_epoch(row.start)
+    if row.end is None:
+        return start, None, None, row.impact, row.start
+    end = to_epoch(row.end)
+    return start, end, end + (row.end.microsecond != 0), row.impact, row.start
 
 
 class Uptimes:
@@ -46,15 +56,32 @@ class Uptimes:
         for pk, rows in outages.items():
             for row in rows:
                 self.by_owner.setdefault((pk, row.organisation_id), []).append(row)
+        # The rows as epoch seconds: start and end floored, the end also rounded up (for
+        # "ends after" an instant, as the database compares), and the start for ordering.
+        self.epochs: dict[tuple[int, int | None], list[_Epochs]] = {
+            owner: [_epochs(row) for row in rows] for owner, rows in self.by_owner.items()
+        }
+        # The module-regions on which a customer has outages of its own, by customer.
+        self.owned: dict[int, set[int]] = {}
+        for pk, org in self.by_owner:
+            if org is not None:
+                self.owned.setdefault(org, set()).add(pk)
+        self.known: dict[tuple[int, int, int], int] = {}
         self.asked: dict[int, tuple[Any, dict[tuple[int, int | None], ModuleRegion]]] = {}
         self.numbers: dict[_Key, int] = {}
-        self.answers: dict[tuple[int, int, int | None], tuple[Fraction, str, bool, int]] = {}
+        self.answers: dict[tuple[int, int, int | None], tuple[Fraction, str, bool]] = {}
 
     def key(self, job: Any) -> int:
         """A number for the job's uptime terms and period."""
         if job.uptime_key is not None:
             return job.uptime_key
         t = job.terms
+        # The same terms and period again (the objects stay alive while the jobs do): hashing
+        # the terms' maintenance and target is not needed to know their number.
+        seen = (id(t), id(job.period), job.as_of)
+        if seen in self.known:
+            job.uptime_key = self.known[seen]
+            return job.uptime_key
         weights = tuple(sorted(t.impact_weights.items()))
         key = (
             t.maintenance,
@@ -68,17 +95,28 @@ class Uptimes:
             job.as_of,
         )
         job.uptime_key = number = self.numbers.setdefault(key, len(self.numbers))
+        self.known[seen] = number
         return number
 
     def owner(self, job: Any, mr: ModuleRegion) -> int | None:
-        org = job.organisation.pk
-        return org if (mr.pk, org) in self.by_owner else None
+        org: int = job.organisation.pk
+        return org if mr.pk in self.owned.get(org, ()) else None
+
+    def alike(self, job: Any, covered: Sequence[ModuleRegion]) -> bool:
+        """Whether the customer has no outages of its own on these module-regions (its
+        uptimes are then the module-regions' own)."""
+        mine = self.owned.get(job.organisation.pk)
+        return mine is None or mine.isdisjoint(mr.pk for mr in covered)
 
     def ask(self, job: Any, covered: Sequence[ModuleRegion]) -> None:
         key = self.key(job)
-        entry = self.asked.setdefault(key, (job, {}))
+        wanted = self.asked.setdefault(key, (job, {}))[1]
+        if self.alike(job, covered):
+            for mr in covered:
+                wanted.setdefault((mr.pk, None), mr)
+            return
         for mr in covered:
-            entry[1].setdefault((mr.pk, self.owner(job, mr)), mr)
+            wanted.setdefault((mr.pk, self.owner(job, mr)), mr)
 
     def compute(self) -> None:
         for key, (job, wanted) in self.asked.items():
@@ -97,7 +135,9 @@ class Uptimes:
     ) -> None:
         weights = dict(terms.impact_weights)
         denominator = lcm(*(Fraction(w).denominator for w in weights.values())) if weights else 1
-        now = from_epoch(as_of)
+        levels_of = {
+            impact: int(Fraction(weight) * denominator) for impact, weight in weights.items()
+        }
         group: list[int] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -106,17 +146,19 @@ class Uptimes:
         m_starts: list[int] = []
         m_ends: list[int] = []
         groups = list(wanted)
-        low, high = from_epoch(start), from_epoch(end)
         for number, (pk, owner) in enumerate(groups):
-            mine = self.by_owner.get((pk, None), [])
+            # The rows `monitoring.services.counted_outage_rows_many` reads for this customer
+            # (or the module-region alone) and period, an outage still going on lasting until
+            # the instant the figures are taken at.
+            mine = self.epochs.get((pk, None), [])
             if owner is not None:
-                mine = sorted([*mine, *self.by_owner[(pk, owner)]], key=lambda r: r.start)
-            rows = fleet_data.counted(mine, owner, weights, low, high)
-            for row in rows:
-                group.append(number)
-                starts.append(to_epoch(row.start))
-                ends.append(to_epoch(row.end or max(now, row.start)))
-                levels.append(int(Fraction(weights[row.impact]) * denominator))
+                mine = sorted([*mine, *self.epochs[(pk, owner)]], key=lambda r: r[4])
+            for first, last, ceiling, impact, _ in mine:
+                if first < end and (ceiling is None or ceiling > start) and impact in levels_of:
+                    group.append(number)
+                    starts.append(first)
+                    ends.append(max(as_of, first) if last is None else last)
+                    levels.append(levels_of[impact])
             for first, last in self.adhoc.of(
                 wanted[(pk, owner)], terms.adhoc_notice_hours, start, end
             ):
@@ -146,5 +188,4 @@ class Uptimes:
                 result.uptime_fraction(number),
                 result.uptime_percent_display(number),
                 bool(result.met[number]),
-                len(self.answers),
             )

@@ -130,7 +130,9 @@ class BatchResult:
         eligible = int(self.eligible_seconds[index])
         if eligible == 0:
             return Fraction(1)
-        return 1 - self.downtime_seconds(index) / eligible
+        # 1 - downtime / eligible, as one fraction (normalised once).
+        whole = eligible * self.downtime_denominator
+        return Fraction(whole - int(self.downtime_numerator[index]), whole)
 
     def uptime_percent_display(self, index: int) -> str:
         return format_thousandths(int(self.display_thousandths[index]))
