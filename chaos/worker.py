@@ -207,9 +207,10 @@ def run(database: str, tickets: int, scale: float, seed_value: int, limit: float
             ended = child(SCRIPT, "outcome", env)
     smtp.stop()
     hooks.stop()
-    return figures(
+    result = figures(
         database, tickets, kills, seconds, left, ended, smtp.message_ids, hooks.deliveries
     )
+    return {**result, "kills_mid_job": kills_mid_job, "jobs_held_at_kills": jobs_held_at_kills}
 
 
 def figures(
