@@ -179,6 +179,11 @@ if ACCORD_JOB_LEASE_SECONDS < 1:
         f"ACCORD_JOB_LEASE_SECONDS={ACCORD_JOB_LEASE_SECONDS}: must be at least 1 (seconds)"
     )
 
+# Finished delivery jobs (notify, send_email, webhook: what was sent, to whom) are kept this
+# many days as the record of delivery, then deleted by the worker; 0 keeps them for ever.
+# Clock and report jobs are never deleted: their keys are what makes "once" once.
+ACCORD_DELIVERY_RETENTION_DAYS = env_int("ACCORD_DELIVERY_RETENTION_DAYS", 90)
+
 # Outbound email: SMTP in production (ACCORD_EMAIL_URL-style settings below), the console
 # in development.
 EMAIL_BACKEND = env_str(

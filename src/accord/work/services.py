@@ -233,6 +233,29 @@ def run_job(job: Job, *, now: datetime) -> None:
         )
 
 
+# The jobs that only deliver: once done, a row is the record of a message sent, kept
+# ACCORD_DELIVERY_RETENTION_DAYS (docs/reliability.md, "Soak"). Every other kind stays: a clock
+# job's key is what keeps a warning from being decided twice.
+DELIVERY_KINDS = ("notify", "send_email", "webhook")
+PURGE_INTERVAL = timedelta(hours=1)
+PURGE_BATCH = 5_000
+
+
+def purge_delivered(now: datetime) -> int:
+    """Delete the delivery jobs done more than the retention ago, a batch at a time (short
+    transactions: SQLite's write lock is held briefly); how many."""
+    days = getattr(settings, "ACCORD_DELIVERY_RETENTION_DAYS", 90)
+    if days <= 0:
+        return 0
+    old = Job.objects.filter(
+        kind__in=DELIVERY_KINDS, state=JobState.DONE, finished_at__lt=now - timedelta(days=days)
+    )
+    total = 0
+    while batch := list(old.values_list("pk", flat=True)[:PURGE_BATCH]):
+        total += Job.objects.filter(pk__in=batch).delete()[0]
+    return total
+
+
 def run_due(
     worker: str,
     *,
