@@ -67,7 +67,7 @@ def _read(path: Path) -> Any:
 def measure(
     size: int, database_url: str | None, old_up_to: int, parts: list[str]
 ) -> dict[str, Any]:
-    figures: dict[str, Any] = {"customers": size}
+    figures: dict[str, Any] = {"customers": size, "load_at_start": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="accord-bench-fleet-") as scratch:
         data = Path(scratch) / "data"
         data.mkdir()
@@ -81,8 +81,8 @@ def measure(
         figures["build"] = _run([accord, "demo", "--fleet", str(size), "--no-serve"], env)
         python = str(BIN / "python")
         if "reports" in parts:
-            out = ROOT / "var" / "bench-fleet-reports.json"
-            argv = [python, str(BENCH / "fleet_reports.py"), str(data)]
+            out = Path(scratch) / "reports.json"
+            argv = [python, str(BENCH / "fleet_reports.py"), str(data), "--json", str(out)]
             # PDFs are made from the report data with no database: measured on SQLite only.
             argv += ["--pdfs", "0" if database_url else str(min(size, 1000))]
             if size > old_up_to:
@@ -94,12 +94,14 @@ def measure(
             out = Path(scratch) / "simulator.json"
             argv = [python, str(BENCH / "fleet_simulator.py"), "--workers", "2"]
             figures["simulator"] = {**_run([*argv, "--json", str(out)], env), "figures": _read(out)}
-    if "dashboard" in parts:
-        env = {**os.environ}
-        out = ROOT / "var" / "bench-fleet-dashboard.json"
-        argv = [str(BIN / "python"), str(BENCH / "fleet_dashboard.py"), "--customers", str(size)]
-        argv += ["--old-up-to", str(old_up_to)] + (["--quick-clocks"] if size > 1000 else [])
-        figures["dashboard"] = {**_run(argv, env), "figures": _read(out)}
+        if "dashboard" in parts:
+            env = {**os.environ}
+            out = Path(scratch) / "dashboard.json"
+            argv = [str(BIN / "python"), str(BENCH / "fleet_dashboard.py"), "--customers"]
+            argv += [str(size), "--old-up-to", str(old_up_to), "--json", str(out)]
+            argv += ["--quick-clocks"] if size > 1000 else []
+            figures["dashboard"] = {**_run(argv, env), "figures": _read(out)}
+    figures["load_at_end"] = os.getloadavg()
     return figures
 
 
@@ -179,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--parts", nargs="+", default=["reports", "simulator", "dashboard"], help="which parts"
     )
+    parser.add_argument("--json", type=Path, help="default: bench/results/fleet-<database>.json")
     parser.add_argument("--table", type=Path, nargs="+", help="print the table of these JSON files")
     args = parser.parse_args(argv)
     if args.table:
@@ -187,12 +190,17 @@ def main(argv: list[str] | None = None) -> int:
     database_url = os.environ.get("DATABASE_URL") or None
     name = "postgresql" if database_url else "sqlite"
     results = []
+    out = args.json or BENCH / "results" / f"fleet-{name}.json"
     for size in args.sizes:
         print(f"== {size:,} customers on {name}", flush=True)
         results.append(measure(size, database_url, args.old_up_to, args.parts))
+        results[-1]["checkout"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip()
         print(json.dumps(results[-1], indent=2, default=str), flush=True)
-    out = BENCH / "results" / f"fleet-{name}.json"
-    out.write_text(json.dumps({"database": name, "runs": results}, indent=2, default=str) + "\n")
+        # After every size, so that a long run's first sizes survive it.
+        text = json.dumps({"database": name, "runs": results}, indent=2, default=str)
+        out.write_text(text + "\n")
     print(f"Figures written to {out}.")
     print(table(json.loads(out.read_text())))
     return 0

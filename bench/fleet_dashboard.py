@@ -263,6 +263,7 @@ def main(argv: list[str]) -> int:
         action="store_true",
         help="write the open tickets' clocks only, and stamp a breach on 1 closed ticket in 5",
     )
+    parser.add_argument("--json", default=str(RESULTS), help="where the figures go")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -300,9 +301,10 @@ def main(argv: list[str]) -> int:
             ),
             flush=True,
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"target_seconds": TARGET_SECONDS, "runs": results}, indent=2))
-    print(f"Figures written to {RESULTS}.")
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"target_seconds": TARGET_SECONDS, "runs": results}, indent=2))
+    print(f"Figures written to {out}.")
     return 0 if all(r["equal"] in (None, True) for r in results) else 1
 
 

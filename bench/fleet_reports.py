@@ -238,6 +238,7 @@ def main() -> int:
     parser.add_argument("--pdf-sample", type=int, default=40)
     parser.add_argument("--freeze", action="store_true")
     parser.add_argument("--database-url", help="PostgreSQL holding the fleet instead")
+    parser.add_argument("--json", type=Path, default=RESULTS, help="where the figures go")
     options = parser.parse_args()
     results = measure(
         options.fleet,
@@ -253,8 +254,8 @@ def main() -> int:
     results["load"] = os.getloadavg()
     text = json.dumps(results, indent=2)
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text + "\n")
+    options.json.parent.mkdir(parents=True, exist_ok=True)
+    options.json.write_text(text + "\n")
     return 0 if results["equal"] == results["compared"] else 1
 
 
