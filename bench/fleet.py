@@ -105,16 +105,21 @@ def measure(
     return figures
 
 
-def _cell(seconds: float | None, rss: float | None = None, old: float | None = None) -> str:
-    """ "new s (RSS MiB) · old s": one figure of the table."""
+def _cell(
+    seconds: float | None,
+    rss: float | None = None,
+    old: float | None = None,
+    old_rss: float | None = None,
+) -> str:
+    """ "new s (RSS MiB) · old s (RSS MiB)": one figure of the table."""
+
+    def figure(value: float, memory: float | None) -> str:
+        text = f"{value:,.2f} s" if value < 10 else f"{value:,.0f} s"
+        return text + (f" ({memory:,.0f} MiB)" if memory is not None else "")
+
     if seconds is None:
         return "—"
-    text = f"{seconds:,.2f} s" if seconds < 10 else f"{seconds:,.0f} s"
-    if rss is not None:
-        text += f" ({rss:,.0f} MiB)"
-    if old is not None:
-        text += f" · old {old:,.2f} s" if old < 10 else f" · old {old:,.0f} s"
-    return text
+    return figure(seconds, rss) + (f" · old {figure(old, old_rss)}" if old is not None else "")
 
 
 def _get(figures: Any, *path: str) -> Any:
@@ -139,15 +144,22 @@ def table(results: dict[str, Any]) -> str:
     def dashboard(r: Any, key: str) -> str:
         part = _get(r, "dashboard", "figures", "runs")
         part = part[0] if part else {}
-        old = _get(part, "old", "seconds") if key == "new" else None
-        return _cell(_get(part, key, "seconds"), _get(part, key, "peak_rss_mb"), old)
+        old = _get(part, "old") if key == "new" else None
+        return _cell(
+            _get(part, key, "seconds"),
+            _get(part, key, "peak_rss_mb"),
+            _get(old, "seconds"),
+            _get(old, "peak_rss_mb"),
+        )
 
     def reports(r: Any, key: str, old_key: str) -> str:
         f = _get(r, "reports", "figures") or {}
+        old = _get(f, "old") if old_key == "data" else _get(f, "pdf_old")
         return _cell(
             _get(f, key, "seconds"),
             _get(f, key, "peak_rss_mib"),
-            _get(f, "old", "seconds_all") if old_key == "data" else _get(f, "pdf_old", old_key),
+            _get(old, "seconds_all" if old_key == "data" else old_key),
+            _get(old, "peak_rss_mib"),
         )
 
     def simulator(r: Any, key: str, rss: str | None, old: str) -> str:
