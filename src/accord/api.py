@@ -9,12 +9,15 @@ docs/api.md is the guide.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.openapi.schema import OpenAPISchema
 
-from accord.accounts.api import field_error
+from accord.accounts.api import FieldErrors, Refusal, field_error
 from accord.accounts.api import router as accounts_router
 from accord.accounts.auth import api_auth
 from accord.accounts.terms import InvalidTerms
@@ -25,7 +28,77 @@ from accord.helpdesk.api import router as helpdesk_router
 from accord.incidents.api import SourceAuthFailed, hooks_router
 from accord.incidents.api import router as incidents_router
 
-api = NinjaAPI(
+
+def _answer(description: str, schema: str, **headers: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+    if headers:
+        answer["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return answer
+
+
+# What any operation may answer besides its own responses (`AccordAPI` declares them in the
+# OpenAPI document, so a client, and schemathesis, know them): the core refusals, mapped below
+# for every operation; 401 without a valid token; 429 over the token's rate.
+_EVERY_OPERATION = {
+    "400": _answer("Not possible as asked, or a malformed request", "Refusal"),
+    "401": _answer("No valid credentials", "Refusal", **{"WWW-Authenticate": "The scheme to use"}),
+    "403": _answer("Not for this person", "Refusal"),
+    "404": _answer("Not found, or not yours to see (staff-only operations, to others)", "Refusal"),
+    "409": _answer("Not in the state the thing is in now", "Refusal"),
+    "414": {
+        "description": "The URL is over the front server's request-line limit (gunicorn: "
+        "4,094 bytes; its own HTML page, not Accord's JSON)",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+    "429": _answer(
+        "Too many requests with this token", "Refusal", **{"Retry-After": "Seconds to wait"}
+    ),
+}
+_WITH_INPUT = {  # an operation with parameters or a body: validation
+    "422": _answer(
+        "A value that is never right: django-ninja's list of field errors, or a sentence "
+        "naming the field",
+        "FieldErrors",
+    ),
+}
+_WITH_BODY = {"413": _answer("The body is over the size limit", "Refusal")}
+
+
+class AccordAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document declares the answers every operation may give
+    (`_EVERY_OPERATION` and the rest) besides those its handler declares."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        document = super().get_openapi_schema(**kwargs)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in (Refusal, FieldErrors):
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(schema.pop("$defs", {}))
+            components.setdefault(model.__name__, schema)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                parameters = operation.get("parameters", [])
+                body = "requestBody" in operation
+                extra = dict(_EVERY_OPERATION)
+                if parameters or body:
+                    extra |= _WITH_INPUT
+                if body:
+                    extra |= _WITH_BODY
+                responses = operation.setdefault("responses", {})
+                declared = {str(status) for status in responses}  # django-ninja's are ints
+                for status, answer in extra.items():
+                    if status not in declared:
+                        responses[int(status)] = answer
+        return document
+
+
+api = AccordAPI(
     title="Accord API",
     version="1",
     description="Fault tickets, return-to-service clocks and SLA data. See docs/api.md.",
