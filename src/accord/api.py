@@ -95,7 +95,35 @@ class AccordAPI(NinjaAPI):
                 for status, answer in extra.items():
                     if status not in declared:
                         responses[int(status)] = answer
+        _link_creates(document["paths"])
         return document
+
+
+def _link_creates(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each create (a POST to `P` answering 201 with an `id`) to the
+    operations on what it made (`P/{x_id}...`): a client, and schemathesis' stateful tests,
+    can follow a new ticket to its comments, status, severity and the rest."""
+    for path, operations in paths.items():
+        create = operations.get("post", {})
+        answer = create.get("responses", {}).get(201)
+        if answer is None or "links" in answer:
+            continue
+        given = [p["name"] for p in create.get("parameters", []) if p["in"] == "path"]
+        links = {}
+        for target, target_operations in paths.items():
+            rest = target[len(path) :]
+            if not (target.startswith(path + "/{") and rest.count("{") >= 1):
+                continue
+            made = rest[2 : rest.index("}")]
+            for method, operation in target_operations.items():
+                values = {name: f"$request.path.{name}" for name in given}
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {**values, made: "$response.body#/id"},
+                    "description": f"{method.upper()} {target} on the {made[:-3]} made",
+                }
+        if links:
+            answer["links"] = links
 
 
 api = AccordAPI(
