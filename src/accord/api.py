@@ -68,6 +68,7 @@ _WITH_INPUT = {  # an operation with parameters or a body: validation
     ),
 }
 _WITH_BODY = {"413": _answer("The body is over the size limit", "Refusal")}
+_WITH_FILE = {"415": _answer("A file's declared type contradicts its name", "Refusal")}
 
 
 class AccordAPI(NinjaAPI):
@@ -90,6 +91,8 @@ class AccordAPI(NinjaAPI):
                     extra |= _WITH_INPUT
                 if body:
                     extra |= _WITH_BODY
+                if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+                    extra |= _WITH_FILE
                 responses = operation.setdefault("responses", {})
                 declared = {str(status) for status in responses}  # django-ninja's are ints
                 for status, answer in extra.items():

@@ -29,6 +29,8 @@ def test_every_operation_declares_the_refusals_it_can_answer(document: dict[str,
         responses = operation["responses"]
         label = f"{method} {path}"
         assert {"400", "401", "403", "404", "409", "414", "429"} <= set(responses), label
+        if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+            assert "415" in responses, label
         if operation.get("parameters") or "requestBody" in operation:
             assert "422" in responses, label
         if "requestBody" in operation:
