@@ -114,10 +114,9 @@ def _link_creates(paths: dict[str, Any]) -> None:
         given = [p["name"] for p in create.get("parameters", []) if p["in"] == "path"]
         links = {}
         for target, target_operations in paths.items():
-            rest = target[len(path) :]
-            if not (target.startswith(path + "/{") and rest.count("{") >= 1):
+            if not target.startswith(path + "/{"):
                 continue
-            made = rest[2 : rest.index("}")]
+            made = target[len(path) + 2 : target.index("}", len(path))]
             for method, operation in target_operations.items():
                 values = {name: f"$request.path.{name}" for name in given}
                 links[operation["operationId"]] = {
