@@ -54,6 +54,10 @@ CHECKS = [
 ]
 SERVER_ERRORS = {"ST101", "ST102"}  # schemathesis' codes for a 5xx
 POSITIVE_STATUSES = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+# schemathesis' list of refusals, and 413 and 414: a body or a URL over the server's limits (a
+# request the schema forbids can be that long) is refused too. 5xx is not_a_server_error's.
+NEGATIVE_STATUSES = ["400", "401", "403", "404", "405", "406", "409", "413", "414", "415", "422"]
+NEGATIVE_STATUSES += ["428", "429"]
 
 
 def seed(args: list[str]) -> dict[str, Any]:
@@ -88,6 +92,8 @@ def config(machine: dict[str, Any]) -> str:
     chaos/st_checks.py); the machine tokens for the operations that take only those."""
     statuses = ", ".join(f'"{s}"' for s in POSITIVE_STATUSES)
     blocks = [f"[checks.positive_data_acceptance]\nexpected-statuses = [{statuses}]\n"]
+    rejections = ", ".join(f'"{s}"' for s in NEGATIVE_STATUSES)
+    blocks += [f"[checks.negative_data_rejection]\nexpected-statuses = [{rejections}]\n"]
     blocks += [
         f'[[operations]]\ninclude-path-regex = "^/api/probe/"\n'
         f'headers = {{ Authorization = "Bearer {machine["probe"]}" }}\n'

@@ -124,3 +124,16 @@ def test_a_new_ticket_links_to_the_operations_on_it(document: dict[str, Any]) ->
     upload = document["paths"]["/api/tickets/{ticket_id}/attachments"]["post"]
     download = upload["responses"]["201"]["links"]["accord_helpdesk_api_download_attachment"]
     assert download["parameters"]["ticket_id"] == "$request.path.ticket_id"
+
+
+def test_a_row_id_beyond_the_database_range_is_a_422_not_a_500(api: Any, world: Any) -> None:
+    """The fuzz's one server error: a deployment naming ticket 2**64 overflowed the database."""
+    deployment = {"module": "release-manager", "region": "us", "version": "5.2.1"}
+    deployment |= {"kind": "minor", "tickets": [2**64 - 1]}
+    refused = api.post(world.agent, "/api/releases/deployments", deployment)
+    assert refused.status_code == 422, refused.content
+    assert refused.json()["detail"][0]["loc"][:3] == ["body", "payload", "tickets"]
+    ticket = api.report(world.acme_reporter).json()
+    outage = {"customer_only": True, "incident": 2**63}
+    refused = api.post(world.agent, f"{ticket['url']}/total-outage", outage)
+    assert refused.status_code == 422, refused.content

@@ -64,6 +64,8 @@ Side = Literal["vendor", "customer"]
 SlugQuery = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 # A row id in a path: out-of-range numbers are a 422, never a database overflow.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# A row id in a body, bounded the same way.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 # What `Clean` refuses, as the OpenAPI document says it (a JSON Schema pattern on each text

@@ -33,6 +33,7 @@ from accord.accounts.api import (
     In,
     PersonOut,
     Refusal,
+    RowId,
     Text,
     UtcDateTime,
     field_error,
@@ -298,7 +299,7 @@ class ResolveIn(In):
 
 class TotalOutageIn(In):
     customer_only: bool = Field(description="The fault hit only the ticket's customer")
-    incident: int | None = Field(default=None, description="An open incident; null: a new one")
+    incident: RowId | None = Field(default=None, description="An open incident; null: a new one")
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     started_at: DateTimeIn | None = Field(default=None, description="Default: the report time")
 

@@ -21,7 +21,15 @@ from ninja.errors import HttpError
 from pydantic import Field, StringConstraints
 
 from accord.accounts.access import is_staff
-from accord.accounts.api import DateTimeIn, In, Refusal, SlugQuery, UtcDateTime, field_error
+from accord.accounts.api import (
+    DateTimeIn,
+    In,
+    Refusal,
+    RowId,
+    SlugQuery,
+    UtcDateTime,
+    field_error,
+)
 from accord.accounts.models import User
 from accord.helpdesk.models import Ticket
 from accord.monitoring.models import ModuleRegion
@@ -54,7 +62,7 @@ class DeploymentIn(In):
     kind: KindName
     at: DateTimeIn | None = Field(default=None, description="Default: now")
     notes: str = ""
-    tickets: list[int] = Field(default_factory=list)
+    tickets: list[RowId] = Field(default_factory=list, max_length=1000)
 
 
 def _visible_tickets(user: User, release: Release) -> list[int]:
