@@ -31,8 +31,10 @@ from harness import child, serve_child
 SCRIPT = Path(__file__).resolve()
 
 # The checks, and why (docs/reliability.md says the same). `positive_data_acceptance`: a
-# schema-valid request gets a 2xx, or a 401/403/404/409 (it names something the caller may not
-# see, or in the wrong state). `negative_data_rejection`: a schema-invalid one gets a 4xx.
+# schema-valid request gets a 2xx, a 401/403/404/409 (it names something the caller may not
+# see, or in the wrong state), or a 400/422 of a business rule the schema cannot state, never
+# django-ninja's own validation (`schema_valid_request_validated`, chaos/st_checks.py).
+# `negative_data_rejection`: a schema-invalid one gets a 4xx.
 # `ignored_auth`: the operation refuses a request without a token or with a wrong one.
 # `unsupported_method`, `allow_header_conformance`: other methods get 405 with Allow.
 # Left out: `use_after_free` and `ensure_resource_availability` run on their own in the
