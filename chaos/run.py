@@ -30,6 +30,9 @@ PARTS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--requests", "200", "--kills", "1"],
     ),
     "worker": ("worker.py", ["--tickets", "40"], ["--tickets", "8", "--scale", "0.3"]),
+    "api": ("api_fuzz.py", ["--max-examples", "30"], ["--max-examples", "5"]),
+    "mail": ("mail_fuzz.py", ["--cases", "3000"], ["--cases", "500"]),
+    "soak": ("soak.py", ["--seconds", "600"], ["--seconds", "60"]),
 }
 DATABASES = ("sqlite", "postgresql")
 

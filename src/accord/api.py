@@ -15,9 +15,10 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, Throttled
+from ninja.openapi.schema import OpenAPISchema
 
 from accord.accounts import ratelimit
-from accord.accounts.api import field_error
+from accord.accounts.api import FieldErrors, Refusal, field_error
 from accord.accounts.api import router as accounts_router
 from accord.accounts.auth import api_auth
 from accord.accounts.terms import InvalidTerms
@@ -29,13 +30,103 @@ from accord.incidents.api import SourceAuthFailed, hooks_router
 from accord.incidents.api import router as incidents_router
 
 
+def _answer(description: str, schema: str, **headers: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+    if headers:
+        answer["headers"] = {
+            name: {"description": text, "schema": {"type": "string"}}
+            for name, text in headers.items()
+        }
+    return answer
+
+
+# What any operation may answer besides its own responses (`AccordAPI` declares them in the
+# OpenAPI document, so a client, and schemathesis, know them): the core refusals, mapped below
+# for every operation; 401 without a valid token. The 429 over a token's rate is declared on
+# the operations a personal token may call, while the limit is on (`ratelimit.declare`).
+_EVERY_OPERATION = {
+    "400": _answer("Not possible as asked, or a malformed request", "Refusal"),
+    "401": _answer("No valid credentials", "Refusal", **{"WWW-Authenticate": "The scheme to use"}),
+    "403": _answer("Not for this person", "Refusal"),
+    "404": _answer("Not found, or not yours to see (staff-only operations, to others)", "Refusal"),
+    "409": _answer("Not in the state the thing is in now", "Refusal"),
+    "414": {
+        "description": "The URL is over the front server's request-line limit (gunicorn: "
+        "4,094 bytes; its own HTML page, not Accord's JSON)",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+}
+_WITH_INPUT = {  # an operation with parameters or a body: validation
+    "422": _answer(
+        "A value that is never right: django-ninja's list of field errors, or a sentence "
+        "naming the field",
+        "FieldErrors",
+    ),
+}
+_WITH_BODY = {"413": _answer("The body is over the size limit", "Refusal")}
+_WITH_FILE = {"415": _answer("A file's declared type contradicts its name", "Refusal")}
+
+
 class AccordAPI(NinjaAPI):
-    def get_openapi_schema(self, **kwargs: Any) -> Any:
-        """The document django-ninja builds, with the per-token rate limit's 429."""
-        schema = super().get_openapi_schema(**kwargs)
+    """The NinjaAPI whose OpenAPI document declares the answers every operation may give
+    (`_EVERY_OPERATION` and the rest) besides those its handler declares."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        document = super().get_openapi_schema(**kwargs)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in (Refusal, FieldErrors):
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(schema.pop("$defs", {}))
+            components.setdefault(model.__name__, schema)
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                parameters = operation.get("parameters", [])
+                body = "requestBody" in operation
+                extra = dict(_EVERY_OPERATION)
+                if parameters or body:
+                    extra |= _WITH_INPUT
+                if body:
+                    extra |= _WITH_BODY
+                if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
+                    extra |= _WITH_FILE
+                responses = operation.setdefault("responses", {})
+                declared = {str(status) for status in responses}  # django-ninja's are ints
+                for status, answer in extra.items():
+                    if status not in declared:
+                        responses[int(status)] = answer
         if ratelimit.rate() is not None:
-            ratelimit.declare(schema)
-        return schema
+            ratelimit.declare(document)
+        _link_creates(document["paths"])
+        return document
+
+
+def _link_creates(paths: dict[str, Any]) -> None:
+    """OpenAPI links from each create (a POST to `P` answering 201 with an `id`) to the
+    operations on what it made (`P/{x_id}...`): a client, and schemathesis' stateful tests,
+    can follow a new ticket to its comments, status, severity and the rest."""
+    for path, operations in paths.items():
+        create = operations.get("post", {})
+        answer = create.get("responses", {}).get(201)
+        if answer is None or "links" in answer:
+            continue
+        given = [p["name"] for p in create.get("parameters", []) if p["in"] == "path"]
+        links = {}
+        for target, target_operations in paths.items():
+            if not target.startswith(path + "/{"):
+                continue
+            made = target[len(path) + 2 : target.index("}", len(path))]
+            for method, operation in target_operations.items():
+                values = {name: f"$request.path.{name}" for name in given}
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {**values, made: "$response.body#/id"},
+                    "description": f"{method.upper()} {target} on the {made[:-3]} made",
+                }
+        if links:
+            answer["links"] = links
 
 
 api = AccordAPI(

@@ -6,14 +6,25 @@ others see them, field errors in django-ninja's 422 format.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal, get_args
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Path, Router, Schema, Status
 from ninja.errors import ValidationError
-from pydantic import ConfigDict, Field, PlainSerializer, StringConstraints, field_validator
+from ninja.schema import DjangoGetter
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from accord.accounts import services
 from accord.accounts.access import is_staff
@@ -28,17 +39,73 @@ def _utc(moment: datetime) -> str:
 
 # An instant in the API: `2026-03-09T16:00:00Z` (UTC, to the second).
 UtcDateTime = Annotated[datetime, PlainSerializer(_utc, return_type=str, when_used="always")]
+
+
+def _iso_text(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError("must be an ISO 8601 date-time text, e.g. 2026-03-09T16:00:00Z")
+    return value
+
+
+def _iso_day(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("must be a day as YYYY-MM-DD")
+    return value
+
+
+# A day in a query string: `2026-03-09` only (`0` is not taken for 1970-01-01).
+DayQuery = Annotated[date, BeforeValidator(_iso_day)]
+# An instant a client sends: ISO 8601 text only (a number is not taken for seconds since 1970).
+DateTimeIn = Annotated[datetime, Strict(False), BeforeValidator(_iso_text)]
 # A required piece of text: surrounding whitespace is dropped, and then it must not be empty.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Side = Literal["vendor", "customer"]
+# A slug or code in a query string: 1 to 60 characters (the catalogue's longest). Bounded so
+# that a request the schema allows fits in the front server's request line (gunicorn: 4,094
+# bytes) even percent-encoded; a longer URL is the server's 414.
+SlugQuery = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 # A row id in a path: out-of-range numbers are a 422, never a database overflow.
 Id = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# A row id in a body, bounded the same way.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+# What `Clean` refuses, as the OpenAPI document says it (a JSON Schema pattern on each text
+# field): no NUL; and for text that is stripped and then required, something besides spaces.
+NO_NUL = r"^[^\u0000]*$"
+NOT_BLANK = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+def _constraints(annotation: Any) -> list[StringConstraints]:
+    found = [a for a in getattr(annotation, "__metadata__", ()) if isinstance(a, StringConstraints)]
+    return found + [c for arg in get_args(annotation) for c in _constraints(arg)]
+
+
+def _text_patterns(schema: dict[str, Any], model: type[Schema]) -> None:
+    for name, field in model.model_fields.items():
+        prop = schema.get("properties", {}).get(field.alias or name, {})
+        constraints = [*_constraints(field.annotation), *field.metadata]
+        required = any(
+            isinstance(c, StringConstraints) and c.strip_whitespace and (c.min_length or 0) > 0
+            for c in constraints
+        )
+        for alternative in [prop, *prop.get("anyOf", []), prop.get("items", {})]:
+            if alternative.get("type") == "string" and not alternative.keys() & {
+                "pattern",
+                "format",
+                "enum",
+                "const",
+            }:
+                alternative["pattern"] = NOT_BLANK if required else NO_NUL
 
 
 class Clean(Schema):
     """Input text never holds NUL characters (PostgreSQL cannot store them), and input instants
     are within the range Accord accepts (`accord.engine.timeutil.in_range`: a year 9999 with an
-    offset would overflow once in UTC): a 422 naming the field, not a 500."""
+    offset would overflow once in UTC): a 422 naming the field, not a 500. The OpenAPI document
+    says so for the text (`_text_patterns`)."""
+
+    model_config = ConfigDict(json_schema_extra=_text_patterns)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -53,10 +120,30 @@ class Clean(Schema):
         return value
 
 
-class In(Clean):
-    """Request bodies: an unknown field is an error (a typo must not be silently ignored)."""
+def _json_numbers(value: Any) -> Any:
+    """JSON Schema's integers include `2.0`: such a number is the integer it equals."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _json_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(item) for item in value]
+    return value
 
-    model_config = ConfigDict(extra="forbid")
+
+class In(Clean):
+    """Request bodies: an unknown field is an error (a typo must not be silently ignored), and
+    a value must be of the type the schema says (strict: `0` is not `false`, `"1"` not `1`,
+    but `1.0` is `1` as in JSON Schema; instants are `DateTimeIn`, ISO 8601 text)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _integral_numbers(cls, data: Any) -> Any:
+        if isinstance(data, DjangoGetter):  # django-ninja's wrapper of the same input
+            return DjangoGetter(_json_numbers(data._obj), data._schema_cls, data._context)
+        return _json_numbers(data)
 
 
 def field_error(field: str, message: str, *, source: str = "body") -> ValidationError:
@@ -73,6 +160,19 @@ class Refusal(Schema):
         description="Why, in words for the person who asked; it starts with the field at fault "
         "when there is one"
     )
+
+
+class FieldError(Schema):
+    loc: list[str | int] = Field(description="Where: `body`, `query`, `path`, then the field")
+    msg: str
+    type: str
+
+
+class FieldErrors(Schema):
+    """A 422: a value that can never be right. django-ninja's validation lists the fields at
+    fault; a refusal of the core family (`Invalid`) or of the engine says it in a sentence."""
+
+    detail: list[FieldError] | str
 
 
 class PersonOut(Schema):

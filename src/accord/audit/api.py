@@ -4,14 +4,22 @@ own organisation's; anyone else gets 403."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
-from accord.accounts.api import Clean, OrganisationOut, PersonOut, UtcDateTime, field_error, person
+from accord.accounts.api import (
+    Clean,
+    DayQuery,
+    OrganisationOut,
+    PersonOut,
+    SlugQuery,
+    UtcDateTime,
+    field_error,
+    person,
+)
 from accord.accounts.models import User
 from accord.audit import services
 from accord.audit.models import AuditEntry
@@ -44,12 +52,12 @@ class AuditPage(Schema):
 
 
 class AuditFilters(Clean):
-    organisation: str | None = Field(
+    organisation: SlugQuery | None = Field(
         default=None, description="Organisation slug (vendor admins; a customer admin's own)"
     )
-    object_type: str | None = Field(default=None, description="e.g. accounts.contract")
-    since: date | None = Field(default=None, description="From this day (your time zone)")
-    until: date | None = Field(default=None, description="To this day, inclusive")
+    object_type: SlugQuery | None = Field(default=None, description="e.g. accounts.contract")
+    since: DayQuery | None = Field(default=None, description="From this day (your time zone)")
+    until: DayQuery | None = Field(default=None, description="To this day, inclusive")
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=2**31)
 

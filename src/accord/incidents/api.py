@@ -28,10 +28,12 @@ from pydantic import Field, StringConstraints
 
 from accord.accounts.access import get_or_404, is_staff
 from accord.accounts.api import (
+    DateTimeIn,
     Id,
     In,
     PersonOut,
     Refusal,
+    RowId,
     Text,
     UtcDateTime,
     field_error,
@@ -118,6 +120,15 @@ def _receive(request: HttpRequest, parse: Any) -> dict[str, Any]:
     return {"source": source.name, "alerts": [vars(outcome) for outcome in outcomes]}
 
 
+# A label as `hooks` takes it: some text besides spaces, no NUL, at most MAX_LABEL characters.
+_LABEL = {
+    "type": "string",
+    "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$",
+    "maxLength": hooks.MAX_LABEL,
+}
+_STRINGS = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
+_OPTIONAL_LABEL = {**_LABEL, "type": ["string", "null"]}  # null: the default
+
 _ALERTMANAGER_BODY = {
     "requestBody": {
         "required": True,
@@ -128,20 +139,22 @@ _ALERTMANAGER_BODY = {
                     "description": "Alertmanager's webhook payload, version 4",
                     "required": ["status", "alerts"],
                     "properties": {
-                        "version": {"type": "string", "enum": ["4"]},
+                        "version": {"type": ["string", "null"], "enum": ["4", None]},
                         "status": {"type": "string", "enum": ["firing", "resolved"]},
                         "alerts": {
                             "type": "array",
+                            "minItems": 1,
+                            "maxItems": hooks.MAX_ALERTS,
                             "items": {
                                 "type": "object",
                                 "required": ["fingerprint", "startsAt"],
                                 "properties": {
                                     "status": {"type": "string", "enum": ["firing", "resolved"]},
-                                    "labels": {"type": "object"},
-                                    "annotations": {"type": "object"},
+                                    "labels": _STRINGS,
+                                    "annotations": _STRINGS,
                                     "startsAt": {"type": "string", "format": "date-time"},
                                     "endsAt": {"type": "string", "format": "date-time"},
-                                    "fingerprint": {"type": "string"},
+                                    "fingerprint": _LABEL,
                                 },
                             },
                         },
@@ -156,20 +169,31 @@ _WEBHOOK_EVENT = {
     "type": "object",
     "required": ["status"],
     "properties": {
-        "module": {"type": "string", "description": "Module slug or name"},
-        "region": {"type": "string", "description": "Region code or name"},
+        "module": {**_OPTIONAL_LABEL, "description": "Module slug or name"},
+        "region": {**_OPTIONAL_LABEL, "description": "Region code or name"},
         "status": {"type": "string", "enum": ["down", "up"]},
-        "at": {"type": "string", "format": "date-time", "description": "Default: received"},
-        "id": {"type": "string", "description": "The monitor's id (default: 'default')"},
-        "message": {"type": "string"},
+        "at": {"type": ["string", "null"], "format": "date-time", "description": "Default: now"},
+        "id": {**_OPTIONAL_LABEL, "description": "The monitor's id (default: 'default')"},
+        "message": {"type": ["string", "null"], "pattern": r"^[^\u0000]*$", "maxLength": 500},
     },
+    "additionalProperties": False,
 }
 _WEBHOOK_BODY = {
     "requestBody": {
         "required": True,
         "content": {
             "application/json": {
-                "schema": {"oneOf": [_WEBHOOK_EVENT, {"type": "array", "items": _WEBHOOK_EVENT}]}
+                "schema": {
+                    "oneOf": [
+                        _WEBHOOK_EVENT,
+                        {
+                            "type": "array",
+                            "items": _WEBHOOK_EVENT,
+                            "minItems": 1,
+                            "maxItems": hooks.MAX_ALERTS,
+                        },
+                    ]
+                }
             }
         },
     }
@@ -251,7 +275,7 @@ class IncidentIn(In):
     title: Title
     message: Message = Field(description="The first public update")
     status: Literal["investigating", "identified", "monitoring"] = "investigating"
-    started_at: datetime | None = Field(default=None, description="Default: now")
+    started_at: DateTimeIn | None = Field(default=None, description="Default: now")
     public: bool = True
     impacts: list[ImpactIn] = Field(default_factory=list, max_length=1000)
 
@@ -265,19 +289,19 @@ class ImpactChangeIn(ImpactIn):
     organisation: str | None = Field(
         default=None, description="Slug: change the impact on this customer only"
     )
-    at: datetime | None = Field(default=None, description="Default: now")
+    at: DateTimeIn | None = Field(default=None, description="Default: now")
 
 
 class ResolveIn(In):
     message: Message
-    at: datetime | None = Field(default=None, description="Default: now")
+    at: DateTimeIn | None = Field(default=None, description="Default: now")
 
 
 class TotalOutageIn(In):
     customer_only: bool = Field(description="The fault hit only the ticket's customer")
-    incident: int | None = Field(default=None, description="An open incident; null: a new one")
+    incident: RowId | None = Field(default=None, description="An open incident; null: a new one")
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    started_at: datetime | None = Field(default=None, description="Default: the report time")
+    started_at: DateTimeIn | None = Field(default=None, description="Default: the report time")
 
 
 def _staff(request: HttpRequest) -> User:

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from django.db import transaction
@@ -20,7 +20,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field, StrictBool, StringConstraints
 
-from accord.accounts.api import In, field_error
+from accord.accounts.api import DateTimeIn, In, field_error
 from accord.engine.timeutil import to_epoch
 from accord.probes import services
 from accord.probes.auth import agent_auth
@@ -50,7 +50,7 @@ class ChecksOut(Schema):
 
 class ResultIn(In):
     check: Annotated[int, Field(ge=1, le=2**63 - 1)]
-    at: datetime = Field(description="When the check started (ISO 8601 with an offset or Z)")
+    at: DateTimeIn = Field(description="When the check started (ISO 8601 with an offset or Z)")
     ok: StrictBool
     latency_ms: Annotated[int, Field(ge=0, le=3_600_000)]
     status: Annotated[int, Field(ge=100, le=999)] | None = None

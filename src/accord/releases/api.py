@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.db import transaction
@@ -22,7 +21,15 @@ from ninja.errors import HttpError
 from pydantic import Field, StringConstraints
 
 from accord.accounts.access import is_staff
-from accord.accounts.api import In, Refusal, UtcDateTime, field_error
+from accord.accounts.api import (
+    DateTimeIn,
+    In,
+    Refusal,
+    RowId,
+    SlugQuery,
+    UtcDateTime,
+    field_error,
+)
 from accord.accounts.models import User
 from accord.helpdesk.models import Ticket
 from accord.monitoring.models import ModuleRegion
@@ -53,9 +60,9 @@ class DeploymentIn(In):
     region: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     version: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
     kind: KindName
-    at: datetime | None = Field(default=None, description="Default: now")
+    at: DateTimeIn | None = Field(default=None, description="Default: now")
     notes: str = ""
-    tickets: list[int] = Field(default_factory=list)
+    tickets: list[RowId] = Field(default_factory=list, max_length=1000)
 
 
 def _visible_tickets(user: User, release: Release) -> list[int]:
@@ -85,8 +92,8 @@ def _out(user: User, release: Release, superseding: dict[int, Release]) -> dict[
 @router.get("/releases", response=list[ReleaseOut], summary="Releases (planned and deployed)")
 def list_releases(
     request: HttpRequest,
-    region: Annotated[str | None, Query(description="Region code; default: yours")] = None,
-    module: Annotated[str | None, Query(description="Module slug")] = None,
+    region: Annotated[SlugQuery | None, Query(description="Region code; default: yours")] = None,
+    module: Annotated[SlugQuery | None, Query(description="Module slug")] = None,
     upcoming: Annotated[bool, Query(description="Only planned ones not yet deployed")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:

@@ -4,12 +4,13 @@ the file's name) and download (the file, never rendered in Accord's origin)."""
 from __future__ import annotations
 
 import mimetypes
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, Http404, HttpRequest
 from ninja import File, Form, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
+from pydantic import BeforeValidator
 
 from accord.accounts.access import get_or_404
 from accord.accounts.api import Id
@@ -21,6 +22,17 @@ from accord.helpdesk.api.schemas import AttachmentOut
 from accord.helpdesk.models import Attachment, Ticket
 
 router = ResourceRouter()
+
+
+def _form_bool(value: Any) -> Any:
+    if isinstance(value, str) and value.lower() not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value
+
+
+# A form field's boolean: the text `true` or `false` (not 0, 1, yes or on).
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
+_INTERNAL = Form(False, description="true: a staff-only file (staff only)")
 
 # What a client may declare for a file beyond the type its extension implies (browsers and curl
 # differ); a generic declaration says nothing and is accepted for every allowed kind.
@@ -66,7 +78,7 @@ def upload_attachment(
     request: HttpRequest,
     ticket_id: Id,
     file: File[UploadedFile],
-    internal: Form[bool] = False,
+    internal: FormBool = _INTERNAL,
 ) -> Status[dict[str, Any]]:
     def attach(ticket: Ticket, user: User) -> Attachment:
         _check_declared_type(file.name or "", file.content_type or "")
@@ -81,10 +93,8 @@ def upload_attachment(
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file, as an attachment",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
+                "description": "The file, as an attachment, of the type it was uploaded as",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },

@@ -14,6 +14,7 @@ from accord.accounts.api import (
     OrganisationOut,
     PersonOut,
     Refusal,
+    SlugQuery,
     Text,
     UtcDateTime,
 )
@@ -180,13 +181,15 @@ class TicketIn(In):
 
 
 class TicketFilters(Clean):
-    status: list[StatusName] | None = None
+    status: list[StatusName] | None = Field(default=None, max_length=6)
     severity: list[Annotated[int, Field(ge=1, le=MAX_SEVERITY_LEVEL)]] | None = Field(
-        default=None, description="Severity in force (a level of the customers' policies)"
+        default=None,
+        max_length=MAX_SEVERITY_LEVEL,
+        description="Severity in force (a level of the customers' policies)",
     )
-    module: str | None = Field(default=None, description="Module slug")
-    region: str | None = Field(default=None, description="Region code")
-    organisation: str | None = Field(default=None, description="Organisation slug (staff)")
+    module: SlugQuery | None = Field(default=None, description="Module slug")
+    region: SlugQuery | None = Field(default=None, description="Region code")
+    organisation: SlugQuery | None = Field(default=None, description="Organisation slug (staff)")
     open: bool | None = Field(
         default=None, description="true: reported, acknowledged or in progress"
     )
