@@ -31,22 +31,10 @@ MAX_ATTEMPTS = 200  # a keyed request gives up after this many (a bound, never r
 
 
 def seed(_: list[str]) -> dict[str, Any]:
-    """Child: an organisation, its reporter and an API token."""
-    from accord.accounts.models import Role
-    from accord.accounts.services import create_organisation, create_user, issue_token
-    from accord.catalogue.models import Module, Region
+    """Child: the help desk benchmark's customer, its reporter and an API token."""
+    from helpdesk_load import seed_api
 
-    organisation = create_organisation(
-        name="Chaos Customer",
-        slug="chaos",
-        region=Region.objects.get(code="us"),
-        email_domains="chaos.test",
-    )
-    reporter = create_user(
-        email="reporter@chaos.test", role=Role.REPORTER, organisation=organisation
-    )
-    _, token = issue_token(user=reporter, name="chaos")
-    return {"token": token, "modules": list(Module.objects.values_list("slug", flat=True))}
+    return seed_api()
 
 
 def tickets(args: list[str]) -> dict[str, Any]:
