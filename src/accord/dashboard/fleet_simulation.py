@@ -44,7 +44,7 @@ from accord.engine.statement_batch import StatementInput, statements_many
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.monitoring.models import ModuleRegion
 from accord.reports import schema
-from accord.reports.build import Month
+from accord.reports.build import Month, ticket_outcome
 
 # What gives the other side's terms of a customer (the simulator's changed terms, or a
 # policy every contract is to use).
@@ -405,16 +405,6 @@ def _listed(
     return kept
 
 
-def _outcome(result: clocks.ClockResult) -> str:
-    if result.severity is None:
-        return "no_severity"
-    if result.breached:
-        return "breached"
-    if result.state is clocks.ClockState.STOPPED:
-        return "met"
-    return "open"
-
-
 # ---------------------------------------------------------------------------------------------
 # A side's figures
 
@@ -444,7 +434,7 @@ class _Shared:
     def outcome(self, result: clocks.ClockResult) -> str:
         found = self.outcomes.get(id(result))
         if found is None:
-            found = self.outcomes[id(result)] = _outcome(result)
+            found = self.outcomes[id(result)] = ticket_outcome(result)
             self.results.append(result)
         return found
 

@@ -395,7 +395,8 @@ def _events_by_ticket(ticket_ids: Sequence[int], until: int) -> dict[int, list[_
     return events
 
 
-def _outcome(result: clocks.ClockResult) -> str:
+def ticket_outcome(result: clocks.ClockResult) -> str:
+    """A ticket line's outcome in a report: no_severity, breached, met or open."""
     if result.severity is None:
         return "no_severity"
     if result.breached:
@@ -533,7 +534,7 @@ def ticket_section(
                 reported_at=format_iso_utc(ticket.reported_at),
                 severity=result.severity,
                 severity_designated=designated[-1] if designated else None,
-                outcome=_outcome(result),
+                outcome=ticket_outcome(result),
                 used_seconds=result.used_seconds,
                 target_seconds=result.target_seconds,
                 breached_at=None if result.breached_at is None else _iso(result.breached_at),
