@@ -14,11 +14,14 @@ server answers in threads of its own, which Playwright does not touch.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -91,3 +94,49 @@ def chromium(transactional_db: None, live_server: object) -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def firefox_path() -> str:
+    return executable("ACCORD_FIREFOX", "firefox-esr", "firefox")
+
+
+def run_firefox_script(
+    script: str, env: dict[str, str], timeout_s: float, screenshots: Path | None = None
+) -> dict[str, Any]:
+    """Run one of the Node scripts that drive Firefox ESR (tests/e2e/*.mjs) with `env`, and
+    answer the JSON it printed on its last line, failing the test when it failed."""
+    node = executable("ACCORD_NODE", "node", "nodejs")
+    if not (E2E / "node_modules" / "puppeteer-core").is_dir():
+        pytest.fail(f"puppeteer-core is not installed in tests/e2e: {INSTALL_HINT}")
+    # Its own process group, so that a hung run takes Firefox down with Node.
+    with subprocess.Popen(
+        [node, str(E2E / script)],
+        cwd=E2E,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as run:
+        try:
+            stdout, stderr = run.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            stdout, stderr = run.communicate()
+            pytest.fail(
+                f"{script} did not finish in {timeout_s} s\nstdout:\n{stdout}\nstderr:\n{stderr}"
+            )
+    lines = stdout.strip().splitlines()
+    try:
+        result: dict[str, Any] = json.loads(lines[-1])
+    except (IndexError, json.JSONDecodeError):
+        pytest.fail(
+            f"{script} printed no result (exit {run.returncode}):\n"
+            f"stdout:\n{stdout}\nstderr:\n{stderr}"
+        )
+    assert result["ok"], (
+        f"Firefox failed at step {result.get('step')!r}: {result.get('error')}\n"
+        f"(screenshots in {screenshots})\nstderr:\n{stderr}"
+    )
+    assert run.returncode == 0, stderr
+    return result

@@ -11,11 +11,8 @@ on exact times.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
-import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from ..conftest import PASSWORD
-from .conftest import E2E, INSTALL_HINT, TIMEOUT_MS, executable, live_db
+from .conftest import TIMEOUT_MS, firefox_path, live_db, run_firefox_script
 
 pytestmark = [pytest.mark.browser, live_db]
 
@@ -187,16 +184,9 @@ def test_chromium_without_javascript(
 # --- Firefox ESR, over WebDriver BiDi --------------------------------------------------------
 
 
-def firefox_path() -> str:
-    return executable("ACCORD_FIREFOX", "firefox-esr", "firefox")
-
-
 def test_firefox_severity_1_fault_restored_clock_stops(
     world: Any, live_server: Any, screenshots: Path
 ) -> None:
-    node = executable("ACCORD_NODE", "node", "nodejs")
-    if not (E2E / "node_modules" / "puppeteer-core").is_dir():
-        pytest.fail(f"puppeteer-core is not installed in tests/e2e: {INSTALL_HINT}")
     summary = "Release calendar is down for everyone (firefox)"
     env = {
         **os.environ,
@@ -210,38 +200,7 @@ def test_firefox_severity_1_fault_restored_clock_stops(
         "ACCORD_E2E_TIMEOUT_MS": str(TIMEOUT_MS),
         "ACCORD_FIREFOX": firefox_path(),
     }
-    # Its own process group, so that a hung run takes Firefox down with Node.
-    with subprocess.Popen(
-        [node, str(E2E / "firefox_workflow.mjs")],
-        cwd=E2E,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    ) as run:
-        try:
-            stdout, stderr = run.communicate(timeout=FIREFOX_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            stdout, stderr = run.communicate()
-            pytest.fail(
-                f"firefox_workflow.mjs did not finish in {FIREFOX_TIMEOUT_S} s\n"
-                f"stdout:\n{stdout}\nstderr:\n{stderr}"
-            )
-    lines = stdout.strip().splitlines()
-    try:
-        result = json.loads(lines[-1])
-    except (IndexError, json.JSONDecodeError):
-        pytest.fail(
-            f"firefox_workflow.mjs printed no result (exit {run.returncode}):\n"
-            f"stdout:\n{stdout}\nstderr:\n{stderr}"
-        )
-    assert result["ok"], (
-        f"Firefox failed at step {result.get('step')!r}: {result.get('error')}\n"
-        f"(screenshots in {screenshots})\nstderr:\n{stderr}"
-    )
-    assert run.returncode == 0, stderr
+    result = run_firefox_script("firefox_workflow.mjs", env, FIREFOX_TIMEOUT_S, screenshots)
     assert result["browser"].startswith("firefox/"), result["browser"]
     seen = result["seen"]
 

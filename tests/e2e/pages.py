@@ -1,0 +1,32 @@
+"""The pages every browser pass visits (test_pages.py): who opens which URL and what they must
+see there. A new page gets a line here, so it is opened in Chromium with JavaScript off and in
+Firefox ESR.
+
+`who` is a person of the test world (tests/conftest.py) or "visitor" (not signed in); `path`
+may name the scene's ticket as `{ticket}`; `shows` is text the person must see on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Visit:
+    who: str
+    path: str
+    shows: str
+
+
+VISITS: tuple[Visit, ...] = (
+    Visit("visitor", "/status/", "Service status"),
+    Visit("acme_reporter", "/tickets/", "Dashboard won't load"),
+    Visit("acme_reporter", "/tickets/{ticket}/", "Dashboard won't load"),
+    Visit("acme_admin", "/accounts/people/", "rita@acme.test"),
+    Visit("acme_admin", "/accounts/settings/", "Time zone"),
+    Visit("agent", "/queue/", "Dashboard won't load"),
+    Visit("agent", "/tickets/{ticket}/", "Dashboard won't load"),
+)
+
+# The scene's ticket, raised by Acme's reporter before the browsers start.
+TICKET_SUMMARY = "Dashboard won't load"
