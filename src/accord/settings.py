@@ -197,6 +197,8 @@ EMAIL_PORT = env_int("ACCORD_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("ACCORD_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("ACCORD_EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("ACCORD_EMAIL_USE_TLS", False)
+# A password-reset link works once, for an hour (accord.accounts.passwords).
+PASSWORD_RESET_TIMEOUT = 3600
 DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "support@accord.localhost")
 # Replies to this address reach `accord mail-ingest` (configure the mail server to pipe it).
 ACCORD_SUPPORT_ADDRESS = env_str("ACCORD_SUPPORT_ADDRESS", "support@accord.localhost")

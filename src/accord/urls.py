@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from accord.accounts import contract_views
+from accord.accounts import contract_views, passwords
 from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
@@ -18,6 +18,23 @@ urlpatterns = [
     # Accounts
     path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),  # POST only
+    path("accounts/password/reset/", passwords.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        passwords.PasswordResetDone.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        passwords.PasswordResetComplete.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/password/", passwords.PasswordChange.as_view(), name="password_change"),
     path(
         "accounts/invitation/<str:token>/",
         accounts.accept_invitation_view,

@@ -290,3 +290,15 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failed login {self.username} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetRequest(models.Model):
+    """A request for a password-reset email, kept briefly to throttle them (per email and per
+    address). Recorded whether or not the address has an account, so the answer tells nothing."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"password reset for {self.email} at {self.at:%Y-%m-%d %H:%M}"
