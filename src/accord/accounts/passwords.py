@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import PasswordResetRequest, User
 from accord.core.links import absolute_url
