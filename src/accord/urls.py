@@ -41,6 +41,7 @@ urlpatterns = [
         name="accept_invitation",
     ),
     path("accounts/people/", accounts.people, name="people"),
+    path("accounts/people/<int:pk>/", accounts.person_change, name="person_change"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
     path("accounts/settings/", accounts.account_settings, name="account_settings"),
     path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="token_revoke"),

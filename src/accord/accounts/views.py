@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -34,6 +35,7 @@ from accord.accounts.forms import (
     TokenForm,
 )
 from accord.accounts.models import ApiToken, Invitation, Role, User
+from accord.accounts.people import allowed_roles, change_person, find_person
 from accord.accounts.services import (
     LOGIN_FAILURE_WINDOW,
     Refused,
@@ -182,11 +184,48 @@ def people(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "people": visible_users(user),
+        "people": [(person, allowed_roles(user, person)) for person in visible_users(user)],
+        "role_labels": dict(Role.choices),
         "pending": pending,
         "show_organisation": user.role == Role.VENDOR_ADMIN,
     }
     return render(request, "accounts/people.html", context)
+
+
+@login_required
+@require_POST
+def person_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate, reactivate or give a new role to one person (form fields `active`, `role`)."""
+    user = request.user
+    if not _manages_people(user):
+        raise Http404("not found")
+    try:
+        person = find_person(user, pk)
+    except User.DoesNotExist:  # another organisation's person: not found
+        raise Http404("not found") from None
+    active = {"1": True, "0": False}.get(request.POST.get("active", ""))
+    role = request.POST.get("role") or None
+    if active is None and role is None:
+        messages.error(request, gettext("Choose a role, or deactivate or reactivate."))
+        return redirect("people")
+    with refusal_shown(request):
+        with transaction.atomic():
+            change_person(user, person, role=role, active=active)
+        if active is False:
+            messages.success(
+                request, gettext("%(email)s is deactivated.") % {"email": person.email}
+            )
+        elif active is True:
+            messages.success(
+                request, gettext("%(email)s is active again.") % {"email": person.email}
+            )
+        else:
+            messages.success(
+                request,
+                gettext("%(email)s is now %(role)s.")
+                % {"email": person.email, "role": person.get_role_display()},
+            )
+    return redirect("people")
 
 
 @login_required
