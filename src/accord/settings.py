@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     *ACCORD_APPS,
 ]
 
@@ -76,9 +78,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in (django-otp): request.user.is_verified().
+    "django_otp.middleware.OTPMiddleware",
     # Who acts, and through which door (portal, admin, API), for the audit log.
     "accord.core.acting.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sent to enrol in two-factor sign-in when the vendor requires it.
+    "accord.accounts.two_factor.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Broken stored contract terms: a page naming the field, never a 500.
     "accord.accounts.middleware.InvalidTermsMiddleware",

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from accord.accounts import contract_views, passwords
+from accord.accounts import contract_views, passwords, two_factor
 from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
@@ -34,6 +34,9 @@ urlpatterns = [
         passwords.PasswordResetComplete.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/two-factor/code/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/", two_factor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/policy/", two_factor.policy, name="two_factor_policy"),
     path("accounts/password/", passwords.PasswordChange.as_view(), name="password_change"),
     path(
         "accounts/invitation/<str:token>/",

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.catalogue.models import Region
 from accord.core.models import AppendOnly
@@ -302,3 +303,20 @@ class PasswordResetRequest(models.Model):
 
     def __str__(self) -> str:
         return f"password reset for {self.email} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class TwoFactorPolicy(models.Model):
+    """Whether the vendor's staff must sign in with a second factor: one row (pk 1), changed
+    by vendor admins on the two-factor policy page and recorded in the audit log."""
+
+    staff_required = models.BooleanField(
+        default=False, verbose_name=_("two-factor sign-in required for staff")
+    )
+
+    @classmethod
+    def current(cls) -> TwoFactorPolicy:
+        policy, created = cls.objects.get_or_create(pk=1)
+        return policy
+
+    def __str__(self) -> str:
+        return "two-factor policy"

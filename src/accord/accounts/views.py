@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accord.accounts import services
+from accord.accounts import services, two_factor
 from accord.accounts.access import is_customer_admin, is_staff, scope
 from accord.accounts.emails import send_invitation
 from accord.accounts.forms import (
@@ -104,6 +104,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, "That email address and password do not match an account.")
             else:
                 clear_login_failures(email)
+                if two_factor.begin(request, user, _next_url(request)):
+                    return redirect("two_factor_verify")
                 login(request, user)
                 return redirect(_next_url(request) or "home")
     context = {"form": form, "next": _next_url(request) or ""}
