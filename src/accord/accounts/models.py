@@ -313,10 +313,10 @@ class TwoFactorPolicy(models.Model):
         default=False, verbose_name=_("two-factor sign-in required for staff")
     )
 
+    def __str__(self) -> str:
+        return "two-factor policy"
+
     @classmethod
     def current(cls) -> TwoFactorPolicy:
         policy, created = cls.objects.get_or_create(pk=1)
         return policy
-
-    def __str__(self) -> str:
-        return "two-factor policy"
