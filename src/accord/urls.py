@@ -125,6 +125,8 @@ urlpatterns = [
     # The audit log (vendor admins: every organisation; a customer admin: its own)
     path("audit/", include("accord.audit.urls")),
     # Machines and the vendor's staff
+    # The admin's own sign-in would skip the two-factor step: it goes to Accord's sign-in.
+    path("admin/login/", accounts.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api.urls),

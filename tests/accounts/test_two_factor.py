@@ -144,3 +144,10 @@ def test_required_for_staff_sends_them_to_enrol_first(world: Any) -> None:
     other = Client()
     password_step(other, world.manager)
     assert other.post(reverse("logout")).status_code == 302
+
+
+def test_the_admins_sign_in_is_accords_with_its_code_step(world: Any) -> None:
+    response = Client().get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response.url == reverse("login") + "?next=/admin/"
+    response = Client().post("/admin/login/", {"username": world.vendor_admin.email})
+    assert response.url.startswith(reverse("login"))

@@ -67,6 +67,13 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
     return redirect("ticket_list")
 
 
+@require_http_methods(["GET", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponseRedirect:
+    """The Django admin's sign-in page: Accord's own (password, then the two-factor code)."""
+    target = _next_url(request) or "/admin/"
+    return redirect_to_login(target)
+
+
 def _next_url(request: HttpRequest) -> str | None:
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
