@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     *ACCORD_APPS,
 ]
 
@@ -76,9 +78,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in (django-otp): request.user.is_verified().
+    "django_otp.middleware.OTPMiddleware",
     # Who acts, and through which door (portal, admin, API), for the audit log.
     "accord.core.acting.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sent to enrol in two-factor sign-in when the vendor requires it.
+    "accord.accounts.two_factor.RequireTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Broken stored contract terms: a page naming the field, never a 500.
     "accord.accounts.middleware.InvalidTermsMiddleware",
@@ -197,6 +203,8 @@ EMAIL_PORT = env_int("ACCORD_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("ACCORD_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_secret("ACCORD_EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = env_bool("ACCORD_EMAIL_USE_TLS", False)
+# A password-reset link works once, for an hour (accord.accounts.passwords).
+PASSWORD_RESET_TIMEOUT = 3600
 DEFAULT_FROM_EMAIL = env_str("ACCORD_FROM_EMAIL", "support@accord.localhost")
 # Replies to this address reach `accord mail-ingest` (configure the mail server to pipe it).
 ACCORD_SUPPORT_ADDRESS = env_str("ACCORD_SUPPORT_ADDRESS", "support@accord.localhost")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from accord.accounts import contract_views
+from accord.accounts import contract_views, passwords, two_factor
 from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
@@ -18,12 +18,33 @@ urlpatterns = [
     # Accounts
     path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),  # POST only
+    path("accounts/password/reset/", passwords.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        passwords.PasswordResetDone.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        passwords.PasswordResetComplete.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/two-factor/code/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/", two_factor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/policy/", two_factor.policy, name="two_factor_policy"),
+    path("accounts/password/", passwords.PasswordChange.as_view(), name="password_change"),
     path(
         "accounts/invitation/<str:token>/",
         accounts.accept_invitation_view,
         name="accept_invitation",
     ),
     path("accounts/people/", accounts.people, name="people"),
+    path("accounts/people/<int:pk>/", accounts.person_change, name="person_change"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
     path("accounts/settings/", accounts.account_settings, name="account_settings"),
     path("accounts/tokens/<int:pk>/revoke/", accounts.revoke_token, name="token_revoke"),
@@ -104,6 +125,8 @@ urlpatterns = [
     # The audit log (vendor admins: every organisation; a customer admin: its own)
     path("audit/", include("accord.audit.urls")),
     # Machines and the vendor's staff
+    # The admin's own sign-in would skip the two-factor step: it goes to Accord's sign-in.
+    path("admin/login/", accounts.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/", api.urls),

@@ -62,6 +62,16 @@ LISTS: dict[str, Listing] = {
     "tokens/post": Listing(method="post", body=form(name="from the matrix")),
     "account_settings": Listing(sees=frozenset({"acme_reporter"}), marker="rita@acme.test"),
     "account_settings/post": Listing(method="post", body=form(timezone="Europe/Berlin")),
+    "password_change": Listing(),
+    "password_change/post": Listing(
+        method="post",
+        body=form(old_password="not the password", new_password1="x", new_password2="x"),
+    ),
+    "two_factor_setup": Listing(),
+    "two_factor_setup/post": Listing(method="post", body=form(code="000000")),
+    # Left optional (no box ticked): the matrix's staff keep reaching their pages.
+    "two_factor_policy": Listing(),
+    "two_factor_policy/post": Listing(method="post", body=form()),
     "api:me": Listing(sees=frozenset({"acme_reporter"}), marker="rita@acme.test"),
     "api:list_tokens": Listing(sees=frozenset({"acme_reporter"}), marker="zeppelin-token"),
     "api:create_token": Listing(method="post", body=form(name="from the matrix")),

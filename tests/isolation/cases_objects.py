@@ -20,6 +20,8 @@ INSIDERS: dict[str, frozenset[str]] = {
     # Monthly reports: Acme's customer admin and the staff; regenerating one: the managers.
     "acme_admin": frozenset({"acme_admin", *STAFF}),
     "managers": frozenset({"manager", "vendor_admin"}),
+    # A person's account: their organisation's customer admin and the vendor admins.
+    "people_admins": frozenset({"acme_admin", "vendor_admin"}),
 }
 
 
@@ -181,6 +183,15 @@ OBJECTS: dict[str, list[Case]] = {
     "attachment_download": [
         Case("get", lambda s: {"pk": s.public_file.pk}, label="public file"),
         Case("get", lambda s: {"pk": s.internal_file.pk}, insiders="staff", label="staff file"),
+    ],
+    # The role they have already: the insiders' request changes nothing.
+    "person_change": [
+        Case(
+            "post",
+            lambda s: {"pk": s.world.acme_reporter.pk},
+            body=form(role="reporter"),
+            insiders="people_admins",
+        )
     ],
     "token_revoke": [Case("post", lambda s: {"pk": s.token.pk}, insiders="owner")],
     # --- the JSON API

@@ -7,6 +7,7 @@ the patterns named here exist.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ class Public:
     marker: str = "Acme Corp"
 
 
+_RESETS = itertools.count()
 ACME_PEOPLE = frozenset({"acme_reporter", "acme_admin"})
 PUBLIC: dict[str, Public] = {
     "status_overall": Public(sees=ACME_PEOPLE),
@@ -32,6 +34,13 @@ PUBLIC: dict[str, Public] = {
     "release_ics": Public(kwargs={"region": "us"}),
     "help_index": Public(),
     "help_sla": Public(),
+    "password_reset": Public(),
+    # A new address each call: the reset throttle allows three requests per email an hour.
+    "password_reset/post": Public(
+        method="post", body=lambda s: {"email": f"matrix{next(_RESETS)}@acme.test"}
+    ),
+    "password_reset_done": Public(),
+    "password_reset_complete": Public(),
     "status_subscribe/post": Public(
         method="post", body=form(email="someone@example.test", region="us")
     ),

@@ -32,6 +32,10 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "accounts/logout/": "signing out",
     "accounts/invitation/<str:token>/": "reached by the secret in an emailed link, never by an "
     "id (tests/portal/test_accounts.py)",
+    "accounts/password/reset/<uidb64>/<token>/": "reached by the signed token in an emailed "
+    "link, never by an id; one's own account only (tests/accounts/test_passwords.py)",
+    "accounts/two-factor/code/": "the second step of signing in: the person whose password "
+    "was right, kept in the session; no id (tests/accounts/test_two_factor.py)",
     "healthz": "the load balancer's liveness probe",
     "api/": "django-ninja's API root",
     "api/openapi.json": "the API's schema",

@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.catalogue.models import Region
 from accord.core.models import AppendOnly
@@ -290,3 +291,32 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"failed login {self.username} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetRequest(models.Model):
+    """A request for a password-reset email, kept briefly to throttle them (per email and per
+    address). Recorded whether or not the address has an account, so the answer tells nothing."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"password reset for {self.email} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class TwoFactorPolicy(models.Model):
+    """Whether the vendor's staff must sign in with a second factor: one row (pk 1), changed
+    by vendor admins on the two-factor policy page and recorded in the audit log."""
+
+    staff_required = models.BooleanField(
+        default=False, verbose_name=_("two-factor sign-in required for staff")
+    )
+
+    def __str__(self) -> str:
+        return "two-factor policy"
+
+    @classmethod
+    def current(cls) -> TwoFactorPolicy:
+        policy, created = cls.objects.get_or_create(pk=1)
+        return policy

@@ -19,11 +19,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accord.accounts import services
+from accord.accounts import services, two_factor
 from accord.accounts.access import is_customer_admin, is_staff, scope
 from accord.accounts.emails import send_invitation
 from accord.accounts.forms import (
@@ -34,6 +35,7 @@ from accord.accounts.forms import (
     TokenForm,
 )
 from accord.accounts.models import ApiToken, Invitation, Role, User
+from accord.accounts.people import allowed_roles, change_person, find_person
 from accord.accounts.services import (
     LOGIN_FAILURE_WINDOW,
     Refused,
@@ -63,6 +65,13 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
     if is_staff(request.user):
         return redirect("queue")
     return redirect("ticket_list")
+
+
+@require_http_methods(["GET", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponseRedirect:
+    """The Django admin's sign-in page: Accord's own (password, then the two-factor code)."""
+    target = _next_url(request) or "/admin/"
+    return redirect_to_login(target)
 
 
 def _next_url(request: HttpRequest) -> str | None:
@@ -102,6 +111,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, "That email address and password do not match an account.")
             else:
                 clear_login_failures(email)
+                if two_factor.begin(request, user, _next_url(request)):
+                    return redirect("two_factor_verify")
                 login(request, user)
                 return redirect(_next_url(request) or "home")
     context = {"form": form, "next": _next_url(request) or ""}
@@ -182,11 +193,48 @@ def people(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "people": visible_users(user),
+        "people": [(person, allowed_roles(user, person)) for person in visible_users(user)],
+        "role_labels": dict(Role.choices),
         "pending": pending,
         "show_organisation": user.role == Role.VENDOR_ADMIN,
     }
     return render(request, "accounts/people.html", context)
+
+
+@login_required
+@require_POST
+def person_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate, reactivate or give a new role to one person (form fields `active`, `role`)."""
+    user = request.user
+    if not _manages_people(user):
+        raise Http404("not found")
+    try:
+        person = find_person(user, pk)
+    except User.DoesNotExist:  # another organisation's person: not found
+        raise Http404("not found") from None
+    active = {"1": True, "0": False}.get(request.POST.get("active", ""))
+    role = request.POST.get("role") or None
+    if active is None and role is None:
+        messages.error(request, gettext("Choose a role, or deactivate or reactivate."))
+        return redirect("people")
+    with refusal_shown(request):
+        with transaction.atomic():
+            change_person(user, person, role=role, active=active)
+        if active is False:
+            messages.success(
+                request, gettext("%(email)s is deactivated.") % {"email": person.email}
+            )
+        elif active is True:
+            messages.success(
+                request, gettext("%(email)s is active again.") % {"email": person.email}
+            )
+        else:
+            messages.success(
+                request,
+                gettext("%(email)s is now %(role)s.")
+                % {"email": person.email, "role": person.get_role_display()},
+            )
+    return redirect("people")
 
 
 @login_required

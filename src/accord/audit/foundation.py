@@ -28,6 +28,7 @@ def register() -> None:
         ContractVersion,
         Invitation,
         Organisation,
+        TwoFactorPolicy,
         User,
     )
 
@@ -91,4 +92,12 @@ def register() -> None:
         organisation=lambda t: t.user.organisation_id,
         label=lambda t: f"{t.name} ({t.prefix}…) of {t.user.email}",
         title="API token",
+    )
+    # The vendor's rule for staff sign-in (accord.accounts.two_factor): vendor admins read it.
+    track(
+        TwoFactorPolicy,
+        ["staff_required"],
+        organisation=lambda p: None,
+        label=lambda p: "two-factor policy",
+        title="Two-factor policy",
     )
