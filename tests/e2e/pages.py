@@ -26,6 +26,12 @@ VISITS: tuple[Visit, ...] = (
     Visit("acme_admin", "/accounts/settings/", "Time zone"),
     Visit("agent", "/queue/", "Dashboard won't load"),
     Visit("agent", "/tickets/{ticket}/", "Dashboard won't load"),
+    # Accounts: password reset and change, people, two-factor sign-in
+    Visit("visitor", "/accounts/password/reset/", "Reset your password"),
+    Visit("acme_reporter", "/accounts/password/", "Change your password"),
+    Visit("acme_admin", "/accounts/people/", "Change role"),
+    Visit("acme_reporter", "/accounts/two-factor/", "Set up an authenticator app"),
+    Visit("vendor_admin", "/accounts/two-factor/policy/", "Two-factor policy"),
 )
 
 # The scene's ticket, raised by Acme's reporter before the browsers start.
