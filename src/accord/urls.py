@@ -18,6 +18,7 @@ urlpatterns = [
     # Accounts
     path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),  # POST only
+    path("accounts/sso/", include("accord.accounts.sso_urls")),  # 404 unless SSO is configured
     path(
         "accounts/invitation/<str:token>/",
         accounts.accept_invitation_view,
