@@ -111,3 +111,24 @@ def test_staff_do_not_sign_in_by_sso_unless_their_domain_is_allowed(
     settings.ACCORD_OIDC_STAFF_DOMAINS = ["vendor.test"]
     page = sign_in_with_sso("alex@vendor.test")
     assert page.redirect_chain[-1][0].endswith("/queue/")
+
+
+def test_a_callback_without_a_started_sign_in_is_refused_on_the_login_page(
+    client: Any, world: Any, sso: Any
+) -> None:
+    page = client.get("/accounts/sso/callback/?code=forged&state=forged", follow=True)
+    assert "Single sign-on did not complete" in page.content.decode()
+    client.get("/accounts/sso/start/")  # a sign-in started: its state is not this one
+    page = client.get("/accounts/sso/callback/?code=forged&state=other", follow=True)
+    assert "Single sign-on did not complete" in page.content.decode()
+
+
+def test_an_unreachable_provider_is_said_on_the_login_page(
+    client: Any, world: Any, settings: Any
+) -> None:
+    settings.ACCORD_OIDC_ENABLED = True
+    settings.ACCORD_OIDC_ISSUER = "http://127.0.0.1:9/o"  # the discard port: nobody answers
+    settings.OIDC_RP_CLIENT_ID = "accord"
+    page = client.get("/accounts/sso/start/", follow=True)
+    assert page.redirect_chain[-1][0].endswith("/accounts/login/")
+    assert "the provider could not be reached" in page.content.decode()
