@@ -40,7 +40,6 @@ def oidc_settings() -> dict[str, Any]:
         "OIDC_TIMEOUT": env_int("ACCORD_OIDC_TIMEOUT_SECONDS", 10),
         "OIDC_AUTHENTICATE_CLASS": "accord.accounts.oidc.SignInStart",
         "OIDC_CALLBACK_CLASS": "accord.accounts.oidc.SignInCallback",
-        "LOGIN_REDIRECT_URL_FAILURE": "login",
     }
     for setting, variable in _ENDPOINTS.items():
         values[setting] = env_str(variable, "")

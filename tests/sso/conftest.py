@@ -58,6 +58,7 @@ PROVIDER_USERS = {
         ("adam@acme.test", _claims("adam@acme.test", accord_org="globex")),
         ("alex@vendor.test", _claims("alex@vendor.test")),
         ("ghost@acme.test", _claims("ghost@acme.test", accord_org="no-such-org")),
+        ("sam.new@vendor.test", _claims("sam.new@vendor.test")),
     ]
 }
 

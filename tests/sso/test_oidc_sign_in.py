@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from accord.accounts.models import Role, User
+from accord.accounts.oidc import organisations_for_domain
 from accord.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +133,27 @@ def test_an_unreachable_provider_is_said_on_the_login_page(
     page = client.get("/accounts/sso/start/", follow=True)
     assert page.redirect_chain[-1][0].endswith("/accounts/login/")
     assert "the provider could not be reached" in page.content.decode()
+
+
+def test_sso_never_creates_staff(
+    client: Any, world: Any, sign_in_with_sso: Any, settings: Any
+) -> None:
+    settings.ACCORD_OIDC_STAFF_DOMAINS = ["vendor.test"]
+    _refused(sign_in_with_sso("sam.new@vendor.test"), "never creates staff accounts")
+    assert not User.objects.filter(email="sam.new@vendor.test").exists()
+
+
+def test_a_domain_of_two_organisations_creates_nobody(
+    client: Any, world: Any, sign_in_with_sso: Any
+) -> None:
+    world.globex.email_domains = "globex.test, ACME.test"
+    world.globex.save()
+    _refused(sign_in_with_sso("nina.new@acme.test"), "belongs to no single organisation")
+
+
+def test_an_organisation_s_domains_match_exactly(world: Any) -> None:
+    world.acme.email_domains = "acme.test, Acme-Labs.test"
+    world.acme.save()
+    assert organisations_for_domain("acme-labs.test") == [world.acme]
+    assert organisations_for_domain("labs.test") == []
+    assert organisations_for_domain("eu.acme.test") == []
