@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from accord.env import env_bool, env_int, env_list, env_rate, env_secret, env_str
+from accord.oidc_settings import oidc_settings
 
 # src/accord/settings.py -> the checkout root.
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -265,6 +266,14 @@ ACCORD_API_RATE = env_rate("ACCORD_API_RATE", "600/min")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with OpenID Connect: off unless ACCORD_OIDC_CLIENT_ID is set
+# (accord/oidc_settings.py, docs/single-sign-on.md). Its backend answers only SSO callbacks.
+globals().update(oidc_settings())
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accord.accounts.oidc.AccordOIDCBackend",
+]
 
 # Monthly SLA reports: a month's report is taken (frozen) at 00:00 on this day of the next month
 # in the contract's reporting time zone, and sent to the customer's admins then (1-28).

@@ -38,6 +38,7 @@ urlpatterns = [
     path("accounts/two-factor/", two_factor.setup, name="two_factor_setup"),
     path("accounts/two-factor/policy/", two_factor.policy, name="two_factor_policy"),
     path("accounts/password/", passwords.PasswordChange.as_view(), name="password_change"),
+    path("accounts/sso/", include("accord.accounts.sso_urls")),  # 404 unless SSO is configured
     path(
         "accounts/invitation/<str:token>/",
         accounts.accept_invitation_view,

@@ -30,6 +30,10 @@ NOT_TENANT_DATA_PREFIXES: dict[str, str] = {
 NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "accounts/login/": "the sign-in form",
     "accounts/logout/": "signing out",
+    "accounts/sso/start/": "single sign-on's start: a redirect to the provider, no tenant data; "
+    "404 unless SSO is configured (tests/sso)",
+    "accounts/sso/callback/": "single sign-on's return from the provider: signs in by the "
+    "provider's verified email, no id in the URL; 404 unless SSO is configured (tests/sso)",
     "accounts/invitation/<str:token>/": "reached by the secret in an emailed link, never by an "
     "id (tests/portal/test_accounts.py)",
     "accounts/password/reset/<uidb64>/<token>/": "reached by the signed token in an emailed "
