@@ -11,6 +11,7 @@ from accord.helpdesk import assignment
 
 from ..helpdesk.conftest import agent_team
 from ..helpdesk.conftest import open_ticket as _ticket
+from ..helpdesk.test_export import _csv as _csv_rows
 
 
 @pytest.fixture
@@ -62,3 +63,17 @@ def test_the_assign_endpoint_is_in_the_openapi_document(api: Any) -> None:
     assert "get" in paths["/api/tickets.csv"]
     names = {p["name"] for p in paths["/api/tickets"]["get"]["parameters"]}
     assert "view" in names
+
+
+def test_the_api_exports_csv_with_the_list_filters(world: Any, api: Any) -> None:
+    _ticket(world, summary="Acme's fault")
+    _ticket(world, world.globex, summary="Globex's fault")
+    rows = _csv_rows(api.get(world.agent, "/api/tickets.csv?organisation=globex"))
+    assert [r["Summary"] for r in rows] == ["Globex's fault"]
+    rows = _csv_rows(api.get(world.acme_admin, "/api/tickets.csv"))
+    assert [r["Summary"] for r in rows] == ["Acme's fault"]
+    assert api.get(world.acme_reporter, "/api/tickets.csv").status_code == 403
+    assert api.get(world.acme_admin, "/api/tickets.csv?organisation=globex").status_code in (
+        404,
+        422,
+    )
