@@ -160,6 +160,10 @@ def test_a_refused_assignment_is_shown_on_the_form(world: Any, team: Any) -> Non
     )
     assert response.status_code == 200
     assert "is not a member of the group Platform" in response.content.decode()
+    customer = _client(world.manager).post(
+        reverse("ticket_assign", args=[ticket.pk]), {"assign-assignee": world.acme_admin.pk}
+    )
+    assert customer.status_code == 200 and "valid choice" in customer.content.decode()
     assert Ticket.objects.get(pk=ticket.pk).assignee is None
 
 

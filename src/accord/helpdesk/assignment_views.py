@@ -47,11 +47,8 @@ class AssignForm(AccordForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Every staff member is offered; the service says no to an inactive one or a customer
-        # sent by hand (a clear field error, never a silent default).
-        self.fields["assignee"].queryset = User.objects.filter(
-            role__in=["agent", "manager", "vendor_admin"]
-        ).order_by("first_name", "last_name", "email")
+        # Active staff only: anyone else is "not a valid choice", an error on the field.
+        self.fields["assignee"].queryset = assignment.assignable_staff()
 
 
 def assign_form(ticket: Any, prefix: str = "assign", data: Any = None) -> AssignForm:
