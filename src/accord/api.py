@@ -212,7 +212,7 @@ def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
 
 api.add_router("", accounts_router)
 api.add_router("", helpdesk_router)  # the catalogue and the tickets; then their actions:
-for resource in ("actions", "severity", "attachments", "restoration"):
+for resource in ("actions", "severity", "attachments", "restoration", "ownership"):
     api.add_router("", f"accord.helpdesk.api.{resource}.router")
 api.add_router("", incidents_router)
 api.add_router("", hooks_router)

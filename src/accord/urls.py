@@ -8,7 +8,7 @@ from accord.accounts import contract_views, passwords, two_factor
 from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
-from accord.helpdesk import restoration_views
+from accord.helpdesk import assignment_views, export_views, restoration_views
 from accord.helpdesk import views as helpdesk
 from accord.incidents import views as incidents
 from accord.releases import views as releases
@@ -72,6 +72,10 @@ urlpatterns = [
     path("tickets/<int:pk>/pause/", helpdesk.ticket_pause, name="ticket_pause"),
     path("tickets/<int:pk>/resume/", helpdesk.ticket_resume, name="ticket_resume"),
     path("tickets/<int:pk>/propose/", helpdesk.ticket_propose, name="ticket_propose"),
+    path("tickets/<int:pk>/assign/", assignment_views.ticket_assign, name="ticket_assign"),
+    path("tickets/export.csv", export_views.ticket_export, name="ticket_export"),
+    path("queue/export.csv", export_views.queue_export, name="queue_export"),
+    path("agent-groups/", assignment_views.agent_groups, name="agent_groups"),
     path("attachments/<int:pk>/", helpdesk.attachment_download, name="attachment_download"),
     # Contested restorations
     path("tickets/<int:pk>/contest/", restoration_views.ticket_contest, name="ticket_contest"),

@@ -37,6 +37,7 @@ TICKET_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("get", "/restoration", None),
     ("post", "/restoration/contest", {"reason": "still down"}),
     ("post", "/restoration/contest/answer", {"accept": True}),
+    ("post", "/assign", {}),  # unassigning an unassigned ticket: 409 for staff, 403 customers
 ]
 
 
@@ -171,6 +172,9 @@ ALL_ENDPOINTS = [
     ("get", "/api/tickets/1/restoration"),
     ("post", "/api/tickets/1/restoration/contest"),
     ("post", "/api/tickets/1/restoration/contest/answer"),
+    ("post", "/api/tickets/1/assign"),
+    ("get", "/api/agent-groups"),
+    ("get", "/api/tickets.csv"),
     ("get", "/api/incidents"),
     ("post", "/api/incidents"),
     ("get", "/api/incidents/1"),

@@ -38,6 +38,20 @@ LISTS: dict[str, Listing] = {
     "home": Listing(),
     "ticket_list": Listing(queries=lambda s: ["", "?show=all", "?show=closed"], sees=ALL_SEE_ACME),
     "queue": Listing(queries=queue_filters, sees=frozenset(STAFF)),
+    "queue/views": Listing(
+        queries=lambda s: ["?view=mine", "?view=group", "?view=unassigned", "?view=all"],
+    ),
+    "queue_export": Listing(queries=queue_filters, sees=frozenset(STAFF)),
+    "ticket_export": Listing(
+        queries=lambda s: ["", "?show=all", "?show=closed"],
+        sees=frozenset({"acme_admin", *STAFF}),
+    ),
+    "agent_groups": Listing(),
+    "api:list_agent_groups": Listing(),
+    "api:export_tickets": Listing(
+        queries=lambda s: ["", "?organisation=acme", "?view=unassigned", "?open=true"],
+        sees=frozenset({"acme_admin", *STAFF}),
+    ),
     "ticket_new": Listing(),
     "ticket_new/post": Listing(
         method="post",
@@ -85,6 +99,8 @@ LISTS: dict[str, Listing] = {
             "?severity=2",
             "?module=release-manager",
             "?ordering=due_at&limit=200",
+            "?view=mine",
+            "?view=unassigned",
         ],
         sees=ALL_SEE_ACME,
     ),

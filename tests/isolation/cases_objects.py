@@ -180,6 +180,16 @@ OBJECTS: dict[str, list[Case]] = {
     # the others on the page; Acme's ticket is not restored, so contesting it is refused too)
     "ticket_contest": [Case("post", ticket, form(**{"contest-reason": "still down"}))],
     "ticket_contest_answer": [Case("post", ticket, form(**{"contest-answer-decision": "accept"}))],
+    # Ownership: staff only on the page (customers: not found); by API the customer who sees
+    # the ticket is refused (403), the staff assign (a second assigner: 409, already so)
+    "ticket_assign": [
+        Case(
+            "post",
+            ticket,
+            lambda s: {"assign-assignee": s.world.agent.pk},
+            insiders="staff",
+        )
+    ],
     "attachment_download": [
         Case("get", lambda s: {"pk": s.public_file.pk}, label="public file"),
         Case("get", lambda s: {"pk": s.internal_file.pk}, insiders="staff", label="staff file"),
@@ -198,6 +208,7 @@ OBJECTS: dict[str, list[Case]] = {
     "api:get_ticket": [Case("get", api_ticket)],
     "api:add_comment": [Case("post", api_ticket, form(body="hello"))],
     "api:change_status": [Case("post", api_ticket, form(status="acknowledged"))],
+    "api:assign_ticket": [Case("post", api_ticket, lambda s: {"assignee": s.world.agent.pk})],
     "api:reopen_ticket": [Case("post", api_ticket, form(reason="it is back"))],
     "api:pause_ticket": [Case("post", api_ticket, form(reason="waiting for logs"))],
     "api:resume_ticket": [Case("post", api_ticket, form(note="back"))],

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from accord.helpdesk.models import (
+    AgentGroup,
     Attachment,
     Comment,
     IdempotencyKey,
@@ -48,6 +49,20 @@ class TicketEventInline(admin.TabularInline):
         return False
 
 
+@admin.register(AgentGroup)
+class AgentGroupAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    filter_horizontal = ["members"]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "members":
+            from accord.helpdesk.assignment import assignable_staff
+
+            kwargs["queryset"] = assignable_staff()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = [
@@ -73,6 +88,8 @@ class TicketAdmin(admin.ModelAdmin):
         "reported_by",
         "reported_at",
         "email_message_id",
+        "assignee",  # through the ticket page or the API (accord.helpdesk.assignment)
+        "group",
         *CLOCK_FIELDS,
     ]
     inlines = [TicketEventInline]

@@ -254,6 +254,7 @@ class QueueFilterForm(AccordForm):
     module = OptionalChoice("Module", Module.objects.all(), "All modules")
     region = OptionalChoice("Region", Region.objects.all(), "All regions")
     customer = OptionalChoice("Customer", Organisation.objects.none(), "All customers")
+    view = forms.CharField(required=False, widget=forms.HiddenInput)  # the ownership tab kept
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Organisation
 from accord.catalogue.models import Module, Region
@@ -46,6 +47,23 @@ class Repair(models.TextChoices):
     PERMANENT = "permanent", "Permanent repair"
 
 
+class AgentGroup(models.Model):
+    """A team of the vendor's staff that tickets can be assigned to (managed in the admin)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="agent_groups", blank=True, verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agent group")
+        verbose_name_plural = _("agent groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     tenant_field = "organisation"
 
@@ -79,6 +97,24 @@ class Ticket(models.Model):
     next_warning_at = models.DateTimeField(null=True, blank=True)
     clock_computed_at = models.DateTimeField(null=True, blank=True)
 
+    # Ownership (accord.helpdesk.assignment writes these, with an `assigned` event).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        verbose_name=_("assignee"),
+    )
+    group = models.ForeignKey(
+        AgentGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("group"),
+    )
+
     class Meta:
         ordering = ["-reported_at"]
         indexes = [models.Index(fields=["organisation", "status"])]
@@ -109,6 +145,7 @@ class EventKind(models.TextChoices):
     RESTORATION_CONTESTED = "restoration_contested", "Restoration contested"
     RESTORATION_WITHDRAWN = "restoration_withdrawn", "Restoration withdrawn"
     CONTEST_REJECTED = "contest_rejected", "Contest rejected"
+    ASSIGNED = "assigned", _("Assignment changed")
 
 
 class TicketEvent(AppendOnly):

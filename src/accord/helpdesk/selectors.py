@@ -16,7 +16,7 @@ from accord.accounts.access import scope
 from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Module, Region
 from accord.core.prepared import Prepared
-from accord.helpdesk.models import OPEN_STATUSES, Ticket
+from accord.helpdesk.models import OPEN_STATUSES, AgentGroup, Ticket
 
 Ordering = Literal["due_at", "-due_at", "reported_at", "-reported_at"]
 
@@ -25,7 +25,13 @@ def tickets() -> QuerySet[Ticket]:
     """Every ticket with what the pages, the API and the clock need (not scoped: pass it to
     `get_or_404`, or use `visible_tickets`)."""
     return Ticket.objects.select_related(
-        "organisation__contract", "organisation__region", "module", "region", "reported_by"
+        "organisation__contract",
+        "organisation__region",
+        "module",
+        "region",
+        "reported_by",
+        "assignee",
+        "group",
     )
 
 
@@ -44,10 +50,13 @@ def filter_tickets(
     region: Region | None = None,
     organisation: Organisation | None = None,
     open: bool | None = None,
+    view: str | None = None,
+    viewer: User | None = None,
 ) -> QuerySet[Ticket]:
     """The tickets that pass every filter given (None, or empty: no filter). `severities` and
     `without_severity` are about the severity in force; `open`: True, reported, acknowledged
-    or in progress; False, any other status."""
+    or in progress; False, any other status; `view` (with `viewer`), one of OWNERSHIP_VIEWS:
+    assigned to the viewer, in one of the viewer's agent groups, with no assignee, or all."""
     if statuses:
         tickets = tickets.filter(status__in=statuses)
     if without_severity:
@@ -64,6 +73,25 @@ def filter_tickets(
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     elif open is False:
         tickets = tickets.exclude(status__in=OPEN_STATUSES)
+    if view and view != "all":
+        tickets = ownership_view(tickets, view, viewer)
+    return tickets
+
+
+OWNERSHIP_VIEWS = ("mine", "group", "unassigned", "all")
+
+
+def ownership_view(tickets: QuerySet[Ticket], view: str, viewer: User | None) -> QuerySet[Ticket]:
+    """`mine`: assigned to the viewer; `group`: in one of the viewer's agent groups;
+    `unassigned`: no assignee (whatever the group); anything else: every ticket."""
+    if view == "mine":
+        return tickets.filter(assignee=viewer) if viewer is not None else tickets.none()
+    if view == "group":
+        if viewer is None:
+            return tickets.none()
+        return tickets.filter(group__in=AgentGroup.objects.filter(members=viewer))
+    if view == "unassigned":
+        return tickets.filter(assignee__isnull=True)
     return tickets
 
 

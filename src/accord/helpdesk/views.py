@@ -23,9 +23,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.accounts.access import get_or_404, is_staff, scope
+from accord.accounts.access import get_or_404, is_customer_admin, is_staff, scope
 from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms, form_policy
 from accord.core.forms import refusal_shown, valid_filters
@@ -78,13 +79,7 @@ def _policy_of(ticket: Ticket) -> Policy:
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """The tickets of the customer's organisation (for the vendor's staff: every customer's)."""
-    show = request.GET.get("show", "active")
-    tickets = selectors.order_tickets(selectors.visible_tickets(request.user), "-reported_at")
-    if show == "closed":
-        tickets = tickets.filter(status=Status.CLOSED)
-    elif show != "all":
-        show = "active"
-        tickets = tickets.exclude(status=Status.CLOSED)
+    show, tickets = ticket_list_selection(request)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     services.refresh_clocks(rows)  # standing as of now, in memory only
@@ -93,21 +88,31 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "show": show,
         "staff": is_staff(request.user),
+        "can_export": is_staff(request.user) or is_customer_admin(request.user),
     }
     return render(request, "helpdesk/ticket_list.html", context)
 
 
-@login_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    """The agents' queue: open tickets, the nearest breach first (breached ones lead, tickets
-    without a severity, which have no due time, come last)."""
+def ticket_list_selection(request: HttpRequest) -> tuple[str, Any]:
+    """The ticket list's tab (`show`) and its tickets, newest first (the page and its CSV)."""
+    show = request.GET.get("show", "active")
+    tickets = selectors.order_tickets(selectors.visible_tickets(request.user), "-reported_at")
+    if show == "closed":
+        tickets = tickets.filter(status=Status.CLOSED)
+    elif show != "all":
+        show = "active"
+        tickets = tickets.exclude(status=Status.CLOSED)
+    return show, tickets
+
+
+def queue_selection(request: HttpRequest) -> tuple[QueueFilterForm, str, Any]:
+    """The queue's filter form, ownership tab (`view`) and tickets (the page and its CSV)."""
     user = request.user
-    if not is_staff(user):
-        raise Http404("not found")
     form = QueueFilterForm(request.GET or None, user=user)
     filters = valid_filters(form)
     severity = filters.get("severity")
+    view = request.GET.get("view", "all")
+    view = view if view in selectors.OWNERSHIP_VIEWS else "all"
     tickets = selectors.filter_tickets(
         selectors.visible_tickets(user),
         open=True,
@@ -116,8 +121,20 @@ def queue(request: HttpRequest) -> HttpResponse:
         module=filters.get("module"),
         region=filters.get("region"),
         organisation=filters.get("customer"),
+        view=view,
+        viewer=user,
     )
-    tickets = selectors.order_tickets(tickets, "due_at")
+    return form, view, selectors.order_tickets(tickets, "due_at")
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """The agents' queue: open tickets, the nearest breach first (breached ones lead, tickets
+    without a severity, which have no due time, come last)."""
+    if not is_staff(request.user):
+        raise Http404("not found")
+    form, view, tickets = queue_selection(request)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     services.refresh_clocks(rows)
@@ -125,8 +142,28 @@ def queue(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "rows": [_QueueRow(t) for t in rows],
+        "view": view,
+        "view_tabs": _view_tabs(request, view),
+        "export_query": request.GET.urlencode(),
     }
     return render(request, "helpdesk/queue.html", context)
+
+
+def _view_tabs(request: HttpRequest, current: str) -> list[tuple[str, str, bool]]:
+    """(label, href, current) of the queue's ownership tabs; the other filters are kept."""
+    labels = {
+        "mine": gettext("Mine"),
+        "group": gettext("My groups"),
+        "unassigned": gettext("Unassigned"),
+        "all": gettext("All"),
+    }
+    tabs = []
+    for name in selectors.OWNERSHIP_VIEWS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["view"] = name
+        tabs.append((labels[name], f"?{query.urlencode()}", name == current))
+    return tabs
 
 
 @dataclass
@@ -211,12 +248,23 @@ def _event_entry(event: TicketEvent, policy: Policy) -> TimelineEntry:
     elif event.kind == EventKind.SEVERITY_AGREED:
         title = f"Severity agreed: {severity_label(policy, event.severity)}"
         details.extend(_agreement_details(data, policy))
+    elif event.kind == EventKind.ASSIGNED:
+        title = _assignment_title(data)
     elif event.kind == EventKind.RESTORED and data.get("repair") in Repair.values:
         title = f"Service restored ({Repair(data['repair']).label.lower()})"
     for key, name in (("reason", "Reason"), ("note", "Note"), ("notes", "Meeting notes")):
         if data.get(key):
             details.append((name, str(data[key])))
     return TimelineEntry(at=event.at, actor=event.actor, title=title, kind="event", details=details)
+
+
+def _assignment_title(data: dict[str, Any]) -> str:
+    who, group = data.get("assignee_name"), data.get("group_name")
+    if who and group:
+        return gettext("Assigned to %(who)s (%(group)s)") % {"who": who, "group": group}
+    if who or group:
+        return gettext("Assigned to %(who)s") % {"who": who or group}
+    return gettext("Unassigned")
 
 
 def _proposer(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -272,7 +320,10 @@ def _agreement_details(data: dict[str, Any], policy: Policy) -> list[tuple[str, 
 
 
 def _timeline(ticket: Ticket, *, viewer: User, policy: Policy) -> list[TimelineEntry]:
-    entries = [_event_entry(e, policy) for e in ticket.events.select_related("actor")]
+    events = ticket.events.select_related("actor")
+    if not is_staff(viewer):  # customers see "Assigned to Support", not who (docs/helpdesk.md)
+        events = events.exclude(kind=EventKind.ASSIGNED)
+    entries = [_event_entry(e, policy) for e in events]
     for comment in services.visible_comments(ticket, viewer):
         entries.append(
             TimelineEntry(

@@ -214,6 +214,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         region=region,
         organisation=organisation,
         open=filters.open,
+        view=filters.view,
+        viewer=user,
     )
     ordering = filters.ordering or ("due_at" if is_staff(user) else "-reported_at")
     tickets = selectors.order_tickets(tickets, ordering)
@@ -224,7 +226,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         "count": count,
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": [_ticket(t) for t in page],
+        "items": [_ticket(t, is_staff(user)) for t in page],
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from accord.accounts.access import is_staff
 from accord.accounts.api import person
 from accord.accounts.models import User
 from accord.helpdesk import selectors, services, severity
@@ -35,7 +36,26 @@ def _clock(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _ticket(ticket: Ticket) -> dict[str, Any]:
+def staff_member(user: User) -> dict[str, Any]:
+    """A member of the staff as StaffOut (for staff eyes only)."""
+    return {"id": user.pk, "name": user.get_full_name() or user.email, "email": user.email}
+
+
+def _ownership(ticket: Ticket, staff: bool) -> dict[str, Any]:
+    """Who handles the ticket: staff see the assignee and the group; customers only whether
+    Support has taken it (docs/helpdesk.md)."""
+    assigned = ticket.assignee_id is not None or ticket.group_id is not None
+    if not staff:
+        return {"assigned": assigned, "assignee": None, "group": None}
+    group = ticket.group if ticket.group_id is not None else None
+    return {
+        "assigned": assigned,
+        "assignee": staff_member(ticket.assignee) if ticket.assignee is not None else None,
+        "group": {"id": group.pk, "name": group.name} if group is not None else None,
+    }
+
+
+def _ticket(ticket: Ticket, staff: bool = True) -> dict[str, Any]:
     organisation, module, region = ticket.organisation, ticket.module, ticket.region
     return {
         "id": ticket.pk,
@@ -52,6 +72,7 @@ def _ticket(ticket: Ticket) -> dict[str, Any]:
         "reported_by": person(ticket.reported_by),
         "reported_at": ticket.reported_at,
         "clock": _clock(ticket),
+        **_ownership(ticket, staff),
     }
 
 
@@ -96,6 +117,7 @@ def _detail(ticket: Ticket, viewer: User, opened: TicketEvent | None = None) -> 
         comments=services.visible_comments(ticket, viewer),
         attachments=services.visible_attachments(ticket, viewer),
         fix=selectors.fixing_release(ticket),
+        staff=is_staff(viewer),
     )
 
 
@@ -120,10 +142,13 @@ def _render_detail(
     comments: Iterable[Comment],
     attachments: Iterable[Attachment],
     fix: Any,
+    staff: bool = True,
 ) -> dict[str, Any]:
     proposal = severity.SeverityState(ticket, events).proposal
+    if not staff:  # who handles the ticket is for staff (its assignment events too)
+        events = [e for e in events if e.kind != EventKind.ASSIGNED]
     return {
-        **_ticket(ticket),
+        **_ticket(ticket, staff),
         "description": ticket.description,
         "fixed_by_release": _fixing_release(fix),
         "open_proposal": (
@@ -142,7 +167,7 @@ def _render_detail(
             {
                 "id": e.pk,
                 "kind": e.kind,
-                "label": EventKind(e.kind).label if e.kind in EventKind.values else e.kind,
+                "label": str(EventKind(e.kind).label) if e.kind in EventKind.values else e.kind,
                 "at": e.at,
                 "actor": person(e.actor),
                 "severity": e.severity,

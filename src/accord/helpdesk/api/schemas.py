@@ -79,6 +79,21 @@ class ClockOut(Schema):
     computed_at: UtcDateTime
 
 
+class StaffOut(Schema):
+    id: int = Field(description="The user id to assign (POST /api/tickets/{id}/assign)")
+    name: str
+    email: str
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+
+
+class GroupMembersOut(GroupOut):
+    members: list[StaffOut]
+
+
 class TicketOut(Schema):
     id: int
     url: str
@@ -94,6 +109,9 @@ class TicketOut(Schema):
     reported_by: PersonOut
     reported_at: UtcDateTime
     clock: ClockOut
+    assigned: bool = Field(description="Someone in Support (a person or a group) has the ticket")
+    assignee: StaffOut | None = Field(description="Who handles it (staff only; customers: null)")
+    group: GroupOut | None = Field(description="The agent group (staff only; null for customers)")
 
 
 class EventOut(Schema):
@@ -197,6 +215,10 @@ class TicketFilters(Clean):
         default=None,
         description="Default: due_at (soonest breach first) for staff, -reported_at for customers",
     )
+    view: Literal["mine", "group", "unassigned", "all"] | None = Field(
+        default=None,
+        description="Ownership (staff): assigned to you, in your agent groups, with no assignee",
+    )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=2**31)
 
@@ -212,6 +234,13 @@ class StatusIn(In):
         default=None, description="Required when status is restored"
     )
     note: LongText = ""
+
+
+class AssignIn(In):
+    assignee: int | None = Field(default=None, description="User id of active staff (null: nobody)")
+    group: int | None = Field(
+        default=None, description="Agent group id, see GET /api/agent-groups (null: no group)"
+    )
 
 
 class ReopenIn(In):

@@ -76,6 +76,8 @@ def recipients(notice: Notice) -> list[tuple[User, bool]]:
         staff = list(
             User.objects.filter(role__in=[Role.MANAGER, Role.VENDOR_ADMIN], is_active=True)
         )
+    elif notice.staff == "people":  # named staff (an assignment's)
+        staff = list(User.objects.filter(pk__in=notice.data.get("staff_ids", []), is_active=True))
     for person in staff:
         chosen[person.pk] = (person, False)
     if notice.customer_headline:

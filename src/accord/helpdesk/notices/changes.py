@@ -141,10 +141,38 @@ def notice_for_change(
             lines=lines,
             staff="all",
         )
+    if what == "assigned":
+        return _assignment_notice(base, slug, event)
     if what in _CONTEST_HEADLINES:
         return _contest_notice(base, slug, what, event)
     logger.debug("no notification for ticket change %r", what)
     return None
+
+
+def _assignment_notice(base: dict[str, Any], slug: str, event: TicketEvent) -> Notice | None:
+    """Staff only (customers are not emailed): the new assignee, or the members of the group
+    the ticket went to without an assignee (`accord.helpdesk.assignment`)."""
+    data = event.data
+    if not data.get("notified"):
+        return None
+    if data.get("assignee_name"):
+        headline = f"Ticket assigned to {data['assignee_name']}"
+    else:
+        headline = f"Ticket assigned to the group {data.get('group_name')}"
+    lines = [f"Group: {data['group_name']}"] if data.get("group_name") else []
+    return Notice(
+        **base,
+        event="ticket.assigned",
+        slug=slug,
+        headline=headline,
+        lines=lines,
+        staff="people",
+        data={
+            "assignee": data.get("assignee"),
+            "group": data.get("group"),
+            "staff_ids": list(data["notified"]),
+        },
+    )
 
 
 def _proposal_notice(base: dict[str, Any], slug: str, event: TicketEvent) -> Notice:

@@ -24,7 +24,7 @@ class Notice:
     actor: User | None = None
     comment: Comment | None = None
     # "all" (agents and managers), "managers" (managers and vendor admins), "ticket" (who
-    # worked on it), "none"
+    # worked on it), "people" (the staff in data["staff_ids"]), "none"
     staff: str = "none"
     include_reporter: bool = False  # tell the reporter even when they are the actor
     subject_tag: str = ""  # prefix of the subject for alarms
