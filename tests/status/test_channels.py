@@ -239,3 +239,13 @@ def test_emails_carry_one_click_list_unsubscribe(world: Any, clock: Clock, mr: F
     row.refresh_from_db()
     assert not row.active
     assert client.post("/status/subscription/forged/one-click/").status_code == 404
+
+
+def test_the_page_keeps_its_short_email_form_and_links_the_rest(world: Any, clock: Clock) -> None:
+    html = Client().get("/status/").content.decode()
+    assert 'name="email"' in html
+    assert 'name="modules"' not in html
+    assert 'href="/status/subscribe/"' in html
+    full = Client().get("/status/subscribe/").content.decode()
+    for field in ('name="channel"', 'name="url"', 'name="modules"'):
+        assert field in full

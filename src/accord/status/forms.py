@@ -65,6 +65,16 @@ class SubscribeForm(AccordForm):
         return data
 
 
+class PageSubscribeForm(SubscribeForm):
+    """The status page's own short form: an email address and a region (every module); the
+    subscribe page has the rest."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("channel", "url", "modules"):
+            del self.fields[name]
+
+
 class SimulateForm(AccordForm):
     action = forms.ChoiceField(choices=[("down", "Simulate an outage"), ("up", "Restore")])
     back = forms.ChoiceField(

@@ -28,7 +28,7 @@ from accord.accounts.access import is_staff
 from accord.catalogue.models import Region
 from accord.status import demo, panel, services, subscriptions
 from accord.status.feeds import build_feed
-from accord.status.forms import SimulateForm, SubscribeForm
+from accord.status.forms import PageSubscribeForm, SimulateForm, SubscribeForm
 from accord.status.models import Channel
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def _page(request: HttpRequest, region: Region | None) -> HttpResponse:
         else None,
         "staff": staff,
         "demo": staff and demo.demo_enabled(),
-        "form": SubscribeForm(initial={"region": region}),
+        "form": PageSubscribeForm(initial={"region": region}),
         "feed_url": reverse("status_region_feed", args=[region.code])
         if region
         else reverse("status_feed"),
