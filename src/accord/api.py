@@ -219,3 +219,7 @@ api.add_router("", hooks_router)
 api.add_router("", "accord.probes.api.router")  # agent tokens only: accord.probes.auth
 api.add_router("", "accord.releases.api.router")
 api.add_router("", "accord.audit.api.router")
+# The SLA data: monthly reports, uptime per module-region, contracts (issue 18).
+api.add_router("", "accord.reports.api.router")
+api.add_router("", "accord.status.uptime_api.router")
+api.add_router("", "accord.accounts.contract_api.router")

@@ -27,6 +27,23 @@ def test_the_openapi_document_is_served_and_lists_the_ticket_endpoints(api: Any)
     assert {"type": "http", "scheme": "bearer"} in schemes.values()
 
 
+def test_the_sla_data_endpoints_are_in_the_openapi_document(api: Any) -> None:
+    """Issue 18: reports, uptime and contracts, each with the answers it may give."""
+    paths = api.client.get("/api/openapi.json").json()["paths"]
+    for path, answers in (
+        ("/api/reports", {"200", "401", "404", "422"}),
+        ("/api/reports/{organisation}/{month}", {"200", "401", "404", "422"}),
+        ("/api/uptime", {"200", "401", "422"}),
+        ("/api/contracts", {"200", "401"}),
+        ("/api/contracts/{organisation}", {"200", "401", "404", "422"}),
+    ):
+        assert answers <= set(paths[path]["get"]["responses"]), path
+    report = paths["/api/reports/{organisation}/{month}"]["get"]["responses"]["200"]
+    assert report["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ReportOut"
+    }
+
+
 def test_a_create_that_fails_before_answering_leaves_nothing_behind(
     api: Any, world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -196,6 +196,19 @@ LISTS: dict[str, Listing] = {
         sees=frozenset({"acme_admin", "vendor_admin"}),
         marker="rita@acme.test",
     ),
+    # The SLA data by API: reports as the report pages (Acme's admin and the staff); contracts
+    # as the contract terms page (Acme's people and the staff); uptime is the public status
+    # page's (no tenant data: Acme's name never appears).
+    "api:list_reports": Listing(
+        queries=lambda s: ["", "?organisation=acme", "?organisation=globex&month=2026-01"],
+        sees=frozenset({"acme_admin", *STAFF}),
+        marker="Acme Corp",
+    ),
+    "api:list_contracts": Listing(sees=ALL_SEE_ACME, marker="Acme Corp"),
+    "api:list_uptime": Listing(
+        queries=lambda s: ["?month=2026-01", "?since=2026-01-01&until=2026-01-31&region=us"],
+        marker="Acme Corp",
+    ),
     # The SLA dashboard: the staff's (404 for every customer); the simulator: managers and
     # vendor admins (404 for agents and customers). GET only, nothing saved.
     "dashboard": Listing(

@@ -301,6 +301,15 @@ OBJECTS: dict[str, list[Case]] = {
     # --- contract terms: Acme's people read them, the managers add a version
     "contract_terms": [Case("get", contract_terms, insiders="acme")],
     "contract_terms_new": [Case("post", contract_terms, new_terms_version, insiders="managers")],
+    # --- the SLA data by API: the pages' rules (reports: Acme's admin; contracts: its people)
+    "api:get_report": [
+        Case(
+            "get",
+            lambda s: {"organisation": report(s)["slug"], "month": REPORT_MONTH},
+            insiders="acme_admin",
+        )
+    ],
+    "api:get_contract": [Case("get", contract_terms, insiders="acme")],
     # --- the status page's demo switch (a module-region is not tenant data): the staff's alone
     "status_simulate": [
         Case(

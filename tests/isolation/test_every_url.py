@@ -51,6 +51,8 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "status/subscription/<str:token>/confirm/": "reached by the signed token in an emailed "
     "link, never by an id; no tenant data (tests/status/test_subscriptions.py)",
     "status/subscription/<str:token>/unsubscribe/": "the same, to unsubscribe",
+    "status/subscription/<str:token>/one-click/": "RFC 8058's one-click unsubscribe POST, "
+    "by the same signed token (tests/status/test_channels.py)",
     "help/<slug:slug>/": "a help-centre article: vendor content, the same for every customer; "
     "organisation-only articles need any sign-in (tests/helpcentre)",
     "help/<slug:slug>/vote/": "a vote on an article; no tenant data (tests/helpcentre)",

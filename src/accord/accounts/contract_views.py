@@ -8,7 +8,7 @@ A policy the engine refuses is shown back, as typed, with the field and the line
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.accounts.access import get_or_404, is_manager, is_staff
 from accord.accounts.forms import TermsForm
-from accord.accounts.models import ContractVersion, Organisation
+from accord.accounts.models import Contract, ContractVersion, Organisation
 from accord.accounts.terms import (
     InvalidTerms,
     Record,
@@ -39,6 +39,32 @@ class VersionRow:
     version: ContractVersion
     in_force: bool
     error: str
+
+
+def version_rows(contract: Contract, today: date) -> list[VersionRow]:
+    """Every version, newest first: which is in force on `today` (the contract's local date),
+    and the engine's refusal of any that no longer resolves (the page and the API)."""
+    versions = list(contract.versions.select_related("created_by").order_by("-number"))
+    started = [v for v in versions if v.effective_from is None or v.effective_from <= today]
+    in_force = max(started, key=lambda v: (v.effective_from or date.min, v.number), default=None)
+    rows = []
+    for version in versions:
+        try:
+            resolve_record(contract, Record.of(version))
+            error = ""
+        except InvalidTerms as invalid:
+            error = str(invalid)
+        rows.append(VersionRow(version=version, in_force=version is in_force, error=error))
+    return rows
+
+
+def contract_today(contract: Contract, now: datetime) -> date:
+    """Today in the contract's reporting time zone (the server's date if its terms are broken,
+    as the page falls back)."""
+    try:
+        return local_date(contract, now)
+    except InvalidTerms:
+        return now.date()
 
 
 def _next_month(day: date) -> date:
@@ -116,17 +142,7 @@ def _render(
                 "monthly_fee": contract.monthly_fee,
             }
         )
-    versions = list(contract.versions.select_related("created_by").order_by("-number"))
-    started = [v for v in versions if v.effective_from is None or v.effective_from <= today]
-    in_force = max(started, key=lambda v: (v.effective_from or date.min, v.number), default=None)
-    rows = []
-    for version in versions:
-        try:
-            resolve_record(contract, Record.of(version))
-            error = ""
-        except InvalidTerms as invalid:
-            error = str(invalid)
-        rows.append(VersionRow(version=version, in_force=version is in_force, error=error))
+    rows = version_rows(contract, today)
     try:
         resolve_record(contract, Record.of(contract))
         stored_error = ""

@@ -8,4 +8,4 @@ class StatusConfig(AppConfig):
     def ready(self) -> None:
         # Registers the `status_email` job handler (confirmation emails go through the
         # worker's outbox, like every other email Accord sends) and the `status_notice` one.
-        from accord.status import emails, notices  # noqa: F401
+        from accord.status import emails, hooks, notices  # noqa: F401

@@ -50,6 +50,16 @@ def queue_confirmation(subscriber: StatusSubscriber, token: str, *, now: datetim
     )
 
 
+def status_page_url(subscriber: StatusSubscriber) -> str:
+    if subscriber.region_id:
+        return absolute_url(reverse("status_region", args=[subscriber.region.code]))
+    return absolute_url(reverse("status_overall"))
+
+
+def unsubscribe_url(token: str) -> str:
+    return absolute_url(reverse("status_unsubscribe", args=[token]))
+
+
 @work.handler(KIND, atomic=False)
 def send_status_email(job: Job, now: datetime) -> None:
     """Send one status-page email. At-least-once, like the ticket notifications."""
@@ -60,14 +70,18 @@ def send_status_email(job: Job, now: datetime) -> None:
     ):
         logger.info("status email %s not sent: unsubscribed since", job.key)
         return
+    headers = {
+        "Auto-Submitted": "auto-generated",  # RFC 3834: no auto-replies, please
+        "X-Auto-Response-Suppress": "All",
+    }
+    if payload.get("list_unsubscribe"):  # a notice: RFC 2369 and RFC 8058 one-click
+        headers["List-Unsubscribe"] = f"<{payload['list_unsubscribe']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     EmailMessage(
         subject=payload["subject"],
         body=payload["body"],
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[payload["to"]],
-        headers={
-            "Auto-Submitted": "auto-generated",  # RFC 3834: no auto-replies, please
-            "X-Auto-Response-Suppress": "All",
-        },
+        headers=headers,
     ).send(fail_silently=False)
     logger.info("sent %s", job.key)

@@ -10,12 +10,32 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from accord.catalogue.models import Region
+from accord.catalogue.models import Module, Region
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Signed webhook")
+    SLACK = "slack", _("Slack")
 
 
 class StatusSubscriber(models.Model):
-    email = models.EmailField()
+    """One subscription: an email address (double opt-in), a signed webhook or a Slack
+    incoming webhook; to one region or every region, to some modules or every module."""
+
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    email = models.EmailField(blank=True)
+    url = models.URLField(
+        max_length=500, blank=True, help_text=_("Where a webhook or Slack notice is POSTed")
+    )
+    secret = models.CharField(
+        max_length=200, blank=True, help_text=_("The webhook's signing secret (shown once)")
+    )
+    modules = models.ManyToManyField(
+        Module, blank=True, related_name="+", help_text=_("None means every module")
+    )
     region = models.ForeignKey(
         Region,
         on_delete=models.PROTECT,
@@ -35,19 +55,19 @@ class StatusSubscriber(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["email", "region"],
-                condition=Q(region__isnull=False),
+                condition=Q(region__isnull=False, channel="email"),
                 name="one_subscription_per_email_and_region",
             ),
             models.UniqueConstraint(
                 fields=["email"],
-                condition=Q(region__isnull=True),
+                condition=Q(region__isnull=True, channel="email"),
                 name="one_all_regions_subscription_per_email",
             ),
         ]
 
     def __str__(self) -> str:
         where = self.region.code if self.region_id else "all regions"
-        return f"{self.email} ({where})"
+        return f"{self.email or self.get_channel_display()} ({where})"
 
     @property
     def active(self) -> bool:

@@ -29,8 +29,8 @@ from accord.core.links import absolute_url
 from accord.engine.timeutil import zone
 from accord.incidents.announce import STATUS_NOTICE
 from accord.monitoring.models import MaintenanceWindow
-from accord.status import emails
-from accord.status.models import StatusSubscriber
+from accord.status import emails, hooks
+from accord.status.models import Channel, StatusSubscriber
 from accord.status.subscriptions import unsubscribe_token
 from accord.work import services as work
 from accord.work.models import Job
@@ -41,12 +41,19 @@ logger = logging.getLogger(__name__)
 # --- the fan-out, in the worker -----------------------------------------------------------------
 
 
-def subscribers(region_ids: set[int] | None) -> list[StatusSubscriber]:
+def subscribers(
+    region_ids: set[int] | None, module_ids: set[int] | None = None
+) -> list[StatusSubscriber]:
     """Confirmed, not unsubscribed subscribers of these regions or of every region (None:
-    of any region)."""
+    of any region), and of these modules or of every module (None: of any module)."""
     rows = StatusSubscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at=None)
     if region_ids is not None:
         rows = rows.filter(Q(region__isnull=True) | Q(region_id__in=region_ids))
+    if module_ids is not None:
+        chosen = StatusSubscriber.modules.through.objects.filter(module_id__in=module_ids)
+        rows = rows.filter(
+            Q(modules__isnull=True) | Q(pk__in=chosen.values("statussubscriber_id"))
+        ).distinct()
     return list(rows.select_related("region").order_by("pk"))
 
 
@@ -58,6 +65,11 @@ def status_page_url(subscriber: StatusSubscriber) -> str:
 
 def unsubscribe_url(subscriber: StatusSubscriber) -> str:
     return absolute_url(reverse("status_unsubscribe", args=[unsubscribe_token(subscriber)]))
+
+
+def one_click_url(subscriber: StatusSubscriber) -> str:
+    """RFC 8058's one-click URL (the List-Unsubscribe header's): a POST unsubscribes."""
+    return absolute_url(reverse("status_one_click", args=[unsubscribe_token(subscriber)]))
 
 
 def _footer(subscriber: StatusSubscriber) -> list[str]:
@@ -74,20 +86,51 @@ def _utc(moment: datetime) -> str:
     return f"{moment.astimezone(zone('UTC')):%Y-%m-%d %H:%M} UTC"
 
 
-def _fan_out(prefix: str, people: list[StatusSubscriber], render: Any, due_at: datetime) -> None:
-    # Created unless a job of its key exists (INSERT ... ON CONFLICT DO NOTHING).
-    Job.objects.bulk_create(
-        [
-            Job(
-                key=f"{prefix}:subscriber-{person.pk}",
-                kind=emails.KIND,
-                due_at=due_at,
-                payload={"to": person.email, "subscriber": person.pk, **render(person)},
+def _notice(person: StatusSubscriber, notice: dict[str, Any]) -> dict[str, Any]:
+    """The notice as a webhook's JSON body (and Slack's source): with this subscription's
+    links."""
+    return {
+        **notice,
+        "status_page": status_page_url(person),
+        "unsubscribe": unsubscribe_url(person),
+    }
+
+
+def _fan_out(
+    prefix: str,
+    people: list[StatusSubscriber],
+    render: Any,
+    due_at: datetime,
+    notice: dict[str, Any],
+) -> None:
+    """One job per subscriber: an email, a signed webhook or a Slack message."""
+    jobs = []
+    for person in people:
+        key = f"{prefix}:subscriber-{person.pk}"
+        if person.channel == Channel.EMAIL:
+            jobs.append(
+                Job(
+                    key=key,
+                    kind=emails.KIND,
+                    due_at=due_at,
+                    payload={
+                        "to": person.email,
+                        "subscriber": person.pk,
+                        "list_unsubscribe": one_click_url(person),
+                        **render(person),
+                    },
+                )
             )
-            for person in people
-        ],
-        ignore_conflicts=True,
-    )
+        else:
+            jobs.append(hooks.job(person, key, _notice(person, notice), due_at))
+    # Created unless a job of its key exists (INSERT ... ON CONFLICT DO NOTHING).
+    Job.objects.bulk_create(jobs, ignore_conflicts=True)
+
+
+def _modules(rows: Any) -> set[int] | None:
+    """The modules a notice concerns (None: it names none, every module's concern)."""
+    found = set(rows)
+    return found or None
 
 
 def _incident_regions(incident: Any) -> set[int] | None:
@@ -126,8 +169,22 @@ def _announce_update(update_id: int) -> str:
         ]
         return {"subject": subject, "body": "\n".join(body) + "\n"}
 
-    people = subscribers(_incident_regions(incident))
-    _fan_out(f"status-notice:update-{update.pk}", people, render, update.at)
+    modules = _modules(
+        incident.outages.filter(outage__organisation__isnull=True).values_list(
+            "outage__module_region__module_id", flat=True
+        )
+    )
+    notice = {
+        "event": "status.incident_update",
+        "subject": subject,
+        "title": incident.title,
+        "status": update.status,
+        "at": update.at.isoformat(),
+        "message": update.body,
+        "lines": [f"Status: {status} ({_utc(update.at)})", "", update.body],
+    }
+    people = subscribers(_incident_regions(incident), modules)
+    _fan_out(f"status-notice:update-{update.pk}", people, render, update.at, notice)
     return f"{len(people)} subscribers"
 
 
@@ -153,8 +210,27 @@ def _announce_maintenance(window_id: int) -> str:
         ]
         return {"subject": subject, "body": "\n".join(body) + "\n"}
 
-    people = subscribers({window.region_id})
-    _fan_out(f"status-notice:maintenance-{window.pk}", people, render, window.announced_at)
+    when = f"From {_utc(window.start)} to {_utc(window.end)}"
+    notice = {
+        "event": "status.maintenance_scheduled",
+        "subject": subject,
+        "title": window.title,
+        "region": window.region.code,
+        "modules": modules,
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "message": window.description,
+        "lines": [
+            f"Scheduled maintenance in {window.region.name}: "
+            f"{', '.join(modules) if modules else 'every module'}",
+            when,
+            *([window.description] if window.description else []),
+        ],
+    }
+    people = subscribers(
+        {window.region_id}, _modules(window.module_regions.values_list("module_id", flat=True))
+    )
+    _fan_out(f"status-notice:maintenance-{window.pk}", people, render, window.announced_at, notice)
     return f"{len(people)} subscribers"
 
 

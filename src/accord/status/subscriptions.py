@@ -5,14 +5,16 @@ unsubscribe link is good for ever. Nothing commits on its own."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
 
-from accord.catalogue.models import Region
-from accord.status import emails
-from accord.status.models import StatusSubscriber
+from accord.catalogue.models import Module, Region
+from accord.status import emails, hooks
+from accord.status.models import Channel, StatusSubscriber
 
 CONFIRM_MAX_AGE = timedelta(days=7)
 RESEND_AFTER = timedelta(minutes=10)  # one confirmation email per address per 10 minutes
@@ -41,16 +43,19 @@ def unsubscribe_token(subscriber: StatusSubscriber) -> str:
     )
 
 
-def subscribe(email: str, region: Region | None, *, now: datetime) -> bool:
+def subscribe(
+    email: str, region: Region | None, *, now: datetime, modules: Iterable[Module] = ()
+) -> bool:
     """Ask for status emails: queue a confirmation email unless the address is already
     subscribed (to the same scope) or was sent one in the last 10 minutes. Whether one was
     queued is returned for tests and logs only: the visitor is told the same either way, so
     the form does not reveal who is subscribed."""
     subscriber, _ = StatusSubscriber.objects.get_or_create(
-        email=normalise_email(email), region=region
+        channel=Channel.EMAIL, email=normalise_email(email), region=region
     )
-    if subscriber.active:
+    if subscriber.active:  # its modules change only through a confirmed request
         return False
+    subscriber.modules.set(list(modules))
     if subscriber.unsubscribed_at is not None:  # subscribing again: opt in again
         subscriber.unsubscribed_at = None
         subscriber.confirmed_at = None
@@ -65,6 +70,42 @@ def subscribe(email: str, region: Region | None, *, now: datetime) -> bool:
     subscriber.save()
     emails.queue_confirmation(subscriber, confirm_token(subscriber), now=now)
     return True
+
+
+def subscribe_hook(
+    channel: str,
+    url: str,
+    region: Region | None,
+    *,
+    now: datetime,
+    modules: Iterable[Module] = (),
+) -> tuple[StatusSubscriber, str]:
+    """A webhook or Slack subscription, active at once (a URL cannot confirm; whoever holds it
+    receives the `status.subscribed` message, with its unsubscribe link, first). Returns the
+    subscription and its signing secret (a webhook's; empty for Slack), to be shown once."""
+    secret = secrets.token_urlsafe(32) if channel == Channel.WEBHOOK else ""
+    subscriber = StatusSubscriber.objects.create(
+        channel=channel,
+        url=hooks.check_url(channel, url),
+        secret=secret,
+        region=region,
+        confirmed_at=now,
+    )
+    subscriber.modules.set(list(modules))
+    where = subscriber.region.name if subscriber.region_id else "every region"
+    names = sorted(m.name for m in modules) or ["every module"]
+    subject = f"Subscribed to status updates for {where}"
+    notice = {
+        "event": "status.subscribed",
+        "subject": subject,
+        "title": subject,
+        "message": f"Modules: {', '.join(names)}",
+        "lines": [f"Modules: {', '.join(names)}"],
+        "status_page": emails.status_page_url(subscriber),
+        "unsubscribe": emails.unsubscribe_url(unsubscribe_token(subscriber)),
+    }
+    hooks.job(subscriber, f"status-subscribed:{subscriber.pk}", notice, now).save()
+    return subscriber, secret
 
 
 def _load(token: str, salt: str, max_age: timedelta | None) -> dict[str, Any] | None:

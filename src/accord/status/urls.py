@@ -10,6 +10,9 @@ urlpatterns = [
     path("subscribe/", views.subscribe, name="status_subscribe"),
     path("subscription/<str:token>/confirm/", views.confirm, name="status_confirm"),
     path("subscription/<str:token>/unsubscribe/", views.unsubscribe, name="status_unsubscribe"),
+    path(
+        "subscription/<str:token>/one-click/", views.one_click_unsubscribe, name="status_one_click"
+    ),
     path("simulate/<int:pk>/", views.simulate, name="status_simulate"),
     path("demo-health/<int:pk>/", views.demo_health, name="status_demo_health"),
     path("<slug:region>/", views.region_page, name="status_region"),

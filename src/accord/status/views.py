@@ -20,13 +20,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accord.accounts.access import is_staff
 from accord.catalogue.models import Region
 from accord.status import demo, panel, services, subscriptions
 from accord.status.feeds import build_feed
-from accord.status.forms import SimulateForm, SubscribeForm
+from accord.status.forms import PageSubscribeForm, SimulateForm, SubscribeForm
+from accord.status.models import Channel
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ def _page(request: HttpRequest, region: Region | None) -> HttpResponse:
         else None,
         "staff": staff,
         "demo": staff and demo.demo_enabled(),
-        "form": SubscribeForm(initial={"region": region}),
+        "form": PageSubscribeForm(initial={"region": region}),
         "feed_url": reverse("status_region_feed", args=[region.code])
         if region
         else reverse("status_feed"),
@@ -84,22 +87,51 @@ def feed(request: HttpRequest, region: str | None = None) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
-    """GET: the form on a page of its own; POST: queue the confirmation email and go back to
-    the status page. The answer is the same whether or not the address was subscribed."""
+    """GET: the form on a page of its own; POST: an email subscription queues the
+    confirmation email and goes back to the status page (the answer is the same whether or not
+    the address was subscribed); a webhook's shows its signing secret, once; a Slack one says
+    it is on and goes back."""
     form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        region = form.cleaned_data["region"]
+        data = form.cleaned_data
+        region, modules = data["region"], list(data["modules"])
+        now = timezone.now()
+        if data["channel"] != Channel.EMAIL:
+            with transaction.atomic():
+                subscriber, secret = subscriptions.subscribe_hook(
+                    data["channel"], data["url"], region, now=now, modules=modules
+                )
+            if subscriber.channel == Channel.WEBHOOK:
+                return render(
+                    request,
+                    "status/webhook_secret.html",
+                    {"subscriber": subscriber, "secret": secret, "back": _status_url(region)},
+                )
+            messages.success(request, gettext("Subscribed: status updates will go to Slack."))
+            return redirect(_status_url(region))
         with transaction.atomic():
-            queued = subscriptions.subscribe(form.cleaned_data["email"], region, now=timezone.now())
+            queued = subscriptions.subscribe(data["email"], region, now=now, modules=modules)
         logger.info("status subscription request (confirmation queued: %s)", queued)
         messages.success(
             request,
-            f"Almost done: we sent a link to {form.cleaned_data['email']}. Open it to confirm; "
+            f"Almost done: we sent a link to {data['email']}. Open it to confirm; "
             "nothing else is sent until you do.",
         )
         return redirect(_status_url(region))
     status = 400 if request.method == "POST" else 200
     return render(request, "status/subscribe.html", {"form": form}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def one_click_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """RFC 8058: a mail client POSTs `List-Unsubscribe=One-Click` to the List-Unsubscribe URL;
+    the signed token is the authority (no session, no CSRF token). 404 for a token unknown."""
+    with transaction.atomic():
+        subscriber = subscriptions.unsubscribe(token, now=timezone.now())
+    if subscriber is None:
+        return HttpResponse(gettext("Unknown link."), status=404, content_type="text/plain")
+    return HttpResponse(gettext("Unsubscribed."), content_type="text/plain; charset=utf-8")
 
 
 def _status_url(region: Region | None) -> str:
@@ -150,7 +182,7 @@ def _emailed_link(
     if request.method == "POST":
         with transaction.atomic():
             act(token, now=timezone.now())
-        messages.success(request, done.format(email=subscriber.email))
+        messages.success(request, done.format(email=subscriber.email or subscriber.url))
         return redirect(_status_url(subscriber.region))
     return render(request, template, {"subscriber": subscriber, "token": token})
 
