@@ -32,6 +32,16 @@ VISITS: tuple[Visit, ...] = (
     Visit("acme_admin", "/accounts/people/", "Change role"),
     Visit("acme_reporter", "/accounts/two-factor/", "Set up an authenticator app"),
     Visit("vendor_admin", "/accounts/two-factor/policy/", "Two-factor policy"),
+    # Ownership and exports
+    Visit("agent", "/queue/?view=mine", "Mine"),
+    Visit("agent", "/queue/?view=unassigned", "Download CSV"),
+    Visit("agent", "/tickets/{ticket}/", "Ownership"),
+    Visit("agent", "/tickets/{ticket}/assign/", "Assign the ticket"),
+    Visit("agent", "/agent-groups/", "Agent groups"),
+    Visit("acme_reporter", "/tickets/{ticket}/", "Not yet assigned"),
+    Visit("acme_admin", "/tickets/", "Download CSV"),
+    # Status subscriptions
+    Visit("visitor", "/status/subscribe/", "Status updates"),
 )
 
 # The scene's ticket, raised by Acme's reporter before the browsers start.
