@@ -184,6 +184,12 @@ ALL_ENDPOINTS = [
     ("get", "/api/releases"),
     ("post", "/api/releases/deployments"),
     ("get", "/api/audit"),  # vendor and customer admins (tests/audit/test_reading.py)
+    # The SLA data (tests/api/test_sla_data.py)
+    ("get", "/api/reports"),
+    ("get", "/api/reports/acme/2026-10"),
+    ("get", "/api/uptime"),
+    ("get", "/api/contracts"),
+    ("get", "/api/contracts/acme"),
     ("post", "/api/hooks/alertmanager"),
     ("post", "/api/hooks/webhook"),
     ("get", "/api/probe/checks"),  # an agent token only (tests/probes/test_api.py)
@@ -213,7 +219,9 @@ def test_every_endpoint_is_tested_here(api: Any) -> None:
             m,
             p.replace("/tickets/1", "/tickets/{ticket_id}")
             .replace("/tokens/1", "/tokens/{token_id}")
-            .replace("/incidents/1", "/incidents/{incident_id}"),
+            .replace("/incidents/1", "/incidents/{incident_id}")
+            .replace("/reports/acme/2026-10", "/reports/{organisation}/{month}")
+            .replace("/contracts/acme", "/contracts/{organisation}"),
         )
         for m, p in tested
     }
