@@ -17,6 +17,21 @@ from helpdesk_config import QUEUE_ORGANISATIONS, QUEUE_WARMUP, SCRIPT, SEED, TAR
 from helpdesk_server import fresh_database
 
 
+# One word of ten in each summary, so a search for one finds a tenth of the queue.
+SUMMARY_WORDS = (
+    "export",
+    "login",
+    "timeout",
+    "webhook",
+    "spinner",
+    "permissions",
+    "invoice",
+    "upload",
+    "latency",
+    "deployment",
+)
+
+
 def seed_queue(tickets: int) -> dict[str, Any]:
     """Child: `tickets` open tickets with their events, clocks computed by the engine."""
     from datetime import timedelta
@@ -62,7 +77,7 @@ def seed_queue(tickets: int) -> dict[str, Any]:
                     organisation=organisation,
                     module=rng.choice(modules),
                     region=organisation.region,
-                    summary=f"Bench fault {n}",
+                    summary=f"Bench fault {n} {SUMMARY_WORDS[n % len(SUMMARY_WORDS)]}",
                     description="The release calendar does not load for anyone.",
                     severity=rng.choice(severities),
                     channel=rng.choice([Channel.API, Channel.PORTAL, Channel.EMAIL]),
@@ -157,6 +172,10 @@ def queue_child(tickets: int, runs: int) -> dict[str, Any]:
         time_page(client, "/queue/", QUEUE_WARMUP, runs),
         time_page(client, "/queue/?severity=1", QUEUE_WARMUP, runs),
         time_page(client, f"/queue/?page={tickets // 50}", QUEUE_WARMUP, runs),
+        # Search (accord.helpdesk.search): a tenth of the queue, all of it, none of it.
+        time_page(client, "/queue/?q=timeout", QUEUE_WARMUP, runs),
+        time_page(client, "/queue/?q=calendar+load", QUEUE_WARMUP, runs),
+        time_page(client, "/queue/?q=nothingmatches", QUEUE_WARMUP, runs),
     ]
     statements: list[tuple[float, str]] = []
 

@@ -31,12 +31,22 @@ ALL_SEE_ACME = frozenset({"acme_reporter", "acme_admin", *STAFF})
 
 def queue_filters(scene: Scene) -> list[str]:
     acme = scene.world.acme.pk
-    return ["", f"?customer={acme}", "?severity=2", f"?module={scene.world.module.pk}"]
+    return [
+        "",
+        f"?customer={acme}",
+        "?severity=2",
+        f"?module={scene.world.module.pk}",
+        "?q=Zeppelin",
+        "?q=STAFF+NOTE",
+    ]
 
 
 LISTS: dict[str, Listing] = {
     "home": Listing(),
-    "ticket_list": Listing(queries=lambda s: ["", "?show=all", "?show=closed"], sees=ALL_SEE_ACME),
+    "ticket_list": Listing(
+        queries=lambda s: ["", "?show=all", "?show=closed", "?q=Zeppelin", "?show=all&q=note"],
+        sees=ALL_SEE_ACME,
+    ),
     "queue": Listing(queries=queue_filters, sees=frozenset(STAFF)),
     "queue/views": Listing(
         queries=lambda s: ["?view=mine", "?view=group", "?view=unassigned", "?view=all"],
@@ -101,6 +111,8 @@ LISTS: dict[str, Listing] = {
             "?ordering=due_at&limit=200",
             "?view=mine",
             "?view=unassigned",
+            "?q=Zeppelin",
+            "?q=ZEPPELIN-STAFF-NOTE",
         ],
         sees=ALL_SEE_ACME,
     ),

@@ -250,6 +250,7 @@ class ProposeForm(TicketActionForm):
 
 
 class QueueFilterForm(AccordForm):
+    q = forms.CharField(label="Search", required=False, max_length=200)
     severity = forms.ChoiceField(label="Severity", required=False)
     module = OptionalChoice("Module", Module.objects.all(), "All modules")
     region = OptionalChoice("Region", Region.objects.all(), "All regions")

@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 from django.db.models import F, QuerySet
 
-from accord.accounts.access import scope
+from accord.accounts.access import is_staff, scope
 from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Module, Region
 from accord.core.prepared import Prepared
+from accord.helpdesk import search
 from accord.helpdesk.models import OPEN_STATUSES, AgentGroup, Ticket
 
 Ordering = Literal["due_at", "-due_at", "reported_at", "-reported_at"]
@@ -52,11 +53,13 @@ def filter_tickets(
     open: bool | None = None,
     view: str | None = None,
     viewer: User | None = None,
+    text: str | None = None,
 ) -> QuerySet[Ticket]:
     """The tickets that pass every filter given (None, or empty: no filter). `severities` and
     `without_severity` are about the severity in force; `open`: True, reported, acknowledged
     or in progress; False, any other status; `view` (with `viewer`), one of OWNERSHIP_VIEWS:
-    assigned to the viewer, in one of the viewer's agent groups, with no assignee, or all."""
+    assigned to the viewer, in one of the viewer's agent groups, with no assignee, or all;
+    `text`, a free-text search (accord.helpdesk.search; staff-only notes count for staff)."""
     if statuses:
         tickets = tickets.filter(status__in=statuses)
     if without_severity:
@@ -75,6 +78,8 @@ def filter_tickets(
         tickets = tickets.exclude(status__in=OPEN_STATUSES)
     if view and view != "all":
         tickets = ownership_view(tickets, view, viewer)
+    if text:
+        tickets = search.matching(tickets, text, notes=viewer is not None and is_staff(viewer))
     return tickets
 
 

@@ -66,6 +66,7 @@ from accord.policies import load_builtin
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+MAX_SEARCH = 200  # characters of a search kept (the form and the API refuse longer)
 
 
 def _policy_of(ticket: Ticket) -> Policy:
@@ -87,6 +88,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "show": show,
+        "q": request.GET.get("q", "")[:MAX_SEARCH],
         "staff": is_staff(request.user),
         "can_export": is_staff(request.user) or is_customer_admin(request.user),
     }
@@ -102,6 +104,9 @@ def ticket_list_selection(request: HttpRequest) -> tuple[str, Any]:
     elif show != "all":
         show = "active"
         tickets = tickets.exclude(status=Status.CLOSED)
+    text = request.GET.get("q", "")[:MAX_SEARCH]
+    if text:
+        tickets = selectors.filter_tickets(tickets, viewer=request.user, text=text)
     return show, tickets
 
 
@@ -123,6 +128,7 @@ def queue_selection(request: HttpRequest) -> tuple[QueueFilterForm, str, Any]:
         organisation=filters.get("customer"),
         view=view,
         viewer=user,
+        text=filters.get("q"),
     )
     return form, view, selectors.order_tickets(tickets, "due_at")
 

@@ -216,6 +216,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         open=filters.open,
         view=filters.view,
         viewer=user,
+        text=filters.q,
     )
     ordering = filters.ordering or ("due_at" if is_staff(user) else "-reported_at")
     tickets = selectors.order_tickets(tickets, ordering)

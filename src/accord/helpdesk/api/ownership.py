@@ -91,6 +91,7 @@ def export_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> Strea
         open=filters.open,
         view=filters.view,
         viewer=user,
+        text=filters.q,
     )
     ordering = filters.ordering or ("due_at" if staff else "-reported_at")
     tickets = selectors.order_tickets(tickets, ordering)

@@ -219,6 +219,12 @@ class TicketFilters(Clean):
         default=None,
         description="Ownership (staff): assigned to you, in your agent groups, with no assignee",
     )
+    q: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Free-text search: every word in the summary and description or in one "
+        "public comment (staff: staff-only notes too); see docs/search.md",
+    )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=2**31)
 
