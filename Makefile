@@ -20,7 +20,7 @@ ACCORD_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/accord
 PYTEST_ARGS ?=
 
 .PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench fleet chaos chaos-quick lock \
-	clean distclean
+	messages clean distclean
 
 help:
 	@echo "make demo           migrate the local database and run the demo"
@@ -32,6 +32,7 @@ help:
 	@echo "make chaos          the reliability suite (chaos/run.py; chaos-quick: smaller)"
 	@echo "make fleet          the fleet scaling table (bench/fleet.py; FLEET_SIZES, long)"
 	@echo "make lock           regenerate requirements.lock from pyproject.toml"
+	@echo "make messages       collect the strings marked for translation and compile German"
 	@echo "make venv           create or update .venv only"
 	@echo "make clean          remove caches and build artefacts (distclean: also .venv, var/)"
 
@@ -125,6 +126,12 @@ lock:
 	$(LOCK_VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe \
 		--strip-extras --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.lock pyproject.toml
+
+# The German catalogue: collect the marked strings, then compile (docs/translations.md).
+messages: $(STAMP)
+	cd src/accord && ACCORD_DEBUG=1 ../../$(BIN)/accord makemessages -l de --ignore "demo/*"
+	msgfmt --check --statistics -o src/accord/locale/de/LC_MESSAGES/django.mo \
+		src/accord/locale/de/LC_MESSAGES/django.po
 
 clean:
 	rm -rf build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -16,7 +16,6 @@ from harness import child, percentile
 from helpdesk_config import QUEUE_ORGANISATIONS, QUEUE_WARMUP, SCRIPT, SEED, TARGET_QUEUE_MS
 from helpdesk_server import fresh_database
 
-
 # One word of ten in each summary, so a search for one finds a tenth of the queue.
 SUMMARY_WORDS = (
     "export",

@@ -76,11 +76,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: a signed-in person's choice (below), else the browser's, else English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Two-factor sign-in (django-otp): request.user.is_verified().
     "django_otp.middleware.OTPMiddleware",
+    "accord.accounts.middleware.UserLanguageMiddleware",
     # Who acts, and through which door (portal, admin, API), for the audit log.
     "accord.core.acting.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -156,6 +159,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# docs/translations.md: what is translated, and how a language is added.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 # Times are stored in UTC and shown in the viewer's time zone with the zone named.
 TIME_ZONE = "UTC"
 USE_I18N = True

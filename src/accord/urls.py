@@ -134,5 +134,7 @@ urlpatterns = [
     path("admin/login/", accounts.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    # The language switch of the footer (Django's set_language, POST)
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]

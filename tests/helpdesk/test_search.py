@@ -30,9 +30,7 @@ def tickets(world: Any) -> dict[str, Any]:
     acme = raise_for(
         world.acme_reporter, world.acme, "Export button greyed out", "Since the upgrade"
     )
-    acme_other = raise_for(
-        world.acme_reporter, world.acme, "Login is slow", "Takes thirty seconds"
-    )
+    acme_other = raise_for(world.acme_reporter, world.acme, "Login is slow", "Takes thirty seconds")
     globex = raise_for(
         world.globex_reporter, world.globex, "Export button missing", "Globex sees no button"
     )
@@ -52,7 +50,9 @@ def ticket_ids(page: Any) -> set[int]:
 
 
 def queue_ids(page: Any) -> set[int]:
-    return {row["ticket"].pk if isinstance(row, dict) else row.ticket.pk for row in page.context["rows"]}
+    return {
+        row["ticket"].pk if isinstance(row, dict) else row.ticket.pk for row in page.context["rows"]
+    }
 
 
 def test_a_customer_finds_its_tickets_by_summary_description_and_public_comment(

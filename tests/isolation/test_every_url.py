@@ -41,6 +41,8 @@ NOT_TENANT_DATA_ROUTES: dict[str, str] = {
     "accounts/two-factor/code/": "the second step of signing in: the person whose password "
     "was right, kept in the session; no id (tests/accounts/test_two_factor.py)",
     "healthz": "the load balancer's liveness probe",
+    "i18n/setlang/": "the footer's language switch (Django's set_language): sets a cookie, "
+    "no tenant data (tests/core/test_translations.py)",
     "api/": "django-ninja's API root",
     "api/openapi.json": "the API's schema",
     "api/docs": "the API's documentation page",

@@ -6,7 +6,9 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import CUSTOMER_ROLES, STAFF_ROLES, Organisation, Role, User
 from accord.core.forms import AccordForm, OptionalChoice
@@ -114,8 +116,18 @@ class SettingsForm(AccordForm):
         " with the zone named.",
     )
 
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Accord's pages and emails to you are in this language."),
+    )
+
     def __init__(self, *args: Any, default_zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("Default: your browser's language")),
+            *settings.LANGUAGES,
+        ]
         zones = sorted(available_timezones() - {"localtime"})
         self.fields["timezone"].choices = [("", f"Default: {default_zone}")] + [
             (zone, zone) for zone in zones

@@ -1,4 +1,6 @@
-"""Broken stored contract terms on a page: a clear page naming the field, never a 500.
+"""The accounts app's middleware: a person's language, and broken contract terms.
+
+Broken stored contract terms on a page: a clear page naming the field, never a 500.
 
 `InvalidTerms` (accord.accounts.terms) rises from any page that reads a contract whose stored
 terms do not validate (data written directly in the database). Staff get the error and a link
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 
 from accord.accounts.access import is_staff
 from accord.accounts.terms import InvalidTerms
@@ -41,3 +44,20 @@ def invalid_terms_response(request: HttpRequest, error: InvalidTerms) -> HttpRes
     terms_url = reverse("contract_terms", kwargs={"organisation": error.slug})
     context = {"error": error, "staff": is_staff(request.user), "terms_url": terms_url}
     return render(request, "accounts/terms_invalid.html", context, status=409)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person's chosen language wins over the browser's (LocaleMiddleware, which
+    runs before, picked that one). Django's LocaleMiddleware names the active language in the
+    response's Content-Language on the way out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None else ""
+        if chosen and user is not None and user.is_authenticated:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from functools import cached_property
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -165,6 +166,12 @@ class User(AbstractUser):
     role = models.CharField(max_length=20, choices=Role.choices)
     timezone = models.CharField(
         max_length=64, blank=True, help_text="Times are shown in this zone (default: UTC)"
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="Pages are shown in this language (empty: the browser's, else English)",
     )
 
     class Meta:

@@ -17,7 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -268,12 +268,19 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
     default_zone = user.organisation.region.timezone if user.organisation_id else "UTC"
     form = SettingsForm(
-        request.POST or None, initial={"timezone": user.timezone}, default_zone=default_zone
+        request.POST or None,
+        initial={"timezone": user.timezone, "language": user.language},
+        default_zone=default_zone,
     )
     if request.method == "POST" and form.is_valid():
         user.timezone = form.cleaned_data["timezone"]
-        user.save(update_fields=["timezone"])
-        messages.success(request, f"Times are now shown in {user.display_timezone}.")
+        user.language = form.cleaned_data["language"]
+        user.save(update_fields=["timezone", "language"])
+        translation.activate(user.language or translation.get_language_from_request(request))
+        messages.success(
+            request,
+            gettext("Times are now shown in %(zone)s.") % {"zone": user.display_timezone},
+        )
         return redirect("account_settings")
     return render(request, "accounts/settings.html", {"form": form, "default_zone": default_zone})
 

@@ -1,0 +1,80 @@
+"""German beside English: a person's choice, else the browser's, else English; and the
+committed catalogue compiled from its source (docs/translations.md)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+LOCALE = Path(__file__).resolve().parents[2] / "src" / "accord" / "locale"
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_english_is_the_default(world: Any) -> None:
+    page = signed_in(world.acme_reporter).get("/accounts/settings/").content.decode()
+    assert "Your settings" in page and "Sign out" in page and 'lang="en' in page
+
+
+def test_a_person_who_chose_german_sees_german_whatever_the_browser_says(world: Any) -> None:
+    world.acme_reporter.language = "de"
+    world.acme_reporter.save(update_fields=["language"])
+    client = signed_in(world.acme_reporter)
+    answer = client.get("/accounts/settings/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = answer.content.decode()
+    assert "Ihre Einstellungen" in page and "Abmelden" in page and "Störung melden" in page
+    assert 'lang="de"' in page and answer["Content-Language"] == "de"
+    assert "Sign out" not in page
+
+
+def test_a_visitor_s_browser_language_is_used(world: Any) -> None:
+    page = Client().get("/status/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
+    assert "Dienststatus" in page and "Hilfecenter" in page
+
+
+def test_the_footer_switch_changes_a_visitor_s_language(world: Any) -> None:
+    client = Client()
+    answer = client.post("/i18n/setlang/", {"language": "de", "next": "/status/"})
+    assert answer.status_code == 302 and answer["Location"] == "/status/"
+    assert "Dienststatus" in client.get("/status/").content.decode()
+
+
+def test_the_settings_page_saves_the_language(world: Any) -> None:
+    client = signed_in(world.acme_admin)
+    answer = client.post("/accounts/settings/", {"timezone": "", "language": "de"}, follow=True)
+    world.acme_admin.refresh_from_db()
+    assert world.acme_admin.language == "de"
+    assert "Zeiten werden jetzt in America/Los_Angeles angezeigt." in answer.content.decode()
+    wrong = client.post("/accounts/settings/", {"timezone": "", "language": "xx"})
+    assert wrong.status_code == 200 and "xx" in wrong.content.decode()
+    world.acme_admin.refresh_from_db()
+    assert world.acme_admin.language == "de"
+
+
+def test_the_committed_catalogue_is_compiled_from_its_source(tmp_path: Path) -> None:
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.fail("msgfmt is not installed: run scripts/install_system_deps.sh (make does)")
+    source = LOCALE / "de" / "LC_MESSAGES" / "django.po"
+    compiled = tmp_path / "django.mo"
+    checked = subprocess.run(
+        [msgfmt, "--check", "--statistics", "-o", str(compiled), str(source)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "untranslated" not in checked.stderr and "fuzzy" not in checked.stderr, checked.stderr
+    assert compiled.read_bytes() == (source.with_suffix(".mo")).read_bytes(), (
+        "django.mo is out of date: run `make messages` (docs/translations.md)"
+    )
