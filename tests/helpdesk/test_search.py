@@ -123,3 +123,51 @@ def test_a_changed_summary_is_found_by_its_new_words(world: Any, tickets: dict[s
     client = signed_in(world.agent)
     assert queue_ids(client.get("/queue/?q=forever")) == {ticket.pk}
     assert queue_ids(client.get("/queue/?q=slow")) == set()
+
+
+def test_the_queue_filters_by_standing_and_by_the_day_raised_in_the_viewer_s_zone(
+    world: Any, tickets: dict[str, Any]
+) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from accord.helpdesk.models import Ticket
+
+    # 23:30 on 1 March in Los Angeles is already 2 March in UTC.
+    late = datetime(2026, 3, 1, 23, 30, tzinfo=ZoneInfo("America/Los_Angeles"))
+    Ticket.objects.filter(pk=tickets["acme"].pk).update(reported_at=late, standing="breached")
+    world.agent.timezone = "America/Los_Angeles"
+    world.agent.save(update_fields=["timezone"])
+    client = signed_in(world.agent)
+    on_the_first = "/queue/?raised_from=2026-03-01&raised_to=2026-03-01"
+    assert queue_ids(client.get(on_the_first)) == {tickets["acme"].pk}
+    assert queue_ids(client.get("/queue/?raised_from=2026-03-02&raised_to=2026-03-02")) == set()
+    assert queue_ids(client.get("/queue/?standing=breached")) == {tickets["acme"].pk}
+    wrong = client.get("/queue/?raised_from=2026-03-05&raised_to=2026-03-01")
+    assert "must be on or after the first date" in wrong.content.decode()
+    assert "Enter a valid date" in client.get("/queue/?raised_from=yesterday").content.decode()
+
+
+def test_the_api_filters_by_standing_and_dates_and_names_a_wrong_one(
+    world: Any, tickets: dict[str, Any]
+) -> None:
+    from datetime import UTC, datetime
+
+    from accord.helpdesk.models import Ticket
+
+    Ticket.objects.filter(pk=tickets["globex"].pk).update(
+        reported_at=datetime(2026, 3, 10, 12, tzinfo=UTC), standing="at_risk"
+    )
+    _, secret = ApiToken.issue(world.manager, "filters")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    found = client.get(
+        "/api/tickets", {"raised_from": "2026-03-10", "raised_to": "2026-03-10"}
+    ).json()
+    assert [t["id"] for t in found["items"]] == [tickets["globex"].pk]
+    assert [t["id"] for t in client.get("/api/tickets?standing=at_risk").json()["items"]] == [
+        tickets["globex"].pk
+    ]
+    reversed_range = client.get("/api/tickets?raised_from=2026-03-10&raised_to=2026-03-01")
+    assert reversed_range.status_code == 422 and "raised_to" in str(reversed_range.json())
+    bad = client.get("/api/tickets?standing=sideways")
+    assert bad.status_code == 422 and "standing" in str(bad.json())

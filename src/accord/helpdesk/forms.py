@@ -17,6 +17,15 @@ from accord.helpdesk import services
 from accord.helpdesk.attachments import limits_text
 from accord.helpdesk.models import Channel, Repair, Severity, Status, Ticket
 
+# The standings a queue can be filtered by (accord.engine.clocks.Standing), as people read them.
+STANDING_CHOICES = [
+    ("breached", "Breached"),
+    ("at_risk", "At risk"),
+    ("on_track", "On track"),
+    ("met", "Met"),
+    ("no_severity", "No severity yet"),
+]
+
 NOT_DESIGNATED = "Not yet designated"
 
 
@@ -251,6 +260,13 @@ class ProposeForm(TicketActionForm):
 
 class QueueFilterForm(AccordForm):
     q = forms.CharField(label="Search", required=False, max_length=200)
+    standing = forms.ChoiceField(label="Standing", required=False)
+    raised_from = forms.DateField(
+        label="Raised from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    raised_to = forms.DateField(
+        label="Raised to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     severity = forms.ChoiceField(label="Severity", required=False)
     module = OptionalChoice("Module", Module.objects.all(), "All modules")
     region = OptionalChoice("Region", Region.objects.all(), "All regions")
@@ -265,3 +281,11 @@ class QueueFilterForm(AccordForm):
             ("none", NOT_DESIGNATED),
         ]
         self.fields["customer"].queryset = scope(user, Organisation.objects.all())
+        self.fields["standing"].choices = [("", "Any standing"), *STANDING_CHOICES]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, last = cleaned.get("raised_from"), cleaned.get("raised_to")
+        if first and last and last < first:
+            self.add_error("raised_to", "must be on or after the first date")
+        return cleaned

@@ -8,7 +8,9 @@ querysets here are handed to `scope` or `get_or_404`, never answered unscoped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, QuerySet
 
@@ -54,12 +56,17 @@ def filter_tickets(
     view: str | None = None,
     viewer: User | None = None,
     text: str | None = None,
+    standings: Sequence[str] | None = None,
+    raised_from: datetime | None = None,
+    raised_before: datetime | None = None,
 ) -> QuerySet[Ticket]:
     """The tickets that pass every filter given (None, or empty: no filter). `severities` and
     `without_severity` are about the severity in force; `open`: True, reported, acknowledged
     or in progress; False, any other status; `view` (with `viewer`), one of OWNERSHIP_VIEWS:
     assigned to the viewer, in one of the viewer's agent groups, with no assignee, or all;
-    `text`, a free-text search (accord.helpdesk.search; staff-only notes count for staff)."""
+    `text`, a free-text search (accord.helpdesk.search; staff-only notes count for staff);
+    `standings`, the standing last recorded (accord.engine.clocks.Standing); `raised_from` /
+    `raised_before`, the report time in [from, before)."""
     if statuses:
         tickets = tickets.filter(status__in=statuses)
     if without_severity:
@@ -78,6 +85,12 @@ def filter_tickets(
         tickets = tickets.exclude(status__in=OPEN_STATUSES)
     if view and view != "all":
         tickets = ownership_view(tickets, view, viewer)
+    if standings:
+        tickets = tickets.filter(standing__in=standings)
+    if raised_from is not None:
+        tickets = tickets.filter(reported_at__gte=raised_from)
+    if raised_before is not None:
+        tickets = tickets.filter(reported_at__lt=raised_before)
     if text:
         tickets = search.matching(tickets, text, notes=viewer is not None and is_staff(viewer))
     return tickets
@@ -148,3 +161,14 @@ def fixing_release(ticket: Ticket) -> Any:
         .order_by("deployed_at", "pk")
         .first()
     )
+
+
+def day_bounds(
+    first: date | None, last: date | None, zone_name: str
+) -> tuple[datetime | None, datetime | None]:
+    """Dates a person typed, in their zone, as instants: from midnight of `first` to the
+    midnight after `last` (so `last` is included)."""
+    tz = ZoneInfo(zone_name)
+    start = datetime.combine(first, datetime.min.time(), tz) if first else None
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz) if last else None
+    return start, end

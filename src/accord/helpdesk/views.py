@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accord.accounts.access import get_or_404, is_customer_admin, is_staff, scope
 from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms, form_policy
+from accord.core.display import viewer_zone
 from accord.core.forms import refusal_shown, valid_filters
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
@@ -118,6 +119,9 @@ def queue_selection(request: HttpRequest) -> tuple[QueueFilterForm, str, Any]:
     severity = filters.get("severity")
     view = request.GET.get("view", "all")
     view = view if view in selectors.OWNERSHIP_VIEWS else "all"
+    raised_from, raised_before = selectors.day_bounds(
+        filters.get("raised_from"), filters.get("raised_to"), viewer_zone(user)
+    )
     tickets = selectors.filter_tickets(
         selectors.visible_tickets(user),
         open=True,
@@ -129,6 +133,9 @@ def queue_selection(request: HttpRequest) -> tuple[QueueFilterForm, str, Any]:
         view=view,
         viewer=user,
         text=filters.get("q"),
+        standings=[filters["standing"]] if filters.get("standing") else None,
+        raised_from=raised_from,
+        raised_before=raised_before,
     )
     return form, view, selectors.order_tickets(tickets, "due_at")
 

@@ -35,6 +35,8 @@ from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.api import Id, field_error
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
+from accord.core.display import viewer_zone
+from accord.core.errors import Invalid
 from accord.helpdesk import idempotency, selectors, services
 from accord.helpdesk.api.render import _detail, _ticket
 from accord.helpdesk.api.schemas import (
@@ -196,6 +198,15 @@ def list_regions(request: HttpRequest) -> QuerySet[Region]:
 # Tickets
 
 
+def _raised(filters: TicketFilters, user: User) -> dict[str, Any]:
+    """The report-time bounds of a ticket list's `raised_from` / `raised_to`, in the caller's
+    zone (selectors.day_bounds)."""
+    if filters.raised_from and filters.raised_to and filters.raised_to < filters.raised_from:
+        raise Invalid("must be on or after raised_from", field="raised_to")
+    start, end = selectors.day_bounds(filters.raised_from, filters.raised_to, viewer_zone(user))
+    return {"raised_from": start, "raised_before": end}
+
+
 @router.get("/tickets", response=TicketPage, summary="List the fault tickets you can see")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[str, Any]:
     user = _caller(request)
@@ -217,6 +228,8 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         view=filters.view,
         viewer=user,
         text=filters.q,
+        standings=filters.standing,
+        **_raised(filters, user),
     )
     ordering = filters.ordering or ("due_at" if is_staff(user) else "-reported_at")
     tickets = selectors.order_tickets(tickets, ordering)

@@ -13,7 +13,14 @@ from accord.accounts.access import is_customer_admin, is_staff
 from accord.accounts.models import User
 from accord.core.errors import Invalid, NotPermitted
 from accord.helpdesk import assignment, selectors
-from accord.helpdesk.api import ResourceRouter, _caller, _module, _organisation, _region
+from accord.helpdesk.api import (
+    ResourceRouter,
+    _caller,
+    _module,
+    _organisation,
+    _raised,
+    _region,
+)
 from accord.helpdesk.api.render import staff_member
 from accord.helpdesk.api.schemas import AssignIn, GroupMembersOut, Refusal, TicketFilters
 from accord.helpdesk.export import csv_response
@@ -92,6 +99,8 @@ def export_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> Strea
         view=filters.view,
         viewer=user,
         text=filters.q,
+        standings=filters.standing,
+        **_raised(filters, user),
     )
     ordering = filters.ordering or ("due_at" if staff else "-reported_at")
     tickets = selectors.order_tickets(tickets, ordering)

@@ -3,6 +3,7 @@ client sends and what it is answered, as the OpenAPI document shows them."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from ninja import Header, Schema
@@ -224,6 +225,15 @@ class TicketFilters(Clean):
         max_length=200,
         description="Free-text search: every word in the summary and description or in one "
         "public comment (staff: staff-only notes too); see docs/search.md",
+    )
+    standing: list[Literal["breached", "at_risk", "on_track", "met", "no_severity"]] | None = Field(
+        default=None, max_length=5, description="The standing last recorded"
+    )
+    raised_from: date | None = Field(
+        default=None, description="Reported on or after this date, in your time zone"
+    )
+    raised_to: date | None = Field(
+        default=None, description="Reported on or before this date, in your time zone"
     )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=2**31)
