@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,9 +29,8 @@ from accord.work import services as work
 from accord.work.delivery import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    WEBHOOK_TIMEOUT,
-    WebhookFailed,
     encode_body,
+    post_webhook,
     sign,
 )
 from accord.work.models import Job
@@ -101,12 +99,7 @@ def slack_message(notice: dict[str, Any]) -> dict[str, Any]:
 
 
 def _post(person: StatusSubscriber, body: bytes, headers: dict[str, str]) -> None:
-    try:
-        response = httpx.post(person.url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
-    except httpx.HTTPError as exc:
-        raise WebhookFailed(f"{person.url}: {type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise WebhookFailed(f"{person.url} answered {response.status_code}")
+    post_webhook(person.url, body, headers)
 
 
 def _active(job: Job) -> StatusSubscriber | None:

@@ -86,6 +86,17 @@ class WebhookFailed(Exception):
     """The endpoint did not answer 2xx."""
 
 
+def post_webhook(url: str, body: bytes, headers: dict[str, str]) -> None:
+    """POST one delivery; anything but a 2xx answer (or no answer) is `WebhookFailed`, which
+    the job queue retries."""
+    try:
+        response = httpx.post(url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise WebhookFailed(f"{url}: {type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise WebhookFailed(f"{url} answered {response.status_code}")
+
+
 @work.handler("webhook", atomic=False)
 def deliver_webhook(job: Job, now: datetime) -> None:
     """POST one event to one endpoint, signed; anything but 2xx fails the job, which
@@ -105,10 +116,5 @@ def deliver_webhook(job: Job, now: datetime) -> None:
         TIMESTAMP_HEADER: timestamp,
         SIGNATURE_HEADER: sign(endpoint.secret, timestamp, body),
     }
-    try:
-        response = httpx.post(endpoint.url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
-    except httpx.HTTPError as exc:
-        raise WebhookFailed(f"{endpoint.url}: {type(exc).__name__}: {exc}") from exc
-    if not 200 <= response.status_code < 300:
-        raise WebhookFailed(f"{endpoint.url} answered {response.status_code}")
+    post_webhook(endpoint.url, body, headers)
     logger.info("delivered %s to %s", job.payload["event"], endpoint.url)
