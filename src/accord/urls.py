@@ -9,6 +9,7 @@ from accord.accounts import views as accounts
 from accord.api import api
 from accord.core import views as core_views
 from accord.helpdesk import assignment_views, export_views, restoration_views
+from accord.helpdesk import list_views as helpdesk_lists
 from accord.helpdesk import views as helpdesk
 from accord.incidents import views as incidents
 from accord.releases import views as releases
@@ -58,8 +59,8 @@ urlpatterns = [
         name="contract_terms_new",
     ),
     # Help desk
-    path("queue/", helpdesk.queue, name="queue"),
-    path("tickets/", helpdesk.ticket_list, name="ticket_list"),
+    path("queue/", helpdesk_lists.queue, name="queue"),
+    path("tickets/", helpdesk_lists.ticket_list, name="ticket_list"),
     path("tickets/new/", helpdesk.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", helpdesk.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/comment/", helpdesk.ticket_comment, name="ticket_comment"),

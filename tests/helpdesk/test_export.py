@@ -14,7 +14,7 @@ from django.http import StreamingHttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from accord.helpdesk import assignment, services, views
+from accord.helpdesk import assignment, list_views, services
 from accord.helpdesk.export import HEADER, safe_cell
 from accord.helpdesk.models import Status
 
@@ -49,7 +49,7 @@ def test_a_cell_that_would_be_a_formula_is_prefixed() -> None:
 def test_the_queue_export_keeps_the_filters_and_every_page(
     world: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(list_views, "PAGE_SIZE", 2)
     team = agent_team(world)
     tickets = [open_ticket(world, summary=f"Acme fault {n}") for n in range(3)]
     globex = open_ticket(world, world.globex, summary='=HYPERLINK("http://evil")')

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accord.accounts.access import is_customer_admin, is_staff
 from accord.helpdesk.export import csv_response
-from accord.helpdesk.views import queue_selection, ticket_list_selection
+from accord.helpdesk.list_views import queue_selection, ticket_list_selection
 
 
 @login_required
