@@ -78,3 +78,26 @@ def test_the_committed_catalogue_is_compiled_from_its_source(tmp_path: Path) -> 
     assert compiled.read_bytes() == (source.with_suffix(".mo")).read_bytes(), (
         "django.mo is out of date: run `make messages` (docs/translations.md)"
     )
+
+
+def test_the_api_answers_in_english_whatever_the_caller_s_language(world: Any) -> None:
+    from accord.accounts.models import ApiToken
+
+    world.acme_reporter.language = "de"
+    world.acme_reporter.save(update_fields=["language"])
+    _, secret = ApiToken.issue(world.acme_reporter, "english")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="de")
+    answer = client.get("/api/tickets?raised_from=2026-03-10&raised_to=2026-03-01")
+    assert answer.status_code == 422 and answer["Content-Language"] == "en"
+    from accord.helpdesk import services
+
+    ticket = services.report(
+        reporter=world.acme_reporter,
+        organisation=world.acme,
+        new=services.NewTicket(module=world.module, summary="Slow", description="", severity=3),
+    )
+    refused = client.post(
+        f"/api/tickets/{ticket.pk}/assign", {"assignee": None}, content_type="application/json"
+    )
+    assert refused.status_code == 403 and refused["Content-Language"] == "en"
+    assert "only the vendor's support staff assign tickets" in refused.json()["detail"]

@@ -48,13 +48,19 @@ def invalid_terms_response(request: HttpRequest, error: InvalidTerms) -> HttpRes
 
 class UserLanguageMiddleware:
     """A signed-in person's chosen language wins over the browser's (LocaleMiddleware, which
-    runs before, picked that one). Django's LocaleMiddleware names the active language in the
-    response's Content-Language on the way out."""
+    runs before, picked that one); the API is always in English. LocaleMiddleware names the
+    active language in the response's Content-Language on the way out."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            # The API answers in English whatever the caller's language (docs/translations.md):
+            # scripts match its messages.
+            translation.activate("en")
+            request.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
+            return self.get_response(request)
         user = getattr(request, "user", None)
         chosen = getattr(user, "language", "") if user is not None else ""
         if chosen and user is not None and user.is_authenticated:
