@@ -249,3 +249,22 @@ def test_the_page_keeps_its_short_email_form_and_links_the_rest(world: Any, cloc
     full = Client().get("/status/subscribe/").content.decode()
     for field in ('name="channel"', 'name="url"', 'name="modules"'):
         assert field in full
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://10.0.0.5/hook",
+        "https://192.168.1.1/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://localhost/hook",
+    ],
+)
+def test_a_webhook_on_an_internal_address_is_refused(url: str) -> None:
+    from accord.core.errors import Invalid
+    from accord.status.hooks import check_url
+
+    with pytest.raises(Invalid, match="public address"):
+        check_url("webhook", url)

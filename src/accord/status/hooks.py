@@ -14,6 +14,7 @@ default) and ACCORD_STATUS_SLACK_HOSTS (default ["hooks.slack.com"]) widen that.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from datetime import datetime
 from typing import Any
@@ -59,7 +60,24 @@ def check_url(channel: str, url: str) -> str:
             raise Invalid(_("url: a Slack incoming webhook is https://hooks.slack.com/..."))
     elif not (plain or parts.scheme == "https"):
         raise Invalid(_("url: a webhook URL must start with https://"))
+    if not plain and _internal(host):
+        # Anyone may subscribe: Accord must not be made to POST into the vendor's own network.
+        raise Invalid(
+            _("url: a webhook must be on a public address, not %(host)s") % {"host": host}
+        )
     return url.strip()
+
+
+def _internal(host: str) -> bool:
+    """Loopback, private, link-local or otherwise non-public IP literals, and localhost. (A
+    public name that resolves to an internal address is not caught here: docs/status-page.md.)"""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def job(person: StatusSubscriber, key: str, notice: dict[str, Any], due_at: datetime) -> Job:
