@@ -171,3 +171,11 @@ def test_the_api_filters_by_standing_and_dates_and_names_a_wrong_one(
     assert reversed_range.status_code == 422 and "raised_to" in str(reversed_range.json())
     bad = client.get("/api/tickets?standing=sideways")
     assert bad.status_code == 422 and "standing" in str(bad.json())
+
+
+def test_a_day_in_the_query_is_a_date_not_a_number(world: Any, tickets: dict[str, Any]) -> None:
+    _, secret = ApiToken.issue(world.manager, "days")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    for path in ("/api/tickets", "/api/tickets.csv"):
+        answer = client.get(path, {"raised_to": "0"})
+        assert answer.status_code == 422 and "raised_to" in str(answer.json()), path

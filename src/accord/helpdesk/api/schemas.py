@@ -3,7 +3,6 @@ client sends and what it is answered, as the OpenAPI document shows them."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from ninja import Header, Schema
@@ -11,6 +10,7 @@ from pydantic import Field, Strict, StringConstraints
 
 from accord.accounts.api import (
     Clean,
+    DayQuery,
     In,
     OrganisationOut,
     PersonOut,
@@ -229,10 +229,10 @@ class TicketFilters(Clean):
     standing: list[Literal["breached", "at_risk", "on_track", "met", "no_severity"]] | None = Field(
         default=None, max_length=5, description="The standing last recorded"
     )
-    raised_from: date | None = Field(
+    raised_from: DayQuery | None = Field(
         default=None, description="Reported on or after this date, in your time zone"
     )
-    raised_to: date | None = Field(
+    raised_to: DayQuery | None = Field(
         default=None, description="Reported on or before this date, in your time zone"
     )
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
