@@ -8,10 +8,8 @@ import hashlib
 import hmac
 import json
 import re
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -27,33 +25,6 @@ from accord.work.services import run_due
 from .conftest import Clock
 
 FindMR = Callable[[str, str], Any]
-
-
-class _Recorder(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        server: Any = self.server
-        server.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        status = server.statuses.pop(0) if server.statuses else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[Any]:
-    """A real endpoint: `.url`, `.requests` [(headers, body)], `.statuses` to answer next."""
-    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.requests, server.statuses = [], []
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/status"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(autouse=True)

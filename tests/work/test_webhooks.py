@@ -6,42 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
+import socket
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
-
 from accord.work.models import Job, JobState, WebhookEndpoint
-
-
-class _Recorder(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        server: Any = self.server
-        server.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
-        status = server.statuses.pop(0) if server.statuses else 200
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[Any]:
-    """A local endpoint: `.url`, `.requests` [(headers, body)], `.statuses` to answer next."""
-    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.requests, server.statuses = [], []
-    server.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/accord"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -141,9 +110,10 @@ def test_a_failing_endpoint_is_retried_with_backoff(
 
 
 def test_an_unreachable_endpoint_is_retried(world: Any, report: Any, drain: Any, at: Any) -> None:
-    probe = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    port = probe.server_address[1]
-    probe.server_close()  # nothing listens there now
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # nothing listens there now
     WebhookEndpoint.objects.create(name="gone", url=f"http://127.0.0.1:{port}/x")
     report()
     drain(at("09T09:00"))

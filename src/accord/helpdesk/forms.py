@@ -10,20 +10,18 @@ from django import forms
 
 from accord.accounts.access import is_staff, scope
 from accord.accounts.models import Organisation, User
+from accord.accounts.terms import TERMS_ERROR
 from accord.catalogue.models import Module, Region
 from accord.core.forms import AccordForm, OptionalChoice
 from accord.engine.policy import Policy
 from accord.helpdesk import services
 from accord.helpdesk.attachments import limits_text
 from accord.helpdesk.models import Channel, Repair, Severity, Status, Ticket
+from accord.helpdesk.templatetags.helpdesk_tags import STANDING_LABELS
 
-# The standings a queue can be filtered by (accord.engine.clocks.Standing), as people read them.
+# The standings a queue can be filtered by (accord.engine.clocks.Standing), as the badges say.
 STANDING_CHOICES = [
-    ("breached", "Breached"),
-    ("at_risk", "At risk"),
-    ("on_track", "On track"),
-    ("met", "Met"),
-    ("no_severity", "No severity yet"),
+    (standing, label) for standing, label in STANDING_LABELS.items() if standing != TERMS_ERROR
 ]
 
 NOT_DESIGNATED = "Not yet designated"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from django.db.models import F, QuerySet
 
@@ -18,6 +17,7 @@ from accord.accounts.access import is_staff, scope
 from accord.accounts.models import Contract, Organisation, User
 from accord.catalogue.models import Module, Region
 from accord.core.prepared import Prepared
+from accord.engine.timeutil import from_epoch, local_to_epoch, zone
 from accord.helpdesk import search
 from accord.helpdesk.models import OPEN_STATUSES, AgentGroup, Ticket
 
@@ -168,7 +168,7 @@ def day_bounds(
 ) -> tuple[datetime | None, datetime | None]:
     """Dates a person typed, in their zone, as instants: from midnight of `first` to the
     midnight after `last` (so `last` is included)."""
-    tz = ZoneInfo(zone_name)
-    start = datetime.combine(first, datetime.min.time(), tz) if first else None
-    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tz) if last else None
+    tz = zone(zone_name)
+    start = from_epoch(local_to_epoch(first, 0, tz)) if first else None
+    end = from_epoch(local_to_epoch(last + timedelta(days=1), 0, tz)) if last else None
     return start, end
