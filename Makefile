@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 	messages clean distclean
 
 help:
-	@echo "make demo           migrate the local database and run the demo"
+	@echo "make demo           migrate the local database and run the demo (PORT=8000)"
 	@echo "make test           lint + mypy --strict on the engine + pytest on SQLite"
 	@echo "                    (ACCORD_TEST_POSTGRES=1: also the database tests on PostgreSQL)"
 	@echo "make browsers       Chromium, Firefox ESR, puppeteer-core for the browser tests"
@@ -87,10 +87,12 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 
 # Local demo: a development key and the SQLite file in var/ unless the caller says otherwise.
+# `make demo PORT=8101` serves on another port (links and the demo's checks follow it).
+PORT ?= 8000
 demo: export ACCORD_DEBUG ?= 1
 demo: $(STAMP)
 	$(BIN)/accord migrate --no-input
-	$(BIN)/accord demo
+	$(BIN)/accord demo --address 127.0.0.1:$(PORT)
 
 # The fleet scaling table (bench/fleet.py): each fleet path beside the per-customer one, at
 # 100, 1,000 and 10,000 customers; about an hour here. Its short version is in `make test`

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.urls import reverse
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, Throttled
 from ninja.openapi.schema import OpenAPISchema
 
@@ -208,6 +209,33 @@ def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
     """Bodies over Django's limits and malformed requests: a 4xx, never a 500."""
     status = 413 if isinstance(exc, RequestDataTooBig) else 400
     return api.create_response(request, {"detail": str(exc)}, status=status)
+
+
+class ApiIndex(Schema):
+    name: str
+    version: str
+    openapi: str
+    docs: str
+    guide: str
+
+
+@api.get(
+    "/",
+    auth=None,
+    response=ApiIndex,
+    operation_id="api_index",
+    summary="Where the API's OpenAPI document and its browsable docs are",
+    tags=["index"],
+)
+def api_index(request: HttpRequest) -> ApiIndex:
+    """`GET /api/` answers with links instead of a 404: what a newcomer tries first."""
+    return ApiIndex(
+        name=api.title,
+        version=api.version,
+        openapi=reverse("api:openapi-json"),
+        docs=reverse("api:openapi-view"),
+        guide="docs/api.md in the Accord repository",
+    )
 
 
 api.add_router("", accounts_router)

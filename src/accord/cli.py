@@ -32,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         _run_engine_command(raw)
     if raw[1:3] == ["help", "calc"]:  # `accord help calc` needs no configuration either
         _run_engine_command([raw[0], "calc", "--help"])
+    if _asks_for_help(raw) and not _secret_configured():
+        # Help reads no secret: without this placeholder the settings refuse to load and
+        # Django lists only its own commands, none of Accord's.
+        os.environ["ACCORD_SECRET_KEY"] = "accord-help-only-placeholder-not-a-secret"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
@@ -60,6 +64,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         # server must keep the message, not bounce it.
         sys.stderr.write(f"accord: temporary failure: {type(exc).__name__}: {exc}\n")
         raise SystemExit(EX_TEMPFAIL) from None
+
+
+def _asks_for_help(argv: Sequence[str]) -> bool:
+    """`accord`, `accord help [command]`, `accord <command> --help`."""
+    return len(argv) < 2 or argv[1] == "help" or any(a in ("-h", "--help") for a in argv[1:])
+
+
+def _secret_configured() -> bool:
+    names = ("ACCORD_SECRET_KEY", "ACCORD_SECRET_KEY_FILE")
+    return any(os.environ.get(name) for name in names) or os.environ.get("ACCORD_DEBUG") == "1"
 
 
 def _run_engine_command(argv: list[str]) -> None:

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # django-ninja as an app: /api/docs then serves its bundled Swagger UI from the static
+    # files, not from a CDN (the docs work without internet).
+    "ninja",
     *ACCORD_APPS,
 ]
 

@@ -206,10 +206,24 @@ def test_every_endpoint_needs_authentication(api: Any, world: Any, method: str, 
     assert bad_token.status_code == 401
 
 
+# Open to anyone, holding no data: the index of links at /api/ (a newcomer's first request).
+PUBLIC_ENDPOINTS = [("get", "/api/")]
+
+
+def test_the_api_index_is_public_and_links_the_docs(api: Any) -> None:
+    index = api.client.get("/api/")
+    assert index.status_code == 200
+    links = index.json()
+    assert (links["openapi"], links["docs"]) == ("/api/openapi.json", "/api/docs")
+    assert api.client.get(links["openapi"]).status_code == 200
+    assert api.client.get(links["docs"]).status_code == 200
+
+
 def test_every_endpoint_is_tested_here(api: Any) -> None:
     """A new endpoint must join ALL_ENDPOINTS (and, if it takes a ticket, TICKET_ENDPOINTS)."""
     paths = api.client.get("/api/openapi.json").json()["paths"]
     documented = {(m, p) for p, operations in paths.items() for m in operations}
+    documented -= set(PUBLIC_ENDPOINTS)
     tested = {
         (m, p.replace("/1/attachments/1", "/{ticket_id}/attachments/{attachment_id}"))
         for m, p in ALL_ENDPOINTS

@@ -67,6 +67,28 @@ def already_seeded() -> bool:
     return Organisation.objects.filter(slug="acme").exists()
 
 
+# The vendor admin is also the Django admin's superuser, so one demo login opens /admin/.
+SUPERUSER_EMAIL = "admin@vendor.example"
+
+
+def demo_logins() -> list[Login]:
+    """Every demo login, staff first (the same list whether or not the data is made now)."""
+    made = [
+        Login(
+            email,
+            Role(role).label + (" (and /admin/)" if email == SUPERUSER_EMAIL else ""),
+            "vendor",
+        )
+        for email, role, _, _ in STAFF
+    ]
+    for name, _, _, domain in CUSTOMERS:
+        made += [
+            Login(f"reporter@{domain}", Role.REPORTER.label, name),
+            Login(f"admin@{domain}", Role.CUSTOMER_ADMIN.label, name),
+        ]
+    return made
+
+
 @transaction.atomic
 def seed(now: datetime, *, tickets_per_customer: int = 10, history: bool = True) -> list[Login]:
     """Create the demo organisations, people and ticket histories ending at `now` (with
@@ -142,6 +164,7 @@ def _seed(now: datetime, tickets_per_customer: int, history: bool) -> list[Login
     User.objects.filter(email__in=[login.email for login in logins]).update(
         password=make_password(DEMO_PASSWORD)
     )
+    User.objects.filter(email=SUPERUSER_EMAIL).update(is_staff=True, is_superuser=True)
     # Bring every running clock to the present, as the worker would have (a stopped clock's
     # columns were written when it stopped and do not change).
     for ticket in Ticket.objects.exclude(clock_state="stopped").select_related(
@@ -150,7 +173,7 @@ def _seed(now: datetime, tickets_per_customer: int, history: bool) -> list[Login
         services.recompute_clock(ticket, now=now)
     # The history is the past: its warnings and breaches were due then, not news today.
     Job.objects.filter(state=JobState.PENDING, due_at__lte=now).update(state=JobState.DONE)
-    return logins
+    return demo_logins()
 
 
 def health_checks(now: datetime) -> None:

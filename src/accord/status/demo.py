@@ -54,6 +54,22 @@ def demo_health_url(module_region: ModuleRegion) -> str:
     return absolute_url(DEMO_HEALTH_PATH.format(pk=module_region.pk))
 
 
+def repoint_demo_checks() -> int:
+    """Point every demo health check at its stand-in endpoint on the current base URL (the
+    demo served on another address than when it was seeded); returns how many moved."""
+    moved = 0
+    checks = HealthCheck.objects.filter(url__contains="/status/demo-health/").select_related(
+        "module_region"
+    )
+    for check in checks:
+        url = demo_health_url(check.module_region)
+        if check.url != url:
+            check.url = url
+            check.save(update_fields=["url"])
+            moved += 1
+    return moved
+
+
 def has_demo_check(module_region: ModuleRegion) -> bool:
     """Whether an active health check probes the module-region's stand-in endpoint: then the
     staff's switch takes the endpoint down and the probes confirm the outage for real."""

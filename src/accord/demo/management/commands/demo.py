@@ -1,5 +1,6 @@
 """`accord demo`: the built-in policy, one sample month worked through by the engine, then
-Accord itself with demo data, served at http://127.0.0.1:8000 with a worker beside it.
+Accord itself with demo data, served at http://127.0.0.1:8000 (or `--address`, which also sets
+the base URL of links and of the demo's health checks) with a worker beside it.
 
 The walkthrough shows the seed's SLA as Accord reads it, then March 2026 for a customer in the
 US region: uptime per module with the maintenance window excluded, a few fault tickets on
@@ -15,6 +16,8 @@ stops); on a database that already holds a fleet it says so and makes nothing.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from datetime import datetime
@@ -22,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
@@ -44,6 +48,7 @@ from accord.engine.timeutil import (
     zone,
 )
 from accord.policies import DEFAULT_REGIONS, load_builtin
+from accord.status.demo import repoint_demo_checks
 
 MONTH = "2026-03"
 MONTHLY_FEE = Decimal("12000.00")
@@ -120,6 +125,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         console = Console(file=self.stdout, width=110, highlight=False)
+        if not options["no_serve"]:
+            _use_base_url(options["address"])
         if options["fleet"] is not None:
             _fleet(console, options["fleet"], options["seed"], options["templates"])
             if not options["no_serve"]:
@@ -254,13 +261,14 @@ def _seed_and_print_logins(console: Console) -> None:
     if demo_data.already_seeded():
         console.print("Demo data is already in the database (make distclean starts afresh).")
     else:
-        logins = demo_data.seed(timezone.now())
-        table = Table(title=f"Demo logins (password for all: {demo_data.DEMO_PASSWORD})")
-        for column in ("Email", "Role", "Organisation"):
-            table.add_column(column)
-        for login in logins:
-            table.add_row(login.email, login.role, login.organisation)
-        console.print(table)
+        demo_data.seed(timezone.now())
+    # Printed on every run, not only the first: the logins are what a returning user forgets.
+    table = Table(title=f"Demo logins (password for all: {demo_data.DEMO_PASSWORD})")
+    for column in ("Email", "Role", "Organisation"):
+        table.add_column(column)
+    for login in demo_data.demo_logins():
+        table.add_row(login.email, login.role, login.organisation)
+    console.print(table)
     console.print(demo_history.summary().line(), soft_wrap=True)
     console.print(f"Every demo login's password is [bold]{demo_data.DEMO_PASSWORD}[/].")
 
@@ -282,8 +290,32 @@ def _fleet(console: Console, count: int, seed: int, templates: int) -> None:
     )
 
 
+def base_url_for(address: str) -> str:
+    """The base URL a browser on this machine reaches `runserver ADDRESS` at: "8101",
+    "0.0.0.0:8101" and "127.0.0.1:8101" all give http://127.0.0.1:8101."""
+    host, _, port = address.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):  # noqa: S104 (reading an address, not binding)
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
+def _use_base_url(address: str) -> None:
+    """Links in emails and the demo's own health checks must reach the address served, so
+    unless ACCORD_BASE_URL is set on purpose (a proxy in front), the address sets it, for
+    this process and the worker it starts; checks seeded on an earlier run at another
+    address are pointed here too."""
+    if os.environ.get("ACCORD_BASE_URL"):
+        return
+    base_url = base_url_for(address)
+    os.environ["ACCORD_BASE_URL"] = base_url
+    settings.ACCORD_BASE_URL = base_url
+    repoint_demo_checks()
+
+
 def _serve(console: Console, address: str) -> None:
-    """The web server in this process, `accord worker` beside it; Ctrl-C stops both."""
+    """The web server in this process, `accord worker` beside it; Ctrl-C or SIGTERM stops
+    both (SIGTERM becomes SystemExit, so the `finally` below stops the worker)."""
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     worker = subprocess.Popen([sys.executable, "-m", "accord", "worker"])
     console.print(f"Serving Accord at [bold]http://{address}/[/] (worker pid {worker.pid}).")
     console.print(
@@ -294,6 +326,10 @@ def _serve(console: Console, address: str) -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _local(text: str, tz: ZoneInfo) -> int:
