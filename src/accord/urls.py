@@ -73,6 +73,7 @@ urlpatterns = [
     path("tickets/<int:pk>/pause/", helpdesk.ticket_pause, name="ticket_pause"),
     path("tickets/<int:pk>/resume/", helpdesk.ticket_resume, name="ticket_resume"),
     path("tickets/<int:pk>/propose/", helpdesk.ticket_propose, name="ticket_propose"),
+    path("tickets/<int:pk>/settle/", helpdesk.ticket_settle, name="ticket_settle"),
     path("tickets/<int:pk>/assign/", assignment_views.ticket_assign, name="ticket_assign"),
     path("tickets/export.csv", export_views.ticket_export, name="ticket_export"),
     path("queue/export.csv", export_views.queue_export, name="queue_export"),

@@ -26,6 +26,7 @@ def test_a_customer_reports_a_fault_and_reads_its_clock(api: Any, world: Any, cl
         "severity_in_force": 1,
         "severity_agreed": False,
         "dispute_open": False,
+        "severity_disputed": False,
         "target_seconds": 4 * 3600,
         "used_seconds": 0,
         "remaining_seconds": 4 * 3600,

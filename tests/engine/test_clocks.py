@@ -160,7 +160,7 @@ def test_an_agreed_downgrade_applies_from_the_report_time_and_lifts_the_breach()
     assert clock.due_at == at("Wed 09:00")
 
 
-def test_a_rejected_proposal_closes_the_dispute_and_keeps_the_customers_severity() -> None:
+def test_a_rejected_proposal_keeps_the_customers_severity_and_the_dispute_unresolved() -> None:
     events = [
         reported("Mon 09:00", 2),
         event(EventKind.SEVERITY_PROPOSED, "Mon 09:30", 4),
@@ -168,6 +168,31 @@ def test_a_rejected_proposal_closes_the_dispute_and_keeps_the_customers_severity
     ]
     clock = evaluate(events, RULES, now=at("Mon 10:00"))
     assert (clock.severity, clock.dispute_open, clock.severity_agreed) == (2, False, False)
+    assert clock.severity_disputed  # no proposal awaits an answer, but nothing is settled
+    settled = evaluate(
+        [*events, event(EventKind.SEVERITY_SETTLED, "Tue 10:00")], RULES, at("Tue 11:00")
+    )
+    assert (settled.severity, settled.severity_disputed) == (2, False)
+    agreed = [
+        *events,
+        event(EventKind.SEVERITY_PROPOSED, "Tue 09:00", 3),
+        event(EventKind.SEVERITY_AGREED, "Tue 10:00", 3),
+    ]
+    clock = evaluate(agreed, RULES, now=at("Tue 11:00"))
+    assert (clock.severity, clock.severity_disputed, clock.dispute_open) == (3, False, False)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        [],  # nothing disputed
+        [event(EventKind.SEVERITY_PROPOSED, "Mon 09:30", 4)],  # a proposal still open
+    ],
+)
+def test_only_an_unresolved_dispute_can_be_settled(before: list[ClockEvent]) -> None:
+    events = [reported("Mon 09:00", 2), *before, event(EventKind.SEVERITY_SETTLED, "Mon 11:00")]
+    with pytest.raises(EngineError, match="only a rejected proposal"):
+        evaluate(events, RULES, now=at("Mon 12:00"))
 
 
 def test_support_days_target_from_the_seed_example() -> None:

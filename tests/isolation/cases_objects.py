@@ -176,6 +176,14 @@ OBJECTS: dict[str, list[Case]] = {
     "ticket_propose": [
         Case("post", ticket, form(**{"propose-severity": "3", "propose-reason": "why"}))
     ],
+    # Nothing to settle on Acme's ticket: its insiders are refused too (409 by API)
+    "ticket_settle": [
+        Case(
+            "post",
+            ticket,
+            form(**{"settle-held_on": "2026-01-05", "settle-attendees": "both sides"}),
+        )
+    ],
     # Contested restorations: the customer contests, a manager answers (the services refuse
     # the others on the page; Acme's ticket is not restored, so contesting it is refused too)
     "ticket_contest": [Case("post", ticket, form(**{"contest-reason": "still down"}))],
@@ -215,6 +223,9 @@ OBJECTS: dict[str, list[Case]] = {
     "api:designate_severity": [Case("post", api_ticket, form(severity=1))],
     "api:propose_severity": [Case("post", api_ticket, form(severity=3, reason="why"))],
     "api:answer_proposal": [Case("post", api_ticket, form(accept=True))],
+    "api:settle_dispute": [
+        Case("post", api_ticket, form(held_on="2026-01-05", attendees="both sides"))
+    ],
     "api:get_restoration": [Case("get", api_ticket)],
     "api:contest_restoration": [Case("post", api_ticket, form(reason="still down"))],
     "api:answer_contest": [Case("post", api_ticket, form(accept=True))],

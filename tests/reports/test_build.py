@@ -276,6 +276,20 @@ def test_a_customer_proposal_the_vendor_rejects_is_a_dispute_naming_both_sides(
     severities.answer_proposal(
         item, accept=False, actor=world.manager, note="Workaround", now=pacific(2026, 3, 11, 9)
     )
-    [dispute] = build_report(acme, "2026-03", now=AFTER_EVERYTHING).disputes
-    assert dispute.outcome == "rejected" and dispute.severity_in_force == 3
+    [dispute] = build_report(acme, "2026-03", now=pacific(2026, 3, 11, 10)).disputes
+    assert dispute.outcome == "disputed" and dispute.severity_in_force == 3
     assert dispute.detail.startswith("The vendor rejected the customer's proposal")
+    assert "unresolved" in dispute.detail
+
+    severities.settle_dispute(
+        item,
+        actor=world.manager,
+        held_on=pacific(2026, 3, 12, 9).date(),
+        attendees="Morgan (vendor), Ada (Acme)",
+        now=pacific(2026, 3, 12, 10),
+    )
+    [dispute] = build_report(acme, "2026-03", now=AFTER_EVERYTHING).disputes
+    assert (dispute.outcome, dispute.severity_in_force) == ("settled", 3)
+    assert dispute.detail.endswith(
+        "settled at a meeting on 2026-03-12 (Morgan (vendor), Ada (Acme))"
+    )

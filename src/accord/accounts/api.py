@@ -53,8 +53,16 @@ def _iso_day(value: Any) -> Any:
     return value
 
 
+def _iso_day_text(value: Any) -> Any:
+    if not isinstance(value, str | date):
+        raise ValueError("must be a day as YYYY-MM-DD")
+    return _iso_day(value)
+
+
 # A day in a query string: `2026-03-09` only (`0` is not taken for 1970-01-01).
 DayQuery = Annotated[date, BeforeValidator(_iso_day)]
+# A day in a request body: YYYY-MM-DD text only (a number is not taken for a day).
+DayIn = Annotated[date, Strict(False), BeforeValidator(_iso_day_text)]
 # An instant a client sends: ISO 8601 text only (a number is not taken for seconds since 1970).
 DateTimeIn = Annotated[datetime, Strict(False), BeforeValidator(_iso_text)]
 # A required piece of text: surrounding whitespace is dropped, and then it must not be empty.

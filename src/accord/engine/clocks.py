@@ -31,6 +31,9 @@ class EventKind(StrEnum):
     SEVERITY_PROPOSED = "severity_proposed"  # the vendor disputes: proposes another severity
     SEVERITY_REJECTED = "severity_rejected"  # the customer rejects the proposal
     SEVERITY_AGREED = "severity_agreed"  # both sides agree (accepted proposal or meeting)
+    # A rejected proposal leaves the severity dispute unresolved (the severity in force
+    # stands) until an agreement or a recorded meeting settles it: this event is the meeting.
+    SEVERITY_SETTLED = "severity_settled"
     RESTORED = "restored"  # service returned to working order (temporary or permanent repair)
     REOPENED = "reopened"  # the fault returned
     PAUSED = "paused"
@@ -120,6 +123,8 @@ class ClockResult:
     contest_until: int | None = None
     restoration_contested: bool = False  # a contest awaits the vendor's answer
     restoration_disputed: bool = False  # the vendor rejected a contest: an unresolved dispute
+    # A proposal was rejected and neither an agreement nor a meeting has settled it since.
+    severity_disputed: bool = False
 
     @property
     def remaining_seconds(self) -> int | None:
@@ -138,6 +143,7 @@ class _Timeline:
     state: ClockState
     restored_at: int | None = None
     contested: bool = False
+    severity_disputed: bool = False
     disputed: bool = False
 
 
@@ -243,7 +249,7 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
     reported_at = ordered[0].at
     severity: int | None = None
     agreed = False
-    dispute_open = False
+    dispute_open = severity_disputed = False
     segments: list[tuple[int, int]] = []
     running_since: int | None = None
     state = ClockState.RUNNING
@@ -263,16 +269,22 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
         elif kind is EventKind.SEVERITY_DESIGNATED:
             severity = _known_severity(event.severity, rules, field_name)
             agreed = False
-            dispute_open = False
+            dispute_open = severity_disputed = False
         elif kind is EventKind.SEVERITY_PROPOSED:
             _known_severity(event.severity, rules, field_name)
             dispute_open = True
         elif kind is EventKind.SEVERITY_REJECTED:
-            dispute_open = False
+            dispute_open, severity_disputed = False, True
         elif kind is EventKind.SEVERITY_AGREED:
             severity = _known_severity(event.severity, rules, field_name)
             agreed = True
-            dispute_open = False
+            dispute_open = severity_disputed = False
+        elif kind is EventKind.SEVERITY_SETTLED:
+            if dispute_open or not severity_disputed:
+                raise EngineError(
+                    field_name, "only a rejected proposal, with none open, can be settled"
+                )
+            severity_disputed = False
         elif kind is EventKind.RESTORED:
             restored_running = running_since is not None
             if running_since is not None:
@@ -340,6 +352,7 @@ def _timeline(events: Sequence[ClockEvent], rules: ClockRules, now: int, index: 
         restored_at=restored_at if state is ClockState.STOPPED else None,
         contested=contest_open,
         disputed=disputed,
+        severity_disputed=severity_disputed,
     )
 
 
@@ -392,8 +405,9 @@ def _plan(
     return _Plan(timeline, used, target_seconds, due_at, breach_at, warnings)
 
 
-def _contest_fields(timeline: _Timeline, rules: ClockRules) -> dict[str, Any]:
-    """The restoration and its contest window (wall-clock time after the restoration)."""
+def _dispute_fields(timeline: _Timeline, rules: ClockRules) -> dict[str, Any]:
+    """The restoration and its contest window (wall-clock time after the restoration), and
+    the disputes left unresolved (a rejected contest, a rejected severity proposal)."""
     window = rules.restoration_contest_seconds
     restored_at = timeline.restored_at
     until = None
@@ -404,12 +418,13 @@ def _contest_fields(timeline: _Timeline, rules: ClockRules) -> dict[str, Any]:
         "contest_until": until,
         "restoration_contested": timeline.contested,
         "restoration_disputed": timeline.disputed,
+        "severity_disputed": timeline.severity_disputed,
     }
 
 
 def _result(plan: _Plan, instants: _Instants, rules: ClockRules) -> ClockResult:
     timeline, used, target_seconds = plan.timeline, plan.used, plan.target_seconds
-    contest = _contest_fields(timeline, rules)
+    contest = _dispute_fields(timeline, rules)
     if timeline.severity is None or target_seconds is None:
         return ClockResult(
             severity=None,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.access import is_staff, scope
 from accord.accounts.models import Organisation, User
@@ -254,6 +255,22 @@ class ProposeForm(TicketActionForm):
             ].help_text = (
                 "Support sees this reason; a support manager accepts or rejects the proposal."
             )
+
+
+class SettleForm(TicketActionForm):
+    """The meeting that settled an unresolved severity dispute (the severity in force stands)."""
+
+    held_on = forms.DateField(
+        label=_("Meeting held on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    attendees = forms.CharField(
+        label=_("Who met"),
+        max_length=300,
+        help_text=_("Name the people of both sides, e.g. “Morgan (vendor), Ada (Acme)”."),
+    )
+    note = forms.CharField(
+        label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class QueueFilterForm(AccordForm):

@@ -84,10 +84,16 @@ class Ticket(models.Model):
     reported_at = models.DateTimeField()
     email_message_id = models.CharField(max_length=300, blank=True, db_index=True)
 
+    # A migration that changes this table must end with
+    # RunPython(accord.helpdesk.search_triggers.restore_ticket_triggers): SQLite rebuilds the
+    # table and loses the full-text search triggers.
+
     # The clock, as last computed by the engine from the events.
     severity_in_force = models.PositiveSmallIntegerField(null=True, blank=True)
     severity_agreed = models.BooleanField(default=False)
-    dispute_open = models.BooleanField(default=False)
+    dispute_open = models.BooleanField(default=False)  # a proposal awaits an answer
+    # A proposal was rejected and no agreement or meeting has settled it (issue 21).
+    severity_disputed = models.BooleanField(default=False)
     target_seconds = models.PositiveIntegerField(null=True, blank=True)
     used_seconds = models.PositiveIntegerField(default=0)
     clock_state = models.CharField(max_length=10, default="running")
@@ -135,6 +141,7 @@ class EventKind(models.TextChoices):
     SEVERITY_PROPOSED = "severity_proposed", "Severity change proposed"
     SEVERITY_REJECTED = "severity_rejected", "Proposal rejected"
     SEVERITY_AGREED = "severity_agreed", "Severity agreed"
+    SEVERITY_SETTLED = "severity_settled", _("Dispute settled at a meeting")
     RESTORED = "restored", "Service restored"
     FIX_DELIVERED = "fix_delivered", "Permanent fix delivered"
     CLOSED = "closed", "Closed"

@@ -59,6 +59,7 @@ _CLOCK_EVENTS: Mapping[str, clocks.EventKind] = {
     EventKind.SEVERITY_PROPOSED: clocks.EventKind.SEVERITY_PROPOSED,
     EventKind.SEVERITY_REJECTED: clocks.EventKind.SEVERITY_REJECTED,
     EventKind.SEVERITY_AGREED: clocks.EventKind.SEVERITY_AGREED,
+    EventKind.SEVERITY_SETTLED: clocks.EventKind.SEVERITY_SETTLED,
     EventKind.RESTORED: clocks.EventKind.RESTORED,
     EventKind.REOPENED: clocks.EventKind.REOPENED,
     EventKind.PAUSED: clocks.EventKind.PAUSED,
@@ -435,6 +436,7 @@ CLOCK_FIELDS = [
     "severity_in_force",
     "severity_agreed",
     "dispute_open",
+    "severity_disputed",
     "target_seconds",
     "used_seconds",
     "clock_state",
@@ -453,6 +455,7 @@ def apply_clock(ticket: Ticket, result: clocks.ClockResult, at: datetime) -> Non
     ticket.severity_in_force = result.severity
     ticket.severity_agreed = result.severity_agreed
     ticket.dispute_open = result.dispute_open
+    ticket.severity_disputed = result.severity_disputed
     ticket.target_seconds = result.target_seconds
     ticket.used_seconds = result.used_seconds
     ticket.clock_state = result.state.value

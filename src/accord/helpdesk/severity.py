@@ -12,7 +12,12 @@ The rules (docs/sla-model.md, "Severity and agreements"):
   side answers its own side's proposal, so no single account can produce an agreement;
 - one proposal is open at a time; open, restored and closed tickets all take proposals;
 - an agreement (`severity_agreed`) records both people, both times, the note, and the severity
-  and clock figures before and after it.
+  and clock figures before and after it;
+- a rejected proposal leaves the dispute unresolved (the severity in force stands, the ticket
+  shows "disputed" in the lists and on the report) until an agreement or a recorded meeting
+  (`severity_settled`, recorded by a support manager or a customer admin, naming who met and
+  when) settles it; a meeting never changes the severity: a change is still a proposal the
+  other side accepts.
 
 Every refusal raises `NotPermitted` (this person) or `StateConflict` (the ticket's state) with
 a message starting with the field at fault.
@@ -21,7 +26,7 @@ a message starting with the field at fault.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from accord.accounts.access import is_manager, is_staff
@@ -48,6 +53,7 @@ _SEVERITY_KINDS = (
     EventKind.SEVERITY_PROPOSED,
     EventKind.SEVERITY_REJECTED,
     EventKind.SEVERITY_AGREED,
+    EventKind.SEVERITY_SETTLED,
     EventKind.RESTORED,
 )
 
@@ -78,6 +84,7 @@ class SeverityState:
         self.in_force: int | None = None
         self.agreed = False
         self.proposal: TicketEvent | None = None
+        self.disputed = False  # a rejected proposal nothing has settled since
         self.ever_restored = False  # once restored, even if reopened since
         if events is None:
             log = ticket.events.filter(kind__in=_SEVERITY_KINDS).select_related("actor")
@@ -87,12 +94,16 @@ class SeverityState:
                 self.in_force = event.severity
             elif event.kind == EventKind.SEVERITY_DESIGNATED:
                 self.in_force, self.agreed, self.proposal = event.severity, False, None
+                self.disputed = False
             elif event.kind == EventKind.SEVERITY_PROPOSED:
                 self.proposal = event
             elif event.kind == EventKind.SEVERITY_REJECTED:
-                self.proposal = None
+                self.proposal, self.disputed = None, True
             elif event.kind == EventKind.SEVERITY_AGREED:
                 self.in_force, self.agreed, self.proposal = event.severity, True, None
+                self.disputed = False
+            elif event.kind == EventKind.SEVERITY_SETTLED:
+                self.disputed = False
             elif event.kind == EventKind.RESTORED:
                 self.ever_restored = True
 
@@ -284,4 +295,59 @@ def answer_proposal(
         )
     recompute_clock(ticket, now=at)
     after_ticket_change(ticket, str(event.kind), actor=actor, event=event)
+    return event
+
+
+MEETING_RECORDERS = "a meeting is recorded by a support manager or a customer admin"
+
+
+def may_record_meeting(user: User, ticket: Ticket) -> bool:
+    """A support manager (or vendor admin), or a customer admin of the ticket's organisation."""
+    if is_manager(user):
+        return True
+    return user.role == Role.CUSTOMER_ADMIN and user.organisation_id == ticket.organisation_id
+
+
+def settle_refusal(ticket: Ticket, state: SeverityState | None = None) -> str | None:
+    """Why the dispute cannot be settled by a meeting now (the ticket's state), or None."""
+    state = state or SeverityState(ticket)
+    if state.proposal is not None:
+        return "a proposal is open: answer it first"
+    if not state.disputed:
+        return "there is no unresolved severity dispute to settle"
+    return None
+
+
+def settle_dispute(
+    ticket: Ticket,
+    *,
+    actor: User,
+    held_on: date,
+    attendees: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> TicketEvent:
+    """Record the meeting that settled an unresolved dispute: the severity in force stands."""
+    if not may_record_meeting(actor, ticket):
+        raise NotPermitted(MEETING_RECORDERS)
+    state = SeverityState(ticket)
+    refusal = settle_refusal(ticket, state)
+    if refusal is not None:
+        raise StateConflict(refusal)
+    at = _now(now)
+    if held_on > at.date():
+        raise Refused("held_on: the meeting cannot be in the future")
+    if not attendees.strip():
+        raise Refused("attendees: name who met, from both sides")
+    data: dict[str, Any] = {
+        "held_on": held_on.isoformat(),
+        "attendees": attendees.strip(),
+        "severity": state.in_force,
+        "recorded_by": _who(actor),
+    }
+    if note.strip():
+        data["note"] = note.strip()
+    event = _append(ticket, EventKind.SEVERITY_SETTLED, actor=actor, at=at, data=data)
+    recompute_clock(ticket, now=at)
+    after_ticket_change(ticket, "severity_settled", actor=actor, event=event)
     return event

@@ -45,6 +45,7 @@ from accord.helpdesk.forms import (
     RaiseForm,
     ReopenForm,
     ResumeForm,
+    SettleForm,
     StatusForm,
     TicketActionForm,
     next_statuses,
@@ -136,6 +137,11 @@ def _event_entry(event: TicketEvent, policy: Policy) -> TimelineEntry:
     elif event.kind == EventKind.SEVERITY_AGREED:
         title = f"Severity agreed: {severity_label(policy, event.severity)}"
         details.extend(_agreement_details(data, policy))
+    elif event.kind == EventKind.SEVERITY_SETTLED:
+        title = gettext("Dispute settled at a meeting on %(day)s") % {
+            "day": data.get("held_on", "")
+        }
+        details.append((gettext("Who met"), str(data.get("attendees", ""))))
     elif event.kind == EventKind.ASSIGNED:
         title = _assignment_title(data)
     elif event.kind == EventKind.RESTORED and data.get("repair") in Repair.values:
@@ -288,6 +294,7 @@ _ACTION_FORMS: dict[str, type[TicketActionForm]] = {
     "pause": PauseForm,
     "resume": ResumeForm,
     "propose": ProposeForm,
+    "settle": SettleForm,
 }
 
 
@@ -305,6 +312,8 @@ def _available_actions(
             actions.add("answer")
     elif state.in_force is not None if staff else severity.may_speak_for_customer(user, ticket):
         actions.add("propose")
+    if severity.may_record_meeting(user, ticket) and severity.settle_refusal(ticket, state) is None:
+        actions.add("settle")
     if staff:
         if next_statuses(ticket):
             actions.add("status")
@@ -354,6 +363,7 @@ def _render_ticket(
         "proposal_side": severity.proposal_side(proposal) if proposal else "",
         "in_force": severity_label(policy, state.in_force),
         "agreed": state.agreed,
+        "disputed": state.disputed,
         "designation_refusal": "" if staff else severity.designation_refusal(ticket, state) or "",
         "designated": severity_label(policy, ticket.severity),
         "attachments": list(services.visible_attachments(ticket, user)),
@@ -481,6 +491,17 @@ def _propose(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequ
     return "Severity change proposed; the severity in force stands until support agrees."
 
 
+def _settle(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
+    severity.settle_dispute(
+        ticket,
+        actor=user,
+        held_on=data["held_on"],
+        attendees=data["attendees"],
+        note=data["note"],
+    )
+    return gettext("Meeting recorded: the dispute is settled and the severity in force stands.")
+
+
 def _action_view(name: str, action: Action) -> Callable[[HttpRequest, int], HttpResponse]:
     @login_required
     @require_POST
@@ -502,6 +523,7 @@ ticket_reopen = _action_view("reopen", _reopen)
 ticket_pause = _action_view("pause", _pause)
 ticket_resume = _action_view("resume", _resume)
 ticket_propose = _action_view("propose", _propose)
+ticket_settle = _action_view("settle", _settle)
 
 
 # --- files ----------------------------------------------------------------------------------

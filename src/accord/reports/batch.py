@@ -104,6 +104,7 @@ _DATA = Case(
         kind__in=(
             EventKind.SEVERITY_PROPOSED,
             EventKind.SEVERITY_AGREED,
+            EventKind.SEVERITY_SETTLED,
             EventKind.RESTORATION_CONTESTED,
             EventKind.CONTEST_REJECTED,
         ),

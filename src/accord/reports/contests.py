@@ -4,7 +4,9 @@ restorations") and severity disputes.
 A restoration the vendor maintains against the customer's contest is an unresolved dispute,
 listed with the severity disputes; one the vendor had not answered by the cut-off is listed as
 open. A withdrawn restoration is no dispute: both sides agreed, and the clock counts it. A
-ticket with severity proposals or agreements has a severity dispute: open, agreed or rejected.
+ticket with severity proposals or agreements has a severity dispute: open (a proposal awaits
+its answer), agreed, disputed (a proposal was rejected and nothing has settled it since), or
+settled (a meeting, recorded with its date and who met, settled it: the severity in force stood).
 """
 
 from __future__ import annotations
@@ -130,9 +132,22 @@ def severity_dispute(
         if parties:
             detail += f" ({' and '.join(parties)})"
         detail += "; it applies from the report time"
+    elif result.severity_disputed:
+        outcome = "disputed"
+        detail = (
+            f"The {answerer} rejected the {proposer}'s proposal; unresolved: the severity in "
+            "force stands until both sides agree or a meeting settles it"
+        )
     else:
-        outcome = "rejected"
+        meetings = [e for e in events if e.kind == EventKind.SEVERITY_SETTLED]
+        outcome = "settled"
         detail = f"The {answerer} rejected the {proposer}'s proposal; the severity in force stands"
+        if meetings:
+            meeting = meetings[-1].data
+            detail += (
+                f"; settled at a meeting on {meeting.get('held_on', '')}"
+                f" ({meeting.get('attendees', '')})"
+            )
     return schema.Dispute(
         ticket_id=ticket.pk,
         summary=ticket.summary,

@@ -118,7 +118,9 @@ class Dispute(_Model):
     summary: str
     designated: int | None
     proposed: list[int]
-    outcome: str  # agreed, rejected, open
+    # severity: open, agreed, disputed (rejected, unresolved), settled (by a meeting);
+    # restorations: restoration_contested, restoration_disputed
+    outcome: str
     severity_in_force: int | None
     detail: str  # who agreed, how; or why the customer's severity stands
 

@@ -24,6 +24,7 @@ def _clock(ticket: Ticket) -> dict[str, Any]:
         "severity_in_force": ticket.severity_in_force,
         "severity_agreed": ticket.severity_agreed,
         "dispute_open": ticket.dispute_open,
+        "severity_disputed": ticket.severity_disputed,
         "target_seconds": target,
         "used_seconds": ticket.used_seconds,
         "remaining_seconds": None if target is None else target - ticket.used_seconds,

@@ -10,6 +10,7 @@ from pydantic import Field, Strict, StringConstraints
 
 from accord.accounts.api import (
     Clean,
+    DayIn,
     DayQuery,
     In,
     OrganisationOut,
@@ -67,7 +68,10 @@ class ClockOut(Schema):
     severity_designated: int | None = Field(description="As the customer designated it")
     severity_in_force: int | None = Field(description="The one the clock measures against")
     severity_agreed: bool
-    dispute_open: bool
+    dispute_open: bool = Field(description="A severity proposal awaits the other side's answer")
+    severity_disputed: bool = Field(
+        description="A proposal was rejected and no agreement or meeting has settled it since"
+    )
     target_seconds: int | None = Field(description="Support seconds allowed by the severity")
     used_seconds: int = Field(description="Support seconds used so far")
     remaining_seconds: int | None = Field(description="target - used; negative once breached")
@@ -282,6 +286,12 @@ class ProposalIn(In):
 
 class AnswerIn(In):
     accept: bool
+    note: LongText = ""
+
+
+class SettlementIn(In):
+    held_on: DayIn = Field(description="The day the meeting was held (not in the future)")
+    attendees: str = Field(max_length=300, description="Who met, of both sides")
     note: LongText = ""
 
 

@@ -8,6 +8,7 @@ from accord.helpdesk.api import ResourceRouter
 from accord.helpdesk.api.schemas import (
     AnswerIn,
     ProposalIn,
+    SettlementIn,
     SeverityIn,
 )
 
@@ -40,4 +41,18 @@ router.action(
     name="answer_proposal",
     summary="Accept or reject the open proposal (the other side: the reporter or a customer "
     "admin for a vendor proposal, a support manager for a customer one)",
+)
+router.action(
+    "/tickets/{ticket_id}/severity/settlement",
+    SettlementIn,
+    lambda ticket, user, meeting: severity.settle_dispute(
+        ticket,
+        actor=user,
+        held_on=meeting.held_on,
+        attendees=meeting.attendees,
+        note=meeting.note,
+    ),
+    name="settle_dispute",
+    summary="Record the meeting that settled an unresolved dispute (a rejected proposal); the "
+    "severity in force stands (a support manager or a customer admin). 409 with none to settle",
 )
