@@ -180,6 +180,10 @@ MEDIA_URL = "media/"  # never served directly: downloads go through an access-ch
 # a browser would run, such as .html, .svg or .js, is refused; downloads are always served as
 # attachments, never inline).
 ACCORD_ATTACHMENT_MAX_BYTES = env_int("ACCORD_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# A restored ticket nobody closed closes itself after this many days (0: never).
+ACCORD_AUTO_CLOSE_DAYS = env_int("ACCORD_AUTO_CLOSE_DAYS", 7)
+if ACCORD_AUTO_CLOSE_DAYS < 0:
+    raise ImproperlyConfigured(f"ACCORD_AUTO_CLOSE_DAYS={ACCORD_AUTO_CLOSE_DAYS}: 0 or more days")
 _ATTACHMENT_EXTENSIONS = (
     "png jpg jpeg gif webp pdf txt log csv json xml zip gz har docx xlsx pptx odt ods"
 )

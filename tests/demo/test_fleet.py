@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import StringIO
 from typing import Any
 
@@ -208,6 +208,15 @@ def _replay(ticket: Ticket) -> Ticket:
             )
         elif kind == EventKind.RESTORATION_CONTESTED:
             restoration.contest_restoration(copy, actor=actor, reason=data["reason"], now=at)
+        elif kind == EventKind.SEVERITY_SETTLED:
+            severity.settle_dispute(
+                copy,
+                actor=actor,
+                held_on=date.fromisoformat(data["held_on"]),
+                attendees=data["attendees"],
+                note=data.get("note", ""),
+                now=at,
+            )
         else:
             assert kind in (EventKind.RESTORATION_WITHDRAWN, EventKind.CONTEST_REJECTED)
             restoration.answer_contest(

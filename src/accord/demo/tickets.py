@@ -8,7 +8,10 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from accord.accounts.models import User
+from accord.accounts.terms import ticket_terms
 from accord.catalogue.models import Module
 from accord.demo.timeline import (
     FULL_MONTHS,
@@ -19,6 +22,7 @@ from accord.demo.timeline import (
     random_span,
     reserved_module,
 )
+from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk import restoration as helpdesk_restoration
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk import severity as helpdesk_severity
@@ -28,31 +32,137 @@ from accord.monitoring.models import ModuleRegion
 from accord.releases import services as releases
 from accord.releases.models import Kind, Release
 
-SUMMARIES = {
-    1: [
-        "Nobody can log in: SSO returns an error page",
-        "Release Manager shows a blank page for every user",
-        "Deployments fail at the first step for all pipelines",
-    ],
-    2: [
-        "Deployment plan export to Excel times out",
-        "Environment bookings are not saved",
-        "Gantt view freezes with more than 200 releases",
-        "Scheduled test runs do not start",
-    ],
-    3: [
-        "Report totals differ from the dashboard",
-        "Webhook to Jira returns 500 now and then",
-        "Environment booking conflicts are not flagged",
-        "Approval emails arrive twice",
-    ],
-    4: [
-        "Typo on the release summary page",
-        "Column widths are not remembered",
-        "The date picker starts the week on Sunday",
-        "Tooltip hides the Save button on small screens",
-    ],
+# What customers write, per module and severity (as many of each severity for every module,
+# so the random draws do not depend on the module).
+SUMMARIES: dict[str, dict[int, list[str]]] = {
+    "release-manager": {
+        1: [
+            "Release Manager shows a blank page for every user",
+            "Nobody can sign in to Release Manager: SSO returns an error page",
+            "Release calendar does not load for any team",
+        ],
+        2: [
+            "Release plan export to Excel times out",
+            "Gantt view freezes with more than 200 releases",
+            "Approvals cannot be given: the Approve button does nothing",
+            "Release dependencies are lost after saving",
+        ],
+        3: [
+            "Release approval emails arrive twice",
+            "Release notes lose their formatting on export",
+            "Filter by release train shows last quarter's releases",
+            "Calendar week view overlaps two releases on the same day",
+        ],
+        4: [
+            "Typo on the release summary page",
+            "Column widths are not remembered in the release list",
+            "The date picker starts the week on Sunday",
+            "Tooltip hides the Save button on small screens",
+        ],
+    },
+    "test-environment-manager": {
+        1: [
+            "Test Environment Manager is down for all users",
+            "No environment can be booked: every booking fails",
+            "Environment status page returns an error for everyone",
+        ],
+        2: [
+            "Environment bookings are not saved",
+            "Booking conflicts are no longer detected",
+            "Environment health checks show every environment as down",
+            "Booking calendar does not load for one region's teams",
+        ],
+        3: [
+            "Booking confirmation emails arrive hours late",
+            "Environment usage report is missing last week",
+            "Booking search ignores the environment type filter",
+            "Environment owners cannot edit the booking notes",
+        ],
+        4: [
+            "Environment list sorts by ID, not by name",
+            "Booking form label reads 'Enviroment'",
+            "The environment colour legend is cut off when printed",
+            "Booking times are shown without the time zone",
+        ],
+    },
+    "deployment-manager": {
+        1: [
+            "Deployments fail at the first step for all pipelines",
+            "Deployment Manager shows an error page for every user",
+            "No deployment can be started: the Run button is greyed out",
+        ],
+        2: [
+            "Deployment plan export to Excel times out",
+            "Scheduled deployments do not start",
+            "Deployment logs stop streaming after a few minutes",
+            "Rollback step fails for one pipeline",
+        ],
+        3: [
+            "Deployment webhook to Jira returns 500 now and then",
+            "Deployment approval emails arrive twice",
+            "Pipeline history shows the wrong duration",
+            "Deployment notes are not saved when edited",
+        ],
+        4: [
+            "Pipeline names are cut off in the deployment list",
+            "Deployment Manager's help link opens the wrong page",
+            "Icons in the pipeline view are misaligned",
+            "The deployment date format ignores the user's locale",
+        ],
+    },
+    "reporting": {
+        1: [
+            "Reporting shows an error page for every user",
+            "No report loads: every dashboard times out",
+            "Reporting data stopped updating for all customers' dashboards",
+        ],
+        2: [
+            "Scheduled reports are not sent",
+            "Report export to PDF fails for large reports",
+            "Dashboard charts are empty since this morning",
+            "Report builder does not save new reports",
+        ],
+        3: [
+            "Report totals differ from the dashboard",
+            "Report filters reset when the page is reloaded",
+            "CSV export of a report drops the last column",
+            "Report subscription emails arrive twice",
+        ],
+        4: [
+            "Chart legend overlaps the report title",
+            "Report list does not remember the sort order",
+            "Typo in the report builder's help text",
+            "Dashboard tiles are not aligned on wide screens",
+        ],
+    },
+    "stryka": {
+        1: [
+            "Stryka is down: no test run can start",
+            "Every Stryka test run fails at setup",
+            "Stryka shows an error page for every user",
+        ],
+        2: [
+            "Stryka test runs stuck in 'queued'",
+            "Scheduled Stryka test runs do not start",
+            "Stryka results are not saved after a run",
+            "Stryka runs time out against the test environment",
+        ],
+        3: [
+            "Stryka results webhook to Jira returns 500",
+            "Stryka run history shows the wrong duration",
+            "Stryka flaky-test report is empty",
+            "Stryka run notifications arrive twice",
+        ],
+        4: [
+            "Stryka test names are cut off in the results table",
+            "Stryka's dark mode shows unreadable grey text",
+            "Stryka run list does not remember the page size",
+            "Typo on the Stryka run summary page",
+        ],
+    },
 }
+# A module the demo does not know (a vendor's own catalogue): the general wording.
+GENERAL = SUMMARIES["release-manager"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +178,7 @@ class Plan:
     when: str = "business"  # business, night, weekend
     later: int | None = None
     outage: str = ""  # "customer" (source ticket) or "region" (an incident for everyone)
+    summary: str = ""  # a fixed summary (a labelled example) instead of a drawn one
 
 
 # Every month of every customer holds these ten, so each month has every severity, breaches,
@@ -76,7 +187,7 @@ MONTHLY_PLANS = [
     Plan(1, "met", "closed"),
     Plan(2, "breach", "release_fix", channel=Channel.EMAIL, when="night"),
     Plan(2, "met", "fix", dispute="accepted", channel=Channel.API),
-    Plan(1, "met", "closed", dispute="meeting", when="weekend"),
+    Plan(1, "met", "closed", dispute="meeting"),  # business hours: Sev 2 time counts too
     Plan(3, "breach", "restored", dispute="rejected"),
     Plan(4, "met", "closed", channel=Channel.EMAIL, when="weekend"),
     Plan(3, "met", "reopened", channel=Channel.API, when="night"),
@@ -84,8 +195,16 @@ MONTHLY_PLANS = [
     Plan(4, "breach", "fix"),
     Plan(2, "met", "restored", channel=Channel.API, when="weekend"),
 ]
-# Tickets nobody finished: carried over from month to month (and breached) until now.
-STALE_PLANS = {3: Plan(4, "breach", "in_progress"), 8: Plan(3, "breach", "acknowledged")}
+# One ticket nobody finished, carried over (and breached) until now: a deliberate example of
+# what the queue shows at the top, labelled as such in its summary.
+STALE_PLANS = {
+    8: Plan(
+        3,
+        "breach",
+        "acknowledged",
+        summary="Demo example: a ticket acknowledged months ago and never worked on",
+    )
+}
 
 
 class Mix:
@@ -156,7 +275,8 @@ def _life(
     rng = customer.rng
     agent, manager = staff.agent, staff.manager
     reporter = customer.reporter if rng.random() < 0.7 else customer.admin
-    summary = rng.choice(SUMMARIES[plan.severity or plan.later or 3])
+    wording = SUMMARIES.get(module.slug, GENERAL)
+    summary = plan.summary or rng.choice(wording[plan.severity or plan.later or 3])
     channel = plan.channel
     ticket = helpdesk.report(
         reporter=reporter,
@@ -250,14 +370,20 @@ def _life(
     helpdesk.add_comment(
         ticket, author=agent, body="Root cause: a stuck queue worker.", internal=True, now=when
     )
-    # When the service comes back: inside the target or past it, as the engine's due time says.
+    # When the service comes back: inside the target or past it, in the ticket's support time
+    # (a Severity 2 met uses 20-85% of its 12 support hours, one breached up to 1.5 times them;
+    # a weekend report is not restored before support time has run).
     due = ticket.due_at or step + timedelta(days=2)
+    target, used = ticket.target_seconds, ticket.used_seconds
     if plan.dispute == "meeting":
         restored = max(due, step) + random_span(rng, 1, 3)  # past Severity 1's target, within 2's
-    elif plan.outcome == "met":
+    elif target is None:
         restored = step + (max(due, step) - step) * rng.uniform(0.2, 0.85)
+    elif plan.outcome == "met":
+        restored = after_support_time(ticket, step, (target - used) * rng.uniform(0.2, 0.85))
     else:
-        restored = max(due, step) + random_span(rng, 1, 20)
+        overrun = target * rng.uniform(0.05, 0.5)
+        restored = after_support_time(ticket, step, max(target - used, 0) + overrun)
     restored = max(restored, step + timedelta(minutes=10))
     if restored >= now:
         return
@@ -293,6 +419,21 @@ def _life(
         helpdesk_severity.answer_proposal(
             ticket, accept=True, actor=manager, note="As agreed on the call.", now=when
         )
+    if plan.dispute == "rejected" and ticket.pk % 2 == 0:
+        # Every other rejected proposal is settled at a meeting two days after the restoration
+        # (a fixed delay: the customer's random numbers stay as they were); the rest stay
+        # disputed on the queue and the report.
+        if (when := at(timedelta(days=2))) is None:
+            return
+        helpdesk_severity.settle_dispute(
+            ticket,
+            actor=manager,
+            held_on=when.date(),
+            attendees=f"{manager.get_full_name()} (vendor), {customer.admin.get_full_name()} "
+            f"({customer.organisation.name})",
+            note="The severity stands: the workaround did not help every team.",
+            now=when,
+        )
     if plan.end == "restored":
         return
     if plan.end in ("contest_rejected", "contest_withdrawn"):
@@ -319,6 +460,13 @@ def _life(
         helpdesk.change_status(ticket, Status.CLOSED, actor=reporter, now=when)
         return
     helpdesk.change_status(ticket, Status.FIX_DELIVERED, actor=agent, now=when)
+
+
+def after_support_time(ticket: Ticket, start: datetime, support_seconds: float) -> datetime:
+    """The instant `support_seconds` of the ticket's support hours after `start`."""
+    calendar = ticket_terms(ticket).clock_rules.calendars[ticket.severity_in_force or 3]
+    reached = calendar.reach_epoch(np.array([to_epoch(start)]), np.array([int(support_seconds)]))
+    return from_epoch(int(reached[0]))
 
 
 def _contest(

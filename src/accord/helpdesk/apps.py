@@ -14,3 +14,8 @@ class HelpdeskConfig(AppConfig):
         # The ticket notices: the notify, clock_warning and clock_breach job handlers, and the
         # listener that turns each ticket change into its notice (accord.helpdesk.notices).
         notices.register()
+        # Tickets restored long ago close themselves (ACCORD_AUTO_CLOSE_DAYS).
+        from accord.helpdesk import auto_close
+        from accord.work import services as work
+
+        work.every("auto_close", auto_close.INTERVAL, lambda now: auto_close.close_due(now))

@@ -255,13 +255,29 @@ def change_status(
         ticket.repair = repair
     if note:
         data["note"] = note
-    at = _now(now)
+    return _set_status(ticket, status, actor=actor, data=data, at=_now(now))
+
+
+def _set_status(
+    ticket: Ticket, status: str, *, actor: User | None, data: dict[str, Any], at: datetime
+) -> TicketEvent:
+    """The status change itself, its event and its notices (`actor` None: Accord itself)."""
     event = _append(ticket, _STATUS_EVENT[status], actor=actor, at=at, data=data)
     ticket.status = status
     ticket.save(update_fields=["status", "repair"])
     recompute_clock(ticket, now=at)
     after_ticket_change(ticket, str(_STATUS_EVENT[status]), actor=actor, event=event)
     return event
+
+
+def close_automatically(ticket: Ticket, *, days: int, at: datetime) -> TicketEvent:
+    """Accord closes a ticket whose service has been back for `days` days (accord.helpdesk.
+    auto_close decides which and when); the customer can still reopen it."""
+    if ticket.status not in (Status.RESTORED, Status.FIX_DELIVERED):
+        raise StateConflict("only a restored or fix-delivered ticket closes automatically")
+    note = f"Closed automatically: the service was back and nothing was added for {days} days"
+    data = {"from": ticket.status, "note": note, "automatic": True}
+    return _set_status(ticket, Status.CLOSED, actor=None, data=data, at=at)
 
 
 def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = None) -> TicketEvent:
