@@ -239,3 +239,25 @@ def test_a_webhook_on_an_internal_address_is_refused(url: str) -> None:
 
     with pytest.raises(Invalid, match="public address"):
         check_url("webhook", url)
+
+
+def test_a_public_name_that_resolves_inside_is_not_posted_to(
+    world: Any, clock: Clock, monkeypatch: Any
+) -> None:
+    """Checked again when sending: a name can be pointed at the vendor's network later."""
+    import socket
+
+    from accord.status import hooks
+
+    person = StatusSubscriber.objects.create(
+        channel=Channel.WEBHOOK, url="https://hooks.example.com/accord"
+    )
+    answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 0))]
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: answers)
+    posted: list[str] = []
+    monkeypatch.setattr(hooks, "post_webhook", lambda url, body, headers: posted.append(url))
+    with pytest.raises(hooks.WebhookFailed, match="resolves to 10.0.0.7, an internal address"):
+        hooks._post(person, b"{}", {})
+    answers[0] = (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0))
+    hooks._post(person, b"{}", {})
+    assert posted == ["https://hooks.example.com/accord"]

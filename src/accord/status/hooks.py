@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ from accord.work import services as work
 from accord.work.delivery import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    WebhookFailed,
     encode_body,
     post_webhook,
     sign,
@@ -70,7 +72,7 @@ def check_url(channel: str, url: str) -> str:
 
 def _internal(host: str) -> bool:
     """Loopback, private, link-local or otherwise non-public IP literals, and localhost. (A
-    public name that resolves to an internal address is not caught here: docs/status-page.md.)"""
+    public name that resolves to an internal address is caught when sending: `_resolved_inside`.)"""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -116,7 +118,29 @@ def slack_message(notice: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _resolved_inside(host: str) -> str | None:
+    """An internal address the name resolves to now, if any (None: all public, or the name
+    does not resolve, which the POST itself then reports)."""
+    try:
+        answers = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return None
+    for *_unused, address in answers:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        if not ip.is_global:
+            return str(ip)
+    return None
+
+
 def _post(person: StatusSubscriber, body: bytes, headers: dict[str, str]) -> None:
+    """POST to the subscriber, unless its name resolves to an internal address now: anyone may
+    subscribe, and a public name can be pointed at the vendor's own network after the check
+    at subscription (the refusal fails the job, which the queue retries and then gives up)."""
+    host = (urlsplit(person.url).hostname or "").lower()
+    if host not in _hosts("ACCORD_STATUS_HTTP_HOOK_HOSTS", []):
+        inside = _resolved_inside(host)
+        if inside is not None:
+            raise WebhookFailed(f"{person.url}: {host} resolves to {inside}, an internal address")
     post_webhook(person.url, body, headers)
 
 
