@@ -376,7 +376,12 @@ def tidy(text: str) -> str:
 def body_of(message: EmailMessage) -> tuple[str, Message | None]:
     """The message's text (the plain part of multipart/alternative, else its HTML as text) and
     the part it came from."""
-    part = message.get_body(preferencelist=("plain", "html"))
+    try:
+        part = message.get_body(preferencelist=("plain", "html"))
+    except (AttributeError, TypeError):
+        # The standard library trips over a malformed multipart (a nested part whose payload
+        # is plain text): such a message has no body it can find, the rest is still read.
+        part = None
     if part is None:
         return "", None
     text = printable(decode_text(part))
