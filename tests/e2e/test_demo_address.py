@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,8 +45,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for(what: str, deadline_s: float, ready: object) -> None:
-    assert callable(ready)
+def _wait_for(what: str, deadline_s: float, ready: Callable[[], bool]) -> None:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         if ready():

@@ -69,6 +69,5 @@ def test_the_contest_window_delays_the_close(world: Any, settings: Any) -> None:
     ticket = restored(world)
     window_end = auto_close.due_at(ticket, days=0, now=pacific(RESTORED_AT))
     assert window_end == pacific(RESTORED_AT) + timedelta(hours=24)  # the policy's 24 h
-    settings.ACCORD_AUTO_CLOSE_DAYS = 1
     auto_close.close_due(pacific(RESTORED_AT) + timedelta(days=3))
     assert ticket.events.get(kind=EventKind.CLOSED).at == pacific(RESTORED_AT) + timedelta(days=1)
