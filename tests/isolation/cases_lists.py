@@ -161,9 +161,8 @@ LISTS: dict[str, Listing] = {
     ),
     "api:list_incidents": Listing(),
     "api:create_incident": Listing(method="post", body=form(title="From the matrix", message="m")),
-    # Releases are public product information (docs/releases.md): anyone signed in reads any
-    # region's; only the staff record a deployment (403 for customers, nothing touched).
-    "release_calendar": Listing(queries=lambda s: ["", "?region=us"]),
+    # Releases are public product information (docs/releases.md): the page is public
+    # (cases_public.py); only the staff record a deployment (403 for customers, nothing touched).
     "api:list_releases": Listing(queries=lambda s: ["", "?region=us", "?upcoming=true"]),
     "api:record_deployment": Listing(
         method="post",

@@ -31,6 +31,7 @@ PUBLIC: dict[str, Public] = {
     "status_feed": Public(),
     "status_region_feed": Public(kwargs={"region": "us"}),
     "status_subscribe": Public(),
+    "release_calendar": Public(),
     "release_ics": Public(kwargs={"region": "us"}),
     "help_index": Public(),
     "help_sla": Public(),
