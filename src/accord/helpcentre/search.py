@@ -1,4 +1,6 @@
-"""Search through one interface: `search(query, articles)`.
+"""Search through one interface: `search(query, articles)`, and `sla_matches(query, version)`
+for the SLA article (rendered from the policy, kept as `SlaVersion` rows), searched the same
+way so the help centre finds every published article, the SLA included.
 
 SQLite: the FTS5 table `helpcentre_article_fts` (migration 0002, kept by triggers), words
 stemmed (porter). PostgreSQL: to_tsvector('english', title || body) against
@@ -11,7 +13,7 @@ from __future__ import annotations
 from django.db import DatabaseError, connection
 from django.db.models import Q, QuerySet
 
-from accord.helpcentre.models import Article
+from accord.helpcentre.models import Article, SlaVersion
 
 MAX_WORDS = 10
 
@@ -67,3 +69,34 @@ def search(query: str, articles: QuerySet[Article] | None = None) -> QuerySet[Ar
         except DatabaseError:
             pass  # no FTS5 in this SQLite build
     return _contains(words, articles)
+
+
+def sla_matches(query: str, version: SlaVersion) -> bool:
+    """Whether the SLA article's text (that version) matches every word of `query`."""
+    words = _words(query)
+    if not words:
+        return False
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        wanted = SearchQuery(" ".join(words), config="english", search_type="plain")
+        return (
+            SlaVersion.objects.filter(pk=version.pk)
+            .annotate(search_vector=SearchVector("body", config="english"))
+            .filter(search_vector=wanted)
+            .exists()
+        )
+    if connection.vendor == "sqlite":
+        match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT 1 FROM helpcentre_slaversion_fts WHERE rowid = %s AND "
+                    "helpcentre_slaversion_fts MATCH %s",
+                    [version.pk, match],
+                )
+                return cursor.fetchone() is not None
+        except DatabaseError:
+            pass  # no FTS5 in this SQLite build
+    body = version.body.lower()
+    return all(word.lower() in body for word in words)

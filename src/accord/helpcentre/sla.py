@@ -268,6 +268,58 @@ def severity_section(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def _tier(tier: dict[str, Any]) -> str:
+    low, high = tier.get("lower"), tier.get("upper")
+    below = "below" if not tier.get("upper_inclusive") else "at most"
+    from_ = "from" if tier.get("lower_inclusive", True) else "above"
+    if low is not None and high is not None:
+        return f"{from_} {low}% to {below} {high}%"
+    if high is not None:
+        return f"{below} {high}%"
+    return f"{from_} {low}%"
+
+
+def credits_section(data: dict[str, Any]) -> list[str]:
+    """The service credits (penalties) of the policy: the schedule a contract without its own
+    gets, as the policy's assumptions say."""
+    penalties = data.get("penalties") or {}
+    tiers = penalties.get("uptime_tiers", [])
+    breaches = penalties.get("breach_penalties", [])
+    cap = penalties.get("cap") or {}
+    currency = penalties.get("currency", "")
+    if not (tiers or breaches):
+        return []
+    lines = ["## Service credits", ""]
+    lines += [
+        "Unless your contract sets its own, a missed commitment earns a service credit (a "
+        "penalty the vendor pays), as a share of the month's fee:",
+        "",
+    ]
+    if tiers:
+        lines += ["| Monthly uptime of a module | Credit |", "|---|---|"]
+        lines += [f"| {_tier(t)} | {t['credit_percent']}% of the monthly fee |" for t in tiers]
+        lines.append("")
+    if breaches:
+        lines += ["| Ticket that breached its return-to-service target | Credit |", "|---|---|"]
+        for b in breaches:
+            amount = (
+                f"{b['percent']}% of the monthly fee"
+                if b.get("percent") is not None
+                else f"{b.get('amount')} {currency}"
+            )
+            lines.append(f"| Severity {b['severity']} | {amount} each |")
+        lines.append("")
+    limits = []
+    if cap.get("percent") is not None:
+        limits.append(f"{cap['percent']}% of the monthly fee")
+    if cap.get("amount") is not None:
+        limits.append(f"{cap['amount']} {currency}")
+    if limits:
+        lines += [f"Credits in one month are capped at {' or '.join(limits)}.", ""]
+    lines += ["Your monthly SLA report's penalty statement applies this schedule.", ""]
+    return lines
+
+
 def sla_markdown(data: dict[str, Any]) -> str:
     """The article's text (everything but the reader's own time zone, shown beside it)."""
     a = data["availability"]
@@ -324,6 +376,7 @@ def sla_markdown(data: dict[str, Any]) -> str:
         *clock_section(data),
         *restoration_section(data),
         *severity_section(data),
+        *credits_section(data),
         "## Support hours",
         "",
     ]

@@ -19,7 +19,7 @@ from accord.helpcentre import services, sla
 from accord.helpcentre.forms import ACTIONS, DISCARD, PREVIEW, PUBLISH, ArticleForm
 from accord.helpcentre.models import Article, ArticleVersion, SlaVersion, Vote
 from accord.helpcentre.rendering import render_markdown
-from accord.helpcentre.search import search
+from accord.helpcentre.search import search, sla_matches
 from accord.helpcentre.services import Content, StaleEdit
 
 SLA_SLUG = "sla"
@@ -59,13 +59,14 @@ def index(request: HttpRequest) -> HttpResponse:
     articles = visible_articles(request)
     query = request.GET.get("q", "").strip()
     results = search(query, articles) if query else None
+    sla_found = bool(query) and sla_matches(query, sla.publish())
     categories: dict[str, list[Article]] = {}
     for article in articles:
         categories.setdefault(article.category, []).append(article)
     return render(
         request,
         "helpcentre/index.html",
-        {"categories": categories, "query": query, "results": results},
+        {"categories": categories, "query": query, "results": results, "sla_found": sla_found},
     )
 
 

@@ -17,7 +17,8 @@ def assumptions(terms: ContractTerms, period: Month) -> list[str]:
     tz = terms.reporting_timezone
     maintenance = terms.maintenance
     counted = ", ".join(
-        f"{impact.replace('_', ' ')} x{format_fraction(weight)}"
+        f"{impact.replace('_', ' ').capitalize()} "
+        + ("in full" if weight == 1 else f"{format_fraction(weight)} of its time")
         for impact, weight in terms.impact_weights.items()
     )
     cutoff = from_epoch(period.cutoff).astimezone(zone(tz))
@@ -36,7 +37,11 @@ def assumptions(terms: ContractTerms, period: Month) -> list[str]:
                 else "; maintenance time counts as up time."
             )
         ),
-        f"Impacts that count against uptime, with their weights: {counted or 'none'}.",
+        (
+            f"What counts against uptime: {counted}; any other impact does not count."
+            if counted
+            else "No impact counts against uptime."
+        ),
         (
             f"Outages shorter than {terms.min_outage_seconds} seconds do not count."
             if terms.min_outage_seconds
@@ -46,7 +51,6 @@ def assumptions(terms: ContractTerms, period: Month) -> list[str]:
             "Ad-hoc maintenance is excluded only when announced at least "
             f"{terms.adhoc_notice_hours} hours ahead."
         ),
-        "Uptime is shown floored to three decimals; met is decided on the exact figure.",
         f"Support hours: {terms.support_calendar.describe()}.",
         *(
             f"Severity {level} counts on its own calendar: {calendar.describe()}."
@@ -58,7 +62,6 @@ def assumptions(terms: ContractTerms, period: Month) -> list[str]:
             f"and those met by it and reopened since, their clocks as at the cut-off "
             f"{cutoff:%Y-%m-%d %H:%M} {cutoff.tzname()}; a breach counts in one report only."
         ),
-        "Support time used: median and 90th percentile by nearest rank.",
         *terms.assumptions,
     ]
     return lines

@@ -25,7 +25,13 @@ CSV_COLUMNS = [
     "source",
     "outcome",
     "used_seconds",
+    "p90_used_seconds",
+    "restore_seconds",
     "target_seconds",
+    "tickets",
+    "met_count",
+    "breached_count",
+    "open_count",
     "eligible_seconds",
     "downtime_seconds",
     "counted_seconds",
@@ -37,6 +43,10 @@ CSV_COLUMNS = [
     "percent",
     "amount",
 ]
+
+
+# A ticket's time to restore is the support time its clock used, once service is back.
+RESTORED = frozenset({"restored", "fix_delivered", "closed"})
 
 
 def report_json(report: schema.Report) -> str:
@@ -80,9 +90,14 @@ def report_csv(report: schema.Report) -> str:
         row(
             "severity",
             severity=s.severity,
-            summary=f"{s.tickets} tickets, {s.met} met, {s.breached} breached, {s.open} open",
+            summary=s.name,
+            tickets=s.tickets,
+            met_count=s.met,
+            breached_count=s.breached,
+            open_count=s.open,
             used_seconds="" if s.median_used_seconds is None else s.median_used_seconds,
-            detail=f"median used; 90th percentile {s.p90_used_seconds}; target {s.target}",
+            p90_used_seconds="" if s.p90_used_seconds is None else s.p90_used_seconds,
+            detail=s.target,
         )
     for t in report.tickets:
         row(
@@ -95,6 +110,7 @@ def report_csv(report: schema.Report) -> str:
             end=t.breached_at or "",
             outcome=t.outcome,
             used_seconds=t.used_seconds,
+            restore_seconds=t.used_seconds if t.status in RESTORED else "",
             target_seconds="" if t.target_seconds is None else t.target_seconds,
             detail=(
                 ""

@@ -113,10 +113,17 @@ def _dots(points: Iterable[tuple[float, int]]) -> str:
 WIDTH, LEFT, RIGHT = 420, 10, 14
 
 
+def _step(top: Decimal) -> int:
+    return 50 if top <= 300 else 100 if top <= 1000 else 500
+
+
 def scale_top(summaries: Iterable[schema.SeveritySummary]) -> Decimal:
-    """The right end of the shared scale of the severities' plots: 200% of the target, or more
-    when a ticket used more."""
-    return max([Decimal(200), *(Decimal(v) for s in summaries for v in s.used_percent_of_target)])
+    """The right end of the shared scale of the severities' plots: 200% of the target, or the
+    first mark of the axis at or past the most a ticket used, so every dot lies on the
+    labelled scale (never past its last label, never cut off at the edge)."""
+    most = max([Decimal(200), *(Decimal(v) for s in summaries for v in s.used_percent_of_target)])
+    step = _step(most)
+    return Decimal(-(-most // step) * step)
 
 
 def _x(percent: Decimal | int, top: Decimal) -> float:
@@ -156,7 +163,7 @@ def used_distribution(summary: schema.SeveritySummary, top: Decimal | None = Non
 
 def percent_axis(top: Decimal) -> str:
     """The scale under the severities' plots: 0%, 100% (the target), ... `top`."""
-    step = 50 if top <= 300 else 100 if top <= 1000 else 500
+    step = _step(top)
     percents = range(0, int(top) + 1, step)
     ticks = "".join(f"M{_x(p, top):.1f},0v3" for p in percents)
     labels = "".join(f'<text x="{_x(p, top):.1f}" y="12">{p}%</text>' for p in percents)

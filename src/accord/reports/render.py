@@ -23,11 +23,60 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
+from accord.core import display
 from accord.core.display import format_span, format_when
 from accord.engine.numbers import format_fraction
 from accord.reports import plots, schema
 from accord.reports.models import ReportVersion
+from accord.reports.references import Reference, resolve
+
+
+def _plain_percent(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):f}%"
+
+
+# One format for every percentage a person reads: core.display's (localised there); this
+# stand-in only until that lands on main, with the same output in English.
+format_percent = getattr(display, "format_percent", _plain_percent)
+
+# Codes a report stores, in the words a customer reads.
+IMPACTS = {
+    "major_outage": gettext_lazy("Major outage"),
+    "partial_outage": gettext_lazy("Partial outage"),
+    "degraded": gettext_lazy("Degraded performance"),
+}
+SOURCES = {
+    "probe": gettext_lazy("Accord's health checks"),
+    "alertmanager": gettext_lazy("Prometheus Alertmanager"),
+    "webhook": gettext_lazy("External monitor"),
+    "incident": gettext_lazy("Incident declared by the vendor"),
+    "ticket": gettext_lazy("Severity 1 ticket confirmed as a total outage"),
+}
+RULES = {
+    "uptime_tier": gettext_lazy("Uptime credit"),
+    "breach": gettext_lazy("Breached tickets"),
+    "cap": pgettext_lazy("penalty statement", "Cap"),
+}
+DISPUTE_OUTCOMES = {
+    "open": gettext_lazy("Open"),
+    "agreed": gettext_lazy("Agreed"),
+    "disputed": gettext_lazy("Disputed"),
+    "settled": gettext_lazy("Settled at a meeting"),
+    "restoration_disputed": gettext_lazy("Restoration disputed"),
+    "restoration_contested": gettext_lazy("Restoration contested"),
+}
+
+
+def _subject(line: schema.StatementLine) -> str:
+    if line.rule == "cap":
+        return gettext("The whole statement")
+    if line.rule == "breach" and line.subject.startswith("severity "):
+        return gettext("Severity %(level)s") % {"level": line.subject.removeprefix("severity ")}
+    return line.subject
 
 
 def minutes(seconds: int | str) -> str:
@@ -58,10 +107,9 @@ def reopened_note(line: schema.TicketLine, zone: str) -> str:
     """Where a ticket reopened after an earlier report comes from ("" for any other)."""
     if line.reopened_from is None:
         return ""
-    return (
-        f"reopened after the {line.reopened_from} report, which counted it met "
-        f"(reported {when(line.reported_at, zone)})"
-    )
+    return gettext(
+        "reopened after the %(month)s report, which counted it met (reported %(reported)s)"
+    ) % {"month": line.reopened_from, "reported": when(line.reported_at, zone)}
 
 
 def money(amount: str | None, currency: str) -> str:
@@ -85,21 +133,34 @@ class SeverityView:
     plot: SafeString | None
 
 
-def context(report: schema.Report, version: ReportVersion | None) -> dict[str, Any]:
+def _outage(line: schema.OutageLine, zone: str, names: dict[str, Reference]) -> dict[str, Any]:
+    reference = names.get(line.reference) if line.reference else None
+    return {
+        "line": line,
+        "when": span(line.start, line.end, zone)
+        + (gettext(" (still going on)") if line.ongoing else ""),
+        "counted": minutes(line.counted_seconds),
+        "source": SOURCES.get(line.source, line.source_label),
+        "impact": IMPACTS.get(line.impact, line.impact.replace("_", " ")),
+        "reference": reference,
+    }
+
+
+def context(
+    report: schema.Report,
+    version: ReportVersion | None,
+    names: dict[str, Reference] | None = None,
+) -> dict[str, Any]:
+    """What the document template shows; `names` are the outages' references resolved for
+    the viewer (`references.resolve`), none when not given."""
     zone = report.period.timezone
     statement = report.statement
+    names = names or {}
     modules = [
         ModuleView(
             module=m,
             strip=mark_safe(plots.uptime_strip(m)),  # noqa: S308 - built from escaped parts
-            outages=[
-                {
-                    "line": o,
-                    "when": span(o.start, o.end, zone) + (" (still going on)" if o.ongoing else ""),
-                    "counted": minutes(o.counted_seconds),
-                }
-                for o in m.outages
-            ],
+            outages=[_outage(o, zone, names) for o in m.outages],
         )
         for m in report.uptime
     ]
@@ -130,7 +191,9 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
     lines = [
         {
             "line": line,
-            "percent": "" if line.percent is None else f"{line.percent}%",
+            "rule": RULES.get(line.rule, line.rule),
+            "subject": _subject(line),
+            "percent": "" if line.percent is None else format_percent(line.percent),
             "amount": money(line.amount, statement.currency),
         }
         for line in statement.lines
@@ -146,6 +209,13 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
         "percent_axis": mark_safe(plots.percent_axis(top)),  # noqa: S308 - built from numbers
         "any_plot": any(view.plot for view in severities),
         "modules_met": sum(1 for m in report.uptime if m.met),
+        # The tickets the table of severities counts (a ticket with no severity has no row).
+        "tickets_counted": sum(s.tickets for s in report.severities),
+        "total_percent": format_percent(statement.total_percent),
+        "disputes": [
+            {"dispute": d, "outcome": DISPUTE_OUTCOMES.get(d.outcome, d.outcome)}
+            for d in report.disputes
+        ],
         "severities": severities,
         "breached": breached,
         "statement_lines": lines,
@@ -162,19 +232,31 @@ def context(report: schema.Report, version: ReportVersion | None) -> dict[str, A
 
 
 def report_html(
-    report: schema.Report, version: ReportVersion | None, *, for_pdf: bool = False
+    report: schema.Report,
+    version: ReportVersion | None,
+    *,
+    for_pdf: bool = False,
+    staff: bool = False,
 ) -> str:
-    """The document alone, or (`for_pdf`) a whole HTML page with its print stylesheet inlined:
+    """The document alone, its references linked where the viewer (`staff` or the customer's
+    admin) may open them, or (`for_pdf`) a whole HTML page with its print stylesheet inlined:
     what `report_pdf` lays out, as a file to open in a browser."""
     if for_pdf:
         return _render("reports/pdf.html", report, version, inline_css=True)
-    return _render("reports/_document.html", report, version)
+    names = resolve(report, staff=staff, links=True)
+    return _render("reports/_document.html", report, version, names=names)
 
 
 def _render(
-    template: str, report: schema.Report, version: ReportVersion | None, **extra: Any
+    template: str,
+    report: schema.Report,
+    version: ReportVersion | None,
+    names: dict[str, Reference] | None = None,
+    **extra: Any,
 ) -> str:
-    data = context(report, version)
+    if names is None:
+        names = resolve(report, links=False)
+    data = context(report, version, names)
     data["uptime_rows"] = [
         {
             "view": view,
@@ -182,6 +264,8 @@ def _render(
             "maintenance": minutes(view.module.maintenance_seconds),
             "eligible": minutes(view.module.eligible_seconds),
             "downtime": minutes(view.module.downtime_seconds),
+            "uptime_percent": format_percent(view.module.uptime_percent),
+            "target_percent": format_percent(view.module.target_percent),
         }
         for view in data["modules"]
     ]

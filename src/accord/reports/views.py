@@ -141,7 +141,8 @@ def _page(
     request: HttpRequest, issued: services.Issued, organisation: Organisation
 ) -> HttpResponse:
     report, version = issued.report, issued.version
-    document = mark_safe(documents.report_html(report, version))  # noqa: S308 - a template's output
+    html = documents.report_html(report, version, staff=is_staff(request.user))
+    document = mark_safe(html)  # noqa: S308 - a template's output
     return render(
         request,
         "reports/page.html",
