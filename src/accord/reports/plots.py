@@ -11,6 +11,7 @@ strip, one path per state takes ~2 ms (docs/performance.md, "Monthly reports").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -123,7 +124,7 @@ def scale_top(summaries: Iterable[schema.SeveritySummary]) -> Decimal:
     labelled scale (never past its last label, never cut off at the edge)."""
     most = max([Decimal(200), *(Decimal(v) for s in summaries for v in s.used_percent_of_target)])
     step = _step(most)
-    return Decimal(-(-most // step) * step)
+    return Decimal(math.ceil(most / step) * step)  # Decimal's // truncates towards zero
 
 
 def _x(percent: Decimal | int, top: Decimal) -> float:
