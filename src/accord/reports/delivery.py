@@ -37,6 +37,9 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
 
 from accord.accounts.models import Contract, Organisation, Role, User
 from accord.core.display import format_span, format_when
@@ -46,6 +49,7 @@ from accord.engine.timeutil import from_epoch, to_epoch, zone
 from accord.reports import schema
 from accord.reports.build import Month
 from accord.reports.models import ReportVersion
+from accord.reports.render import format_percent
 from accord.reports.services import MonthNotClosed, freeze, freeze_many, latest_version
 from accord.work import services as work
 from accord.work.models import Job, JobState
@@ -283,7 +287,8 @@ def message_id(version: ReportVersion, user_id: int) -> str:
 
 
 def _month_title(month: str) -> str:
-    return date(int(month[:4]), int(month[5:7]), 1).strftime("%B %Y")
+    """ "October 2026" ("Oktober 2026" in German): the active language's month name."""
+    return date_format(date(int(month[:4]), int(month[5:7]), 1), "F Y")
 
 
 @dataclass(frozen=True)
@@ -317,13 +322,17 @@ def summarise(report: schema.Report, version: ReportVersion) -> Summary:
     tz = report.period.timezone
     cutoff = datetime.fromisoformat(report.period.cutoff.replace("Z", "+00:00"))
     statement = report.statement
+    percent = format_percent(statement.total_percent)
     if statement.total_amount is not None:
-        credit = f"{statement.total_amount} {statement.currency}"
-        credit += f" ({statement.total_percent}% of the monthly fee)"
+        credit = gettext("%(amount)s %(currency)s (%(percent)s of the monthly fee)") % {
+            "amount": statement.total_amount,
+            "currency": statement.currency,
+            "percent": percent,
+        }
     else:
-        credit = f"{statement.total_percent}% of the monthly fee"
+        credit = gettext("%(percent)s of the monthly fee") % {"percent": percent}
     if Decimal(statement.total_percent) == 0 and Decimal(statement.total_amount or 0) == 0:
-        credit = "none: no service credit is owed for this month"
+        credit = gettext("none: no service credit is owed for this month")
     breached = report.breached_tickets
     return Summary(
         title=_month_title(report.period.month),
@@ -337,8 +346,8 @@ def summarise(report: schema.Report, version: ReportVersion) -> Summary:
             {
                 "name": module.module_name,
                 "region": module.region,
-                "uptime": module.uptime_percent,
-                "target": module.target_percent,
+                "uptime": format_percent(module.uptime_percent),
+                "target": format_percent(module.target_percent),
                 "met": module.met,
                 "outages": len(module.outages),
             }
@@ -379,30 +388,42 @@ def summarise(report: schema.Report, version: ReportVersion) -> Summary:
     )
 
 
-_pdf_cache: dict[int, bytes] = {}
+_pdf_cache: dict[tuple[int, str], bytes] = {}
 
 
 def report_pdf(report: schema.Report, version: ReportVersion) -> bytes:
-    """The version's PDF; the last one is kept, so the emails of one organisation (sent one
-    after the other by one worker) render it once."""
-    cached = _pdf_cache.get(version.pk)
+    """The version's PDF in the active language; the last one is kept, so the emails of one
+    organisation (sent one after the other by one worker) render it once per language."""
+    key = (version.pk, translation.get_language() or settings.LANGUAGE_CODE)
+    cached = _pdf_cache.get(key)
     if cached is None:
         from accord.reports import render  # WeasyPrint is imported only when needed
 
         cached = render.report_pdf(report, version)
         _pdf_cache.clear()
-        _pdf_cache[version.pk] = cached
+        _pdf_cache[key] = cached
     return cached
 
 
+def recipient_language(person: User) -> str:
+    """The language a person's emails are written in: theirs, else the site's default."""
+    return person.language or settings.LANGUAGE_CODE
+
+
 def build_email(version: ReportVersion, person: User) -> EmailMultiAlternatives:
-    """The email of a frozen report to one person: a text and an HTML summary, the PDF
-    attached."""
+    """The email of a frozen report to one person, in their language (`User.language`): a
+    text and an HTML summary, the PDF attached."""
+    with translation.override(recipient_language(person)):
+        return _build_email(version, person)
+
+
+def _build_email(version: ReportVersion, person: User) -> EmailMultiAlternatives:
     report = schema.Report.from_json_data(version.data)
     summary = summarise(report, version)
     context = {"s": summary, "person": person}
     message = EmailMultiAlternatives(
-        subject=f"SLA report for {summary.title}: {summary.customer}",
+        subject=gettext("SLA report for %(month)s: %(customer)s")
+        % {"month": summary.title, "customer": summary.customer},
         body=render_to_string("reports/email/report.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[person.email],
