@@ -18,6 +18,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.terms import resolve_terms
 from accord.catalogue.models import Region
@@ -37,11 +38,11 @@ from accord.status.maintenance import MaintenanceItem
 OPERATIONAL = "operational"
 MAINTENANCE = "maintenance"
 STATE_LABELS = {
-    OPERATIONAL: "Operational",
-    MAINTENANCE: "Under maintenance",
-    Impact.DEGRADED: "Degraded performance",
-    Impact.PARTIAL_OUTAGE: "Partial outage",
-    Impact.MAJOR_OUTAGE: "Major outage",
+    OPERATIONAL: _("Operational"),
+    MAINTENANCE: _("Under maintenance"),
+    Impact.DEGRADED: _("Degraded performance"),
+    Impact.PARTIAL_OUTAGE: _("Partial outage"),
+    Impact.MAJOR_OUTAGE: _("Major outage"),
 }
 # Worst last: the region's and the page's state is the worst of their modules'.
 STATE_ORDER = [
@@ -52,11 +53,11 @@ STATE_ORDER = [
     Impact.MAJOR_OUTAGE,
 ]
 BANNERS = {
-    OPERATIONAL: "All modules operational",
-    MAINTENANCE: "Maintenance in progress",
-    Impact.DEGRADED: "Degraded performance",
-    Impact.PARTIAL_OUTAGE: "Partial outage",
-    Impact.MAJOR_OUTAGE: "Major outage",
+    OPERATIONAL: _("All modules operational"),
+    MAINTENANCE: _("Maintenance in progress"),
+    Impact.DEGRADED: _("Degraded performance"),
+    Impact.PARTIAL_OUTAGE: _("Partial outage"),
+    Impact.MAJOR_OUTAGE: _("Major outage"),
 }
 
 
@@ -87,7 +88,7 @@ class ModuleStatus:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return str(STATE_LABELS[self.state])
 
 
 class _WorstOfParts:
@@ -103,7 +104,7 @@ class _WorstOfParts:
 
     @property
     def banner(self) -> str:
-        return BANNERS[self.state]
+        return str(BANNERS[self.state])
 
 
 @dataclass

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from accord.core.display import (
     UTC_ZONE,
@@ -64,7 +65,10 @@ def daily_bars(module: ModuleStatus) -> SafeString:
     Joined here rather than in a template loop: the overall page's 1,350 bars then take
     milliseconds. Nothing in them comes from a person but the module's name, which is
     escaped; the labels are dates and figures."""
-    label = f"{escape(module.name)}: daily uptime, last {len(module.bars)} days"
+    label = gettext("%(name)s: daily uptime, last %(days)s days") % {
+        "name": escape(module.name),
+        "days": len(module.bars),
+    }
     items = "".join(
         f'<li class="{bar.kind}" title="{bar.label}">'
         f'<span class="visually-hidden">{bar.label}</span></li>'
@@ -78,10 +82,11 @@ def daily_bars(module: ModuleStatus) -> SafeString:
 def downtime_rows(module: ModuleStatus) -> SafeString:
     """`{% downtime_rows module %}`: the table rows of the days with downtime, newest first
     (the same figures as the bars, for keyboard users)."""
+    minutes = gettext("%(minutes)s min")
     return mark_safe(  # noqa: S308
         "".join(
             f'<tr><th scope="row">{bar.iso}</th>'
-            f"<td>{bar.uptime}%</td><td>{bar.down_minutes} min</td></tr>"
+            f"<td>{bar.uptime}%</td><td>{minutes % {'minutes': bar.down_minutes}}</td></tr>"
             for bar in reversed(module.bars)
             if bar.down_minutes is not None
         )
