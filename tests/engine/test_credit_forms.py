@@ -113,10 +113,9 @@ def test_fee_multiple_is_the_fee_paid_for_the_downtime_times_n(
         period_days=max(1, period // DAY),
     )
     fee = Fraction(fee_cents, 100)
-    per_second = fee / period
-    paid_for_downtime = sum(
-        (per_second for _ in range(min(down, 50))), Fraction(0)
-    ) + per_second * (down - min(down, 50))
+    # The fee paid for each whole minute of the period, then for the seconds left over.
+    per_minute = fee * 60 / period
+    paid_for_downtime = per_minute * (down // 60) + fee / period * (down % 60)
     expected = min(multiple * paid_for_downtime, fee)
     assert result.amount(Decimal(fee_cents) / 100) == expected
 
