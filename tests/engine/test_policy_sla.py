@@ -79,6 +79,8 @@ def test_a_published_sla_reads_into_a_measurement_rule() -> None:
     assert rule.credit.cap_percent == 50
     assert policy.availability.scope == "per_module"
     assert policy.sources is not None and policy.sources[0].url == "https://example.com/sla"
+    # No [availability.maintenance] table: no scheduled downtime is excluded, whatever notice.
+    assert rule.notice_hours is None
 
 
 def test_an_availability_only_policy_is_no_contracts_terms() -> None:

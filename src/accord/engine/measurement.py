@@ -12,7 +12,8 @@ period label and the period's evidence and answers. It only combines the engine'
   figure, for a fee-multiple credit, is (1 - uptime) x the period;
 - scheduled downtime (Slack: "at least 48 hours' notice") is excluded like a maintenance window
   when it was announced at least `notice_hours` before it started
-  (`availability.announced_in_time`), and counts like any other time when it was not;
+  (`availability.announced_in_time`), and counts like any other time when it was not, or
+  when the policy excludes no scheduled downtime (`notice_hours` None);
 - the credit: `accord.engine.credit_forms`.
 """
 
@@ -69,7 +70,8 @@ class MeasurementRule:
     maintenance: MaintenanceSchedule | None = None
     maintenance_mode: MaintenanceMode = "exclude"
     min_outage_seconds: int = 0
-    notice_hours: int = 0
+    # None: the policy excludes no scheduled downtime (it counts like any other time).
+    notice_hours: int | None = 0
     credit: CreditTerms | None = None
 
     def __post_init__(self) -> None:
@@ -83,6 +85,8 @@ class MeasurementRule:
             raise EngineError(
                 "downtime", f"rule {self.downtime.value} needs its error-rate settings"
             )
+        if self.notice_hours is None:
+            return
         if isinstance(self.notice_hours, bool) or not isinstance(self.notice_hours, int):
             raise EngineError("notice_hours", "must be a whole number of hours")
         if self.notice_hours < 0:
@@ -134,10 +138,11 @@ def measure_period(
         raise EngineError("outages", f"are not used: downtime is {rule.downtime.value}")
     if not uses_samples and samples is not None:
         raise EngineError("samples", "are not used: downtime is outages")
+    notice = rule.notice_hours
     excluded = tuple(
         item
         for item in scheduled
-        if announced_in_time(item.start, item.announced_at, rule.notice_hours)
+        if notice is not None and announced_in_time(item.start, item.announced_at, notice)
     )
     counted = tuple(item for item in scheduled if item not in excluded)
 

@@ -224,6 +224,11 @@ def measurement_rule(policy: Policy, timezone: str | None = None) -> Measurement
         maintenance=schedule,
         maintenance_mode=availability.maintenance_mode,
         min_outage_seconds=availability.min_outage_seconds,
-        notice_hours=maintenance.adhoc_notice_hours,
+        # A policy that writes no maintenance table excludes no scheduled downtime.
+        notice_hours=(
+            maintenance.adhoc_notice_hours
+            if "maintenance" in availability.model_fields_set
+            else None
+        ),
         credit=credit_terms(policy),
     )
