@@ -106,7 +106,7 @@ def test_the_batch_answers_the_same_and_names_bad_fields() -> None:
             "outages": [["2026-03-11T08:15:00Z", "2026-03-11T09:40:00Z"]],
         }
     )
-    # The seed's month as `accord calc uptime` gives it (docs/calc.md), and its 5% tier (99.0-99.9%).
+    # The seed's month as `accord calc uptime` gives it (docs/calc.md),, its 5% tier.
     assert seed["uptime_fraction"] == "4439/4446" and seed["credit_percent"] == "5"
 
 
