@@ -18,11 +18,12 @@ from typing import Any
 from accord.engine.availability import Outage
 from accord.engine.error_rates import Samples, read_samples
 from accord.engine.errors import EngineError
+from accord.engine.intervals import read_interval, whole_seconds
 from accord.engine.measurement import ScheduledDowntime, measure_period
 from accord.engine.numbers import format_fraction, parse_decimal
 from accord.engine.policy import Policy, PolicyError, parse_policy
 from accord.engine.policy_sla import measurement_rule
-from accord.engine.timeutil import format_utc, parse_instant
+from accord.engine.timeutil import format_utc, in_range, parse_instant
 from accord.policies import builtin_names, builtin_text
 
 REQUIRED = {"policy", "label"}
@@ -52,8 +53,9 @@ def load_policy(name: object) -> Policy:
 
 
 def _instant(value: object, field: str) -> int:
+    """ISO 8601 text, or whole epoch seconds as monitoring exports write them."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value  # epoch seconds, as monitoring exports write them
+        return in_range(whole_seconds(value, field), field)
     return parse_instant(value, field)
 
 
@@ -122,9 +124,7 @@ def _outages(value: object) -> list[Outage]:
         where = f"outages[{index}]"
         if not isinstance(pair, list) or len(pair) != 2:
             raise EngineError(where, "must be a pair [start, end]")
-        start, end = _instant(pair[0], f"{where}[0]"), _instant(pair[1], f"{where}[1]")
-        if end < start:
-            raise EngineError(where, "ends before it starts")
+        start, end = read_interval(pair, where, _instant)
         outages.append(Outage(start, end))
     return outages
 

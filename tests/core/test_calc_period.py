@@ -121,3 +121,10 @@ def test_a_broken_policy_file_is_named_with_its_line(tmp_path: Path) -> None:
     answer = calc.answer({"op": "period", "policy": str(path), "label": "2026-Q4"})
     assert answer["error"].startswith(f"policy: {path}:")
     assert "credit.multiple" in answer["error"]
+
+
+def test_an_epoch_sample_outside_the_supported_range_is_named() -> None:
+    answer = calc.answer(
+        {"op": "period", "policy": "google-cloud", "label": "2026-11", "samples": [[-5, 1, 0]]}
+    )
+    assert answer["error"].startswith("samples[0][0]: is outside the supported range")
