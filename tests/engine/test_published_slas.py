@@ -183,3 +183,10 @@ def test_google_runs_shorter_than_five_minutes_do_not_count_and_the_cap_is_50() 
     long = down_minutes(at("2026-10-02T00:00:00"), 30 * 1440, rate_percent=50)
     result = measure_period(rule, "2026-10", samples=long)
     assert result.credit is not None and result.credit.percent == 50
+
+
+@pytest.mark.parametrize("name", PUBLISHED)
+def test_each_file_round_trips_through_stored_data(name: str) -> None:
+    from accord.engine.policy import policy_from_data, policy_to_data
+
+    assert policy_from_data(policy_to_data(policy(name)), name) == policy(name)
