@@ -129,9 +129,9 @@ class SettingsForm(AccordForm):
             *settings.LANGUAGES,
         ]
         zones = sorted(available_timezones() - {"localtime"})
-        self.fields["timezone"].choices = [("", f"Default: {default_zone}")] + [
-            (zone, zone) for zone in zones
-        ]
+        self.fields["timezone"].choices = [
+            ("", _("Default: %(zone)s") % {"zone": default_zone})
+        ] + [(zone, zone) for zone in zones]
 
 
 class TermsForm(AccordForm):

@@ -45,6 +45,7 @@ from accord.helpdesk.models import (
     Ticket,
     TicketEvent,
 )
+from accord.helpdesk.support_hours import counting_resumes_at
 
 # A new ticket's rows, inserted with SQL compiled once per process (accord.core.prepared).
 # TicketEvent.save() only refuses to save an event again; a new event has no primary key.
@@ -483,6 +484,9 @@ def apply_clock(ticket: Ticket, result: clocks.ClockResult, at: datetime) -> Non
     ticket.clock_computed_at = at
     # In memory only, for the lists (accord.helpdesk.restoration): a contest awaits an answer.
     ticket.restoration_contested = result.restoration_contested
+    # In memory only, for the lists: a running clock outside support hours counts again then
+    # (set by refresh_clocks, accord.helpdesk.support_hours).
+    ticket.counting_resumes_at = None
 
 
 def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> None:
@@ -502,8 +506,15 @@ def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> Non
         results = clocks.evaluate_many(
             [clock_events(events_of.get(t.pk, [])) for t in group], rules, to_epoch(at)
         )
+        resumes: dict[int | None, datetime | None] = {}  # one engine call per calendar
         for ticket, result in zip(group, results, strict=True):
             apply_clock(ticket, result, at)
+            if result.state is clocks.ClockState.RUNNING:
+                if result.severity not in resumes:
+                    resumes[result.severity] = counting_resumes_at(
+                        rules, result.severity, to_epoch(at)
+                    )
+                ticket.counting_resumes_at = resumes[result.severity]
 
 
 # The help desk's part in the contract terms rules (registered in HelpdeskConfig.ready through

@@ -27,11 +27,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.models import User
-from accord.accounts.terms import InvalidTerms, form_policy
+from accord.accounts.terms import InvalidTerms, form_policy, ticket_terms
 from accord.core.forms import refusal_shown
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
-from accord.engine.timeutil import from_epoch
+from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk import selectors, services, severity
 from accord.helpdesk.attachments import attach
 from accord.helpdesk.forms import (
@@ -59,6 +59,7 @@ from accord.helpdesk.models import (
     Ticket,
     TicketEvent,
 )
+from accord.helpdesk.support_hours import counting_resumes_at
 from accord.helpdesk.templatetags.helpdesk_tags import STANDING_LABELS
 from accord.policies import load_builtin
 
@@ -259,6 +260,8 @@ class ClockPanel:
     breached_at: datetime | None
     agreed: bool
     dispute_open: bool
+    # Running, but outside support hours: the instant the calendar counts again.
+    counting_resumes_at: datetime | None = None
 
     @property
     def overdue(self) -> bool:
@@ -267,12 +270,18 @@ class ClockPanel:
 
 def _clock_panel(ticket: Ticket, policy: Policy, now: datetime) -> ClockPanel:
     result = services.evaluate(ticket, now)
+    running = result.state is ClockState.RUNNING
+    resumes = (
+        counting_resumes_at(ticket_terms(ticket).clock_rules, result.severity, to_epoch(now))
+        if running
+        else None
+    )
     return ClockPanel(
         result=result,
         severity=severity_label(policy, result.severity),
         standing=result.standing.value,
         label=STANDING_LABELS[result.standing],
-        running=result.state is ClockState.RUNNING,
+        running=running,
         target_seconds=result.target_seconds,
         used_seconds=result.used_seconds,
         remaining_seconds=result.remaining_seconds,
@@ -280,6 +289,7 @@ def _clock_panel(ticket: Ticket, policy: Policy, now: datetime) -> ClockPanel:
         breached_at=from_epoch(result.breached_at) if result.breached_at is not None else None,
         agreed=result.severity_agreed,
         dispute_open=result.dispute_open,
+        counting_resumes_at=resumes,
     )
 
 
