@@ -78,7 +78,9 @@ class SimulatorForm(AccordForm):
         label="Support calendar",
         choices=CALENDAR_PRESETS,
         initial="contract",
-        widget=forms.RadioSelect,
+        # Its radios would be id_calendar_0, _1, … the ids of the severities' calendar_1, _2
+        # fields; a label would then change another field. Its own prefix keeps them apart.
+        widget=forms.RadioSelect(attrs={"id": "id_calendar_preset"}),
     )
     calendar_timezone = forms.CharField(
         label="Time zone of Monday–Friday 08:00–18:00",

@@ -202,12 +202,19 @@ class StatusForm(TicketActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s, Status(s).label) for s in next_statuses(self.ticket)]
+        allowed = next_statuses(self.ticket)
+        self.fields["status"].choices = [(s, Status(s).label) for s in allowed]
+        if Status.RESTORED not in allowed:
+            del self.fields["repair"]  # only a restoration says how service came back
 
 
 def next_statuses(ticket: Ticket) -> tuple[str, ...]:
-    """The statuses the vendor's staff may move the ticket to now."""
-    return services._TRANSITIONS.get(ticket.status, ())  # noqa: SLF001 (the services' table)
+    """The statuses the vendor's staff may move the ticket to now. After a restoration by a
+    permanent repair there is no later fix to deliver: closing is what is left."""
+    allowed = services._TRANSITIONS.get(ticket.status, ())  # noqa: SLF001 (the services' table)
+    if ticket.status == Status.RESTORED and ticket.repair == Repair.PERMANENT:
+        allowed = tuple(s for s in allowed if s != Status.FIX_DELIVERED)
+    return allowed
 
 
 class CloseForm(TicketActionForm):

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import Contract, Organisation, User
@@ -242,10 +242,10 @@ def change_status(
             raise NotPermitted("only the vendor's support staff change a ticket's status")
     allowed = _TRANSITIONS.get(ticket.status, ())
     if status not in allowed:
-        names = ", ".join(Status(s).label for s in allowed) or "none (reopen it instead)"
-        raise StateConflict(
-            f"a ticket that is {Status(ticket.status).label.lower()} can move to: {names}"
-        )
+        with translation.override("en"):  # a service's refusal, as the API gives it
+            names = ", ".join(str(Status(s).label) for s in allowed) or "none (reopen it instead)"
+            now_is = str(Status(ticket.status).label).lower()
+        raise StateConflict(f"a ticket that is {now_is} can move to: {names}")
     data: dict[str, Any] = {"from": ticket.status}
     if status == Status.RESTORED:
         if repair not in Repair.values:

@@ -469,7 +469,7 @@ def _answer(ticket: Ticket, user: User, data: dict[str, Any], request: HttpReque
 
 def _status(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     services.change_status(
-        ticket, data["status"], actor=user, repair=data["repair"], note=data["note"]
+        ticket, data["status"], actor=user, repair=data.get("repair", ""), note=data["note"]
     )
     return f"Status changed to {Status(data['status']).label.lower()}."
 

@@ -9,9 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_lazy
 
-from accord.core.templatetags.accord_tags import when_near
-
 from accord.accounts.terms import TERMS_ERROR
+from accord.core.templatetags.accord_tags import when_near
 from accord.engine.clocks import Standing
 
 register = template.Library()
