@@ -130,3 +130,25 @@ def test_after_a_restoration_the_status_form_offers_no_repair(world: Any) -> Non
     assert done.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == Status.FIX_DELIVERED
+
+
+def test_a_german_user_sees_the_ticket_page_and_queue_in_german(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = _report(world)
+    _at(monkeypatch, FRIDAY_EVENING)
+    world.acme_reporter.language = "de"
+    world.acme_reporter.save()
+    body = _page(world.acme_reporter, "ticket_detail", ticket.pk)
+    assert '<html lang="de">' in body
+    assert "Uhr bis zur Wiederherstellung" in body and "Verbleibend" in body
+    assert "Außerhalb der Supportzeiten angehalten — gezählt wird wieder ab" in body
+    assert "Mo., 08:00 PDT" in body
+    assert "Std." in body and "Supportzeit" in body  # "8 Std. 0 Min. Supportzeit"
+    assert "Return-to-service clock" not in body
+
+    world.agent.language = "de"
+    world.agent.save()
+    queue = _page(world.agent, "queue")
+    assert "Warteschlange" in queue and "Verbleibend" in queue and "1 offenes Ticket" in queue
+    assert "Open tickets" not in queue
