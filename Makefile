@@ -19,7 +19,7 @@ ACCORD_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/accord
 # Extra pytest arguments, e.g. make pytest PYTEST_ARGS="-k healthz -x"
 PYTEST_ARGS ?=
 
-.PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench fleet chaos chaos-quick lock \
+.PHONY: help venv .venv test lint typecheck browsers pytest test-postgres fmt demo bench fleet chaos chaos-quick scale scale-quick lock \
 	messages clean distclean
 
 help:
@@ -30,6 +30,7 @@ help:
 	@echo "make lint / fmt     ruff check and format check / apply ruff fixes and formatting"
 	@echo "make bench          run the engine benchmarks (bench/run.py)"
 	@echo "make chaos          the reliability suite (chaos/run.py; chaos-quick: smaller)"
+	@echo "make scale          the scale-out run: 2 web hosts, 2 workers, 3 probe agents, kill -9 (scale-quick)"
 	@echo "make fleet          the fleet scaling table (bench/fleet.py; FLEET_SIZES, long)"
 	@echo "make lock           regenerate requirements.lock from pyproject.toml"
 	@echo "make messages       collect the strings marked for translation and compile German"
@@ -108,6 +109,17 @@ chaos: $(STAMP)
 
 chaos-quick: $(STAMP)
 	$(BIN)/python chaos/run.py --quick
+
+# The scale-out run (chaos/scale.py, docs/scale-out.md): PostgreSQL, two web hosts behind nginx,
+# two workers and three probe agents, each host in its own network namespace, one of each killed
+# with -9 and brought back. About three minutes; .ci/run runs `scale-quick` (about 90 s).
+scale: $(STAMP)
+	scripts/install_scale_deps.sh
+	$(BIN)/python chaos/scale.py
+
+scale-quick: $(STAMP)
+	scripts/install_scale_deps.sh
+	$(BIN)/python chaos/scale.py --quick
 
 bench: $(STAMP)
 	@test -f bench/run.py || { echo "bench: bench/run.py does not exist yet" >&2; exit 1; }

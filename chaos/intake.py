@@ -145,10 +145,6 @@ def run(database: str, requests: int, clients: int, kills: int) -> dict[str, Any
             seconds = time.monotonic() - started
             server.stop()
             rows = child(SCRIPT, "tickets", env, prefix)["rows"]
-    ids = {pk for pk, _ in rows}
-    by_summary = Counter(summary for _, summary in rows)
-    keyed = [n for n in range(requests) if n % 2 == 0]
-    lost_answers = [n for n in load.gave_up if by_summary[f"{prefix}-{n}"]]
     return {
         "database": database,
         "requests": requests,
@@ -157,6 +153,19 @@ def run(database: str, requests: int, clients: int, kills: int) -> dict[str, Any
         "processes_killed": killed,
         "seconds": round(seconds, 1),
         "seconds_restarting": round(downtime, 1),
+        **outcome(load, rows, requests),
+    }
+
+
+def outcome(load: Clients, rows: list[tuple[int, str]], requests: int) -> dict[str, Any]:
+    """What the clients' first `requests` requests left in the database (`rows`: every
+    ticket of the run's prefix): acknowledged tickets missing, keys that made two tickets."""
+    prefix = load.prefix
+    ids = {pk for pk, _ in rows}
+    by_summary = Counter(summary for _, summary in rows)
+    keyed = [n for n in range(requests) if n % 2 == 0]
+    lost_answers = [n for n in load.gave_up if by_summary[f"{prefix}-{n}"]]
+    return {
         "acknowledged": len(load.acknowledged),
         "acknowledged_missing": sum(1 for pk in load.acknowledged.values() if pk not in ids),
         "retried_key_duplicates": sum(1 for n in keyed if by_summary[f"{prefix}-{n}"] > 1),

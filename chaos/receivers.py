@@ -1,5 +1,6 @@
-"""The receivers of a chaos run's notifications, on loopback: an SMTP server that keeps every
-message it accepts, and an HTTP endpoint that keeps every webhook delivery. Both count what a
+"""The receivers of a chaos run's notifications, on loopback (or the scale run's bridge): an
+SMTP server that keeps every message it accepts, and an HTTP endpoint that keeps every webhook
+delivery. Both count what a
 real receiver would drop as a duplicate (the same Message-ID, the same X-Accord-Delivery).
 """
 
@@ -20,8 +21,8 @@ class SmtpSink:
     SMTP backend; each accepted message is counted by recipient and Message-ID (one message
     to several people has one Message-ID: each mailbox drops its own duplicates)."""
 
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host, self.port = host, free_port()
         self.message_ids: Counter[str] = Counter()
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
@@ -64,7 +65,7 @@ class SmtpSink:
     def start(self) -> None:
         self.thread.start()
         server = asyncio.run_coroutine_threadsafe(
-            asyncio.start_server(self._session, "127.0.0.1", self.port), self.loop
+            asyncio.start_server(self._session, self.host, self.port), self.loop
         )
         server.result(timeout=10)
 
@@ -75,9 +76,9 @@ class SmtpSink:
 class WebhookSink:
     """An endpoint that answers 204 to every POST and counts its X-Accord-Delivery."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/hook"
+        self.url = f"http://{host}:{self.port}/hook"
         self.deliveries: Counter[str] = Counter()
         sink = self
 
@@ -93,7 +94,7 @@ class WebhookSink:
                 pass
 
         sink_lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = ThreadingHTTPServer((host, self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def start(self) -> None:

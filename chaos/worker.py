@@ -41,6 +41,17 @@ BASE_TARGET = 30  # seconds: a Severity N ticket's target is (N + 1) * BASE_TARG
 def seed(args: list[str]) -> dict[str, Any]:
     """Child: a customer whose clocks run around the clock with targets of seconds, two agents
     (who get the staff's notices), the vendor's webhook endpoint, and the tickets."""
+    from accord.accounts.models import Role
+    from accord.accounts.services import create_user
+
+    for n in range(2):
+        create_user(email=f"agent{n}@vendor.test", role=Role.AGENT)
+    return clock_customer(float(args[0]), int(args[1]), args[2])
+
+
+def clock_customer(scale: float, count: int, hook: str) -> dict[str, Any]:
+    """The customer of `seed` without the agents (chaos/scale.py has its own), its tickets and
+    the vendor's webhook endpoint `hook`."""
     from accord.accounts.models import Contract, Organisation, Role
     from accord.accounts.services import create_user
     from accord.accounts.terms import first_version_of
@@ -50,7 +61,6 @@ def seed(args: list[str]) -> dict[str, Any]:
     from accord.policies import BUILTIN_POLICY, builtin_text, load_builtin
     from accord.work.models import WebhookEndpoint
 
-    scale, count, hook = float(args[0]), int(args[1]), args[2]
     policy = policy_to_data(load_builtin(BUILTIN_POLICY))
     for severity in policy["severities"]:
         seconds = round((severity["level"] + 1) * BASE_TARGET * scale)
@@ -69,8 +79,6 @@ def seed(args: list[str]) -> dict[str, Any]:
     reporter = create_user(
         email="reporter@chaos.test", role=Role.REPORTER, organisation=organisation
     )
-    for n in range(2):
-        create_user(email=f"agent{n}@vendor.test", role=Role.AGENT)
     WebhookEndpoint.objects.create(name="chaos receiver", url=hook)
     module = Module.objects.order_by("pk").first()
     for n in range(count):
@@ -82,20 +90,32 @@ def seed(args: list[str]) -> dict[str, Any]:
     return {"tickets": count}
 
 
-def status(_: list[str]) -> dict[str, Any]:
-    """Child: notice jobs not finished yet."""
-    from accord.work.models import Job, JobState
+def _notice_jobs(args: list[str]) -> Any:
+    """The notice jobs; with args ["due"] only those due by now (chaos/scale.py's other
+    tickets have warnings due hours later)."""
+    from django.utils import timezone
 
-    left = Job.objects.filter(kind__in=NOTICE_KINDS, state__in=[JobState.PENDING, JobState.RUNNING])
-    return {"left": left.count()}
-
-
-def outcome(_: list[str]) -> dict[str, Any]:
-    """Child: every notice job as it ended."""
-    from accord.helpdesk.models import Ticket
     from accord.work.models import Job
 
     jobs = Job.objects.filter(kind__in=NOTICE_KINDS)
+    if args[:1] == ["due"]:
+        jobs = jobs.filter(due_at__lte=timezone.now())
+    return jobs
+
+
+def status(args: list[str]) -> dict[str, Any]:
+    """Child: notice jobs not finished yet."""
+    from accord.work.models import JobState
+
+    left = _notice_jobs(args).filter(state__in=[JobState.PENDING, JobState.RUNNING])
+    return {"left": left.count()}
+
+
+def outcome(args: list[str]) -> dict[str, Any]:
+    """Child: every notice job as it ended."""
+    from accord.helpdesk.models import Ticket
+
+    jobs = _notice_jobs(args)
     return {
         "jobs": [
             [

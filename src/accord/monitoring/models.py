@@ -104,3 +104,37 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.region.code}, {self.start:%Y-%m-%d %H:%M})"
+
+
+class ErrorRateSample(models.Model):
+    """How many requests a module-region served, and how many failed, in one interval of
+    `seconds` (60 or 300) from `start`, as one source counted them. The published SLAs that
+    count downtime from error rates (AWS S3, Atlassian, Google Cloud) read these
+    (`accord.engine.error_rates`). Sources: "probes" (Accord's own checks, rolled up from the
+    probes' minute aggregates) or an external source's name (pushed over the API)."""
+
+    module_region = models.ForeignKey(
+        ModuleRegion, on_delete=models.PROTECT, related_name="error_rate_samples"
+    )
+    source = models.CharField(max_length=100)
+    start = models.DateTimeField()
+    seconds = models.PositiveIntegerField()
+    requests = models.PositiveBigIntegerField()
+    errors = models.PositiveBigIntegerField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["module_region", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module_region", "source", "seconds", "start"],
+                name="one_sample_per_source_and_interval",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(errors__lte=models.F("requests")),
+                name="sample_errors_within_requests",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_region} {self.start:%Y-%m-%d %H:%M} {self.errors}/{self.requests}"
