@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from accord import calc_period
 from accord.engine.availability import Outage, uptime
 from accord.engine.calendar import WEEKDAYS, Duration, SupportCalendar
 from accord.engine.credits import parse_tiers
@@ -222,6 +223,11 @@ def _maintenance(value: object) -> MaintenanceSchedule | None:
     return MaintenanceSchedule(timezone=timezone, weekly=tuple(weekly), windows=windows)
 
 
+def period(request: Request) -> Answer:
+    _fields(request, calc_period.REQUIRED, calc_period.OPTIONAL)
+    return calc_period.period_op(request)
+
+
 def _one(instant: int) -> NDArray[np.int64]:
     return np.asarray([instant], dtype=np.int64)
 
@@ -231,6 +237,7 @@ OPERATIONS: dict[str, Callable[[Request], Answer]] = {
     "add": add,
     "uptime": uptime_op,
     "credit": credit,
+    "period": period,
 }
 
 

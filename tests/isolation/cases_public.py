@@ -35,6 +35,7 @@ PUBLIC: dict[str, Public] = {
     "release_ics": Public(kwargs={"region": "us"}),
     "help_index": Public(),
     "help_sla": Public(),
+    "help_sla_published": Public(kwargs={"policy_id": "slack"}),
     "password_reset": Public(),
     # A new address each call: the reset throttle allows three requests per email an hour.
     "password_reset/post": Public(

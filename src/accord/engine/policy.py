@@ -25,6 +25,7 @@ from accord.engine.credits import PenaltySchedule, parse_penalty_schedule
 from accord.engine.errors import EngineError
 from accord.engine.maintenance import MaintenanceSchedule, WeeklyWindow
 from accord.engine.numbers import parse_percent
+from accord.engine.policy_sla import CreditModel, DowntimeModel, PeriodModel, SourceModel
 from accord.engine.timeutil import parse_clock, zone
 from accord.engine.tomltext import line_of, toml_error_line
 
@@ -128,10 +129,18 @@ class MaintenanceModel(_Model):
 class AvailabilityModel(_Model):
     target_percent: str
     modules: list[str] = Field(min_length=1)
-    maintenance: MaintenanceModel
+    # A published SLA without maintenance windows leaves this table out.
+    maintenance: MaintenanceModel = MaintenanceModel(timezone="UTC")
     maintenance_mode: Literal["exclude", "count_as_up"] = "exclude"
     min_outage_seconds: int = Field(default=0, ge=0)
     impact_weights: dict[str, str] = Field(default_factory=lambda: {"major_outage": "1"})
+    # How a published SLA measures (accord.engine.policy_sla); left out: calendar months in the
+    # reporting time zone, outages as given, each module measured on its own.
+    period: PeriodModel | None = None
+    downtime: DowntimeModel | None = None
+    # `per_module`: each module (product) is measured and credited on its own;
+    # `service`: the modules are one service, down when any of them is.
+    scope: Literal["per_module", "service"] | None = None
 
     @field_validator("target_percent")
     @classmethod
@@ -236,10 +245,15 @@ class PolicyModel(_Model):
     source: str = ""
     reporting_timezone: str = REGION
     availability: AvailabilityModel
-    severities: list[SeverityModel] = Field(min_length=1)
-    support_hours: SupportHoursModel
+    # A published availability SLA (policies/aws-*.toml ...) has no severities, support hours
+    # or penalty schedule: it can be measured (`accord calc period`) but is no contract's terms
+    # (`resolve` refuses it).
+    severities: list[SeverityModel] = Field(default_factory=list)
+    support_hours: SupportHoursModel = SupportHoursModel()
     clock: ClockModel = ClockModel()
-    penalties: dict[str, Any]
+    penalties: dict[str, Any] = Field(default_factory=dict)
+    credit: CreditModel | None = None
+    sources: list[SourceModel] | None = None
     releases: ReleasesModel = ReleasesModel()
     supported_browsers: list[str] = Field(default_factory=list)
     assumptions: list[str] = Field(default_factory=list)
@@ -336,8 +350,21 @@ def _deeper(path: tuple[str | int, ...], message: str) -> tuple[str | int, ...]:
 
 
 def policy_to_data(policy: Policy) -> dict[str, Any]:
-    """The policy as plain data (for storing in a database or a JSON report)."""
-    return policy.model_dump(mode="json")
+    """The policy as plain data (for storing in a database or a JSON report). The measuring
+    keys a policy leaves out are left out here too, so a policy written before they existed
+    gives the same data (and the same stored versions) as it always did."""
+    data = policy.model_dump(mode="json")
+    for key in _OPTIONAL_TOP:
+        if data.get(key) is None:
+            data.pop(key, None)
+    for key in _OPTIONAL_AVAILABILITY:
+        if data["availability"].get(key) is None:
+            data["availability"].pop(key, None)
+    return data
+
+
+_OPTIONAL_TOP = ("credit", "sources")
+_OPTIONAL_AVAILABILITY = ("period", "downtime", "scope")
 
 
 @dataclass(frozen=True)
@@ -384,6 +411,12 @@ def resolve(
 ) -> ContractTerms:
     """The terms of a contract on `policy` for a customer in `region`. A contract may replace
     the policy's support hours (a calendar object) and its penalty schedule."""
+    if not policy.severities:
+        raise EngineError(
+            "severities",
+            f"policy {policy.id} defines no severities: it states an availability SLA only "
+            "and cannot be a contract's terms",
+        )
     hours = policy.support_hours
     if support_hours is not None:
         try:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.access import is_staff
 from accord.core.display import viewer_zone
-from accord.helpcentre import services, sla
+from accord.helpcentre import published, services, sla
 from accord.helpcentre.forms import ACTIONS, DISCARD, PREVIEW, PUBLISH, ArticleForm
 from accord.helpcentre.models import Article, ArticleVersion, SlaVersion, Vote
 from accord.helpcentre.rendering import render_markdown
@@ -123,6 +123,11 @@ def sla_version(request: HttpRequest, number: int) -> HttpResponse:
     version = get_object_or_404(SlaVersion, number=number)
     latest = SlaVersion.objects.order_by("-number").first()
     return _sla_page(request, version, current=latest is not None and latest.pk == version.pk)
+
+
+def sla_published(request: HttpRequest, policy_id: str) -> HttpResponse:
+    """A published SLA shipped as a policy file (public, like the SLA article)."""
+    return render(request, "helpcentre/published_sla.html", published.page(policy_id))
 
 
 @require_POST

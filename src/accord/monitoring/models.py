@@ -138,3 +138,25 @@ class ErrorRateSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.module_region} {self.start:%Y-%m-%d %H:%M} {self.errors}/{self.requests}"
+
+
+class PrometheusFeed(models.Model):
+    """A Prometheus server Accord reads error-rate samples from (`accord.monitoring.prometheus`):
+    two PromQL expressions giving, per module and region, the requests served and the requests
+    failed in each minute (e.g. `sum by (module, region) (increase(http_requests_total[1m]))`).
+    The worker reads the minutes since `pulled_until` every few minutes."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500, help_text="The server's base URL, e.g. http://prom:9090")
+    requests_query = models.TextField(help_text="PromQL: requests per minute, by module and region")
+    errors_query = models.TextField(help_text="PromQL: failed requests per minute, the same labels")
+    module_label = models.CharField(max_length=100, default="module")
+    region_label = models.CharField(max_length=100, default="region")
+    active = models.BooleanField(default=True)
+    pulled_until = models.DateTimeField(
+        null=True, blank=True, help_text="The end of the last minute read (empty: not read yet)"
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -29,11 +29,22 @@ def read_policy(path: str) -> tuple[str, Policy]:
 
 def summary(path: str, policy: Policy) -> str:
     target = format_fraction(policy.target * 100)
-    return (
-        f"{path}: valid: policy {policy.id} ({policy.name}), "
-        f"{len(policy.availability.modules)} modules, target {target}%, "
-        f"severities {', '.join(str(s.level) for s in policy.severities)}"
-    )
+    parts = [
+        f"{path}: valid: policy {policy.id} ({policy.name})",
+        f"{len(policy.availability.modules)} modules",
+        f"target {target}%",
+    ]
+    if policy.severities:
+        parts.append(f"severities {', '.join(str(s.level) for s in policy.severities)}")
+    availability = policy.availability
+    if availability.period is not None or availability.downtime is not None:
+        kind = availability.period.kind if availability.period else "month"
+        rule = availability.downtime.rule if availability.downtime else "outages"
+        parts.append(f"periods {kind}, downtime by {rule}")
+    if policy.credit is not None:
+        cap = f" capped at {policy.credit.cap_percent}%" if policy.credit.cap_percent else ""
+        parts.append(f"credit by {policy.credit.form}{cap}")
+    return ", ".join(parts)
 
 
 def validate(path: str) -> tuple[int, str]:

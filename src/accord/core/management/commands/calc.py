@@ -1,4 +1,4 @@
-"""`accord calc elapsed|add|uptime|credit|batch`: the engine's sums from the shell.
+"""`accord calc elapsed|add|uptime|credit|period|batch`: the engine's sums from the shell.
 
 The single-question forms build one request of the batch protocol (docs/calc.md) from flags and
 print its answer, so the two can never disagree.
@@ -14,7 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord import calc
+from accord import calc, calc_period
+from accord.engine.errors import EngineError
 
 
 def _json_argument(text: str) -> Any:
@@ -36,6 +37,14 @@ def _pair(text: str) -> list[str]:
     if not slash:
         raise ArgumentTypeError(f"{text!r} is not START/END")
     return [start, end]
+
+
+def _scheduled(text: str) -> list[str]:
+    """`START/END@ANNOUNCED` as three ISO 8601 timestamps."""
+    window, at, announced = text.rpartition("@")
+    if not at:
+        raise ArgumentTypeError(f"{text!r} is not START/END@ANNOUNCED")
+    return [*_pair(window), announced]
 
 
 class Command(BaseCommand):
@@ -63,6 +72,32 @@ class Command(BaseCommand):
         credit.add_argument(
             "--tiers", type=_json_argument, required=True, help="JSON list of tiers, or @file"
         )
+
+        measured = create(
+            "period", help="a service period's uptime and credit under any policy file"
+        )
+        measured.add_argument(
+            "--policy", required=True, help="a policy file, or a built-in policy's id"
+        )
+        measured.add_argument(
+            "--period", required=True, help='the period\'s label: "2026-10", "2026-Q4" ...'
+        )
+        measured.add_argument(
+            "--outage", type=_pair, action="append", default=[], help="START/END, repeatable"
+        )
+        measured.add_argument(
+            "--samples", help="CSV of error-rate samples: start,requests,errors (or - for stdin)"
+        )
+        measured.add_argument(
+            "--scheduled",
+            type=_scheduled,
+            action="append",
+            default=[],
+            help="START/END@ANNOUNCED: scheduled downtime and when it was announced",
+        )
+        measured.add_argument("--timezone", help="the zone for a policy measured in the region's")
+        measured.add_argument("--module", help="the module (product) the evidence is for")
+        measured.add_argument("--fee", help='the period\'s fee, e.g. "9200.00", for the amount')
 
         create("batch", help="JSON lines on stdin, one answer per line on stdout")
 
@@ -130,7 +165,32 @@ class Command(BaseCommand):
                     request[name] = options[name]
         if operation == "credit":
             request["tiers"] = options["tiers"]
+        if operation == "period":
+            request |= {"policy": options["policy"], "label": options["period"]}
+            if options["outage"]:
+                request["outages"] = options["outage"]
+            if options["scheduled"]:
+                request["scheduled"] = options["scheduled"]
+            for name in ("timezone", "module", "fee"):
+                if options[name] is not None:
+                    request[name] = options[name]
+            if options["samples"] is not None:
+                request["samples"] = self._samples(options["samples"])
         return request
+
+    @staticmethod
+    def _samples(path: str) -> list[list[Any]]:
+        if path == "-":
+            text, source = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                text, source = Path(path).read_text(encoding="utf-8"), path
+            except OSError as exc:
+                raise CommandError(f"samples: cannot read {path}: {exc.strerror}") from None
+        try:
+            return calc_period.rows_from_csv(text, source)
+        except EngineError as error:
+            raise CommandError(f"samples: {error}") from None
 
     def _batch(self) -> None:
         every_line_ok = True
