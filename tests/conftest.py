@@ -156,3 +156,14 @@ def receiver() -> Iterator[Any]:
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def in_support_hours(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Pages read "now" at Tuesday 10 March 2026 10:00 PDT, inside the built-in support hours
+    (Monday-Friday 08:00-18:00 America/Los_Angeles), so a running clock counts."""
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: now)
+    return now

@@ -7,6 +7,7 @@ local SQLite file with a development-only secret key.
 
 from __future__ import annotations
 
+import zoneinfo as _zoneinfo
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,15 @@ LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 # Times are stored in UTC and shown in the viewer's time zone with the zone named.
 TIME_ZONE = "UTC"
+# The zone of the vendor's staff who have not chosen one (pages name it; docs/deployment.md).
+ACCORD_VENDOR_TIMEZONE = env_str("ACCORD_VENDOR_TIMEZONE", "America/Los_Angeles")
+try:
+    _zoneinfo.ZoneInfo(ACCORD_VENDOR_TIMEZONE)
+except (_zoneinfo.ZoneInfoNotFoundError, ValueError) as _error:
+    raise ImproperlyConfigured(
+        f"ACCORD_VENDOR_TIMEZONE={ACCORD_VENDOR_TIMEZONE!r}: must be an IANA time zone name "
+        "such as 'America/Los_Angeles'"
+    ) from _error
 USE_I18N = True
 USE_TZ = True
 

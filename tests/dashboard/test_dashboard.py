@@ -162,9 +162,9 @@ def test_the_page_lists_both_customers_with_their_figures(
     assert f'href="{ticket_url}"' in html
     assert "Approvals hang" in html  # the at-risk list
     assert f'href="{reverse("ticket_detail", args=[november.on_track.pk])}"' not in html
-    # Instants in the viewer's zone (UTC for staff without one), the zone named.
-    assert "Fri 20 Nov 2026 20:00 UTC" in html
-    assert "Fri 20 Nov 2026 21:00 UTC" in html  # the at-risk ticket is due at 13:00 PST
+    # Instants in the viewer's zone (the vendor's for staff without one), the zone named.
+    assert "Fri 20 Nov 2026 12:00 PST" in html
+    assert "Fri 20 Nov 2026 13:00 PST" in html  # the at-risk ticket's due time
 
 
 def test_the_page_sorts_and_filters_by_its_query(

@@ -107,8 +107,8 @@ def test_the_page_shows_the_difference_and_saves_nothing(
     assert "Breached" in html and "Met" in html
     assert "20.00 USD" in html and "+20.00" in html
     assert 'href="/reports/acme/2026-10/"' in html
-    # Reported Saturday 17 October 10:00 PDT, shown in the viewer's zone (UTC) and named.
-    assert "Sat 17 Oct 2026 17:00 UTC" in html
+    # Reported Saturday 17 October 10:00 PDT, shown in the viewer's zone (the vendor's), named.
+    assert "Sat 17 Oct 2026 10:00 PDT" in html
     assert Contract.objects.values().get(organisation=saturday_ticket.organisation) == (
         contract_before
     )

@@ -131,7 +131,7 @@ async function main() {
   await agent.waitForSelector(rowSelector);
   seen.agent_queue_row = {
     text: await text(agent, rowSelector),
-    due: await text(agent, `${rowSelector} time`),
+    due: await text(agent, `${rowSelector} td:nth-child(2) time`), // the Due column
   };
   await shot(agent, 'queue');
 

@@ -111,7 +111,9 @@ def test_pausing_is_refused_unless_allowed_running_and_explained(world: Any) -> 
         services.resume_clock(ticket, actor=world.globex_reporter, now=pacific("09T10:10"))
 
 
-def test_the_ticket_page_offers_pause_and_shows_the_reason(world: Any) -> None:
+def test_the_ticket_page_offers_pause_and_shows_the_reason(
+    world: Any, in_support_hours: Any
+) -> None:
     agent, customer = Client(), Client()
     agent.force_login(world.agent)
     customer.force_login(world.acme_reporter)
@@ -138,7 +140,9 @@ def test_the_ticket_page_offers_pause_and_shows_the_reason(world: Any) -> None:
     assert "Clock running" in customer.get(page).content.decode()
 
 
-def test_a_ticket_paused_under_earlier_terms_stays_readable(world: Any) -> None:
+def test_a_ticket_paused_under_earlier_terms_stays_readable(
+    world: Any, in_support_hours: Any
+) -> None:
     allow_pausing(world)
     ticket = report(world)
     services.pause_clock(ticket, actor=world.agent, reason="waiting", now=pacific("09T10:00"))

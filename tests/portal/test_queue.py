@@ -46,8 +46,10 @@ def test_open_tickets_sorted_by_time_to_breach_breached_first(
     assert "4 open tickets" in body
     assert "Breached" in body and "On track" in body and "No severity yet" in body
     # Remaining support time, and the due time in the viewer's zone with the zone named.
-    assert "over by" in body and "70 h 0 min" in body
-    assert "Mon 9 Mar 2026 20:00 UTC" in body  # staff without a zone of their own: UTC
+    assert "over by" in body and "2 days 22 h" in body  # 70 h: days and hours
+    # Staff without a zone of their own: the vendor's (ACCORD_VENDOR_TIMEZONE), named.
+    assert "Mon 9 Mar 2026 13:00 PDT" in body
+    assert "Times are shown in America/Los_Angeles" in body
     world.agent.timezone = "America/New_York"
     world.agent.save()
     body = client_for(world.agent).get(reverse("queue")).content.decode()

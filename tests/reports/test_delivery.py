@@ -140,7 +140,7 @@ def test_the_email_summarises_the_month_and_attaches_the_pdf(
     assert "Release Manager (us): 99.730% against 99.9%, NOT MET (1 outage)" in body
     assert "Reporting (us): 100.000% against 99.9%, met" in body
     assert "Severity 1 Critical (target 4 hours): 1 ticket, 0 met, 1 breached" in body
-    assert "Calendar will not load (severity 1, 209 h 0 min used of 4 h 0 min)" in body
+    assert "Calendar will not load (severity 1, 8 days 17 h used of 4 h 0 min)" in body
     assert "Service credit: 70.00 USD (7.00% of the monthly fee)" in body
     assert "View the report: https://sla.example.com/reports/acme/2026-10/" in body
     assert "America/Los_Angeles" in body and "Tue 3 Nov 2026 00:00 PST" in body

@@ -16,28 +16,28 @@ from accord.core.forms import AccordForm, OptionalChoice
 
 class LoginForm(AccordForm):
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
 class AcceptInvitationForm(AccordForm):
-    first_name = forms.CharField(label="First name", max_length=150)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -67,12 +67,12 @@ class AcceptInvitationForm(AccordForm):
 
 
 class InviteForm(AccordForm):
-    email = forms.EmailField(label="Email address", max_length=254)
-    role = forms.ChoiceField(label="Role")
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"))
     organisation = OptionalChoice(
         "Organisation",
         Organisation.objects.none(),
-        help_text="Needed for a customer's people; leave empty for the vendor's staff.",
+        help_text=_("Needed for a customer's people; leave empty for the vendor's staff."),
     )
 
     def __init__(self, *args: Any, inviter: User, **kwargs: Any) -> None:
@@ -100,9 +100,9 @@ class InviteForm(AccordForm):
 
 class TokenForm(AccordForm):
     name = forms.CharField(
-        label="Token name",
+        label=_("Token name"),
         max_length=100,
-        help_text="What the token is for, e.g. “monitoring script”.",
+        help_text=_("What the token is for, e.g. “monitoring script”."),
     )
 
 
@@ -110,10 +110,12 @@ class SettingsForm(AccordForm):
     """What a person sets for themselves: the time zone their pages and emails show times in."""
 
     timezone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        help_text="Every time Accord shows you, on its pages and in its emails, is in this zone,"
-        " with the zone named.",
+        help_text=_(
+            "Every time Accord shows you, on its pages and in its emails, is in this zone,"
+            " with the zone named."
+        ),
     )
 
     language = forms.ChoiceField(
@@ -129,9 +131,9 @@ class SettingsForm(AccordForm):
             *settings.LANGUAGES,
         ]
         zones = sorted(available_timezones() - {"localtime"})
-        self.fields["timezone"].choices = [("", f"Default: {default_zone}")] + [
-            (zone, zone) for zone in zones
-        ]
+        self.fields["timezone"].choices = [
+            ("", _("Default: %(zone)s") % {"zone": default_zone})
+        ] + [(zone, zone) for zone in zones]
 
 
 class TermsForm(AccordForm):
@@ -139,21 +141,23 @@ class TermsForm(AccordForm):
     when saved (`accord.accounts.terms.add_version`)."""
 
     policy_text = forms.CharField(
-        label="Policy (TOML)",
+        label=_("Policy (TOML)"),
         widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "spellcheck": "false"}),
         strip=False,
-        help_text="Fields: docs/sla-model.md. A problem is shown with its field and line.",
+        help_text=_("Fields: docs/sla-model.md. A problem is shown with its field and line."),
     )
     effective_from = forms.DateField(
-        label="In force from",
-        help_text="The first day of a month, this month or later. Earlier months keep their terms.",
+        label=_("In force from"),
+        help_text=_(
+            "The first day of a month, this month or later. Earlier months keep their terms."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     monthly_fee = forms.DecimalField(
-        label="Monthly fee", required=False, min_value=0, max_digits=12, decimal_places=2
+        label=_("Monthly fee"), required=False, min_value=0, max_digits=12, decimal_places=2
     )
     note = forms.CharField(
-        label="Why the terms change",
+        label=_("Why the terms change"),
         max_length=500,
-        help_text="Both sides read it in the contract's history.",
+        help_text=_("Both sides read it in the contract's history."),
     )

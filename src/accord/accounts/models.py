@@ -196,7 +196,7 @@ class User(AbstractUser):
             return self.timezone
         if self.organisation_id is not None:
             return self.organisation.region.timezone  # type: ignore[union-attr]
-        return "UTC"
+        return settings.ACCORD_VENDOR_TIMEZONE  # the vendor's staff: the vendor's zone
 
 
 def _digest(secret: str) -> str:

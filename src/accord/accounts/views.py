@@ -48,6 +48,7 @@ from accord.accounts.services import (
     record_login_failure,
     visible_users,
 )
+from accord.core.display import vendor_zone
 from accord.core.forms import refusal_shown
 from accord.core.proxies import client_address
 
@@ -264,9 +265,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
     """One's own settings: the time zone times are shown in (empty: the default, the
-    organisation's region's zone, or UTC for the vendor's staff)."""
+    organisation's region's zone, or the vendor's for its staff)."""
     user = request.user
-    default_zone = user.organisation.region.timezone if user.organisation_id else "UTC"
+    default_zone = user.organisation.region.timezone if user.organisation_id else vendor_zone()
     form = SettingsForm(
         request.POST or None,
         initial={"timezone": user.timezone, "language": user.language},

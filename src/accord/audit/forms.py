@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Organisation, User
 from accord.audit import registry, services
@@ -15,12 +16,12 @@ class AuditFilterForm(AccordForm):
     organisation = OptionalChoice(
         "Organisation", Organisation.objects.none(), "All organisations", to_field_name="slug"
     )
-    type = forms.ChoiceField(label="What", required=False)
+    type = forms.ChoiceField(label=_("What"), required=False)
     since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.access import scope
 from accord.accounts.models import Organisation, User
@@ -31,8 +32,8 @@ class DashboardFilterForm(AccordForm):
     )
     region = OptionalChoice("Region", Region.objects.all(), "All regions", to_field_name="code")
     module = OptionalChoice("Module", Module.objects.all(), "All modules", to_field_name="slug")
-    at_risk = forms.BooleanField(label="Only customers with tickets at risk", required=False)
-    below_target = forms.BooleanField(label="Only modules below target", required=False)
+    at_risk = forms.BooleanField(label=_("Only customers with tickets at risk"), required=False)
+    below_target = forms.BooleanField(label=_("Only modules below target"), required=False)
     sort = forms.ChoiceField(
         choices=SORT_CHOICES, required=False, widget=forms.HiddenInput, initial="customer"
     )
@@ -60,37 +61,41 @@ SEVERITY_CALENDARS = [
 
 class SimulatorForm(AccordForm):
     customer = forms.ModelChoiceField(
-        label="Customer",
+        label=_("Customer"),
         queryset=Organisation.objects.none(),
-        empty_label="Choose a customer",
+        empty_label=_("Choose a customer"),
         to_field_name="slug",
     )
     month_from = forms.CharField(
-        label="Month", max_length=7, help_text="YYYY-MM, in the contract's reporting time zone"
+        label=_("Month"),
+        max_length=7,
+        help_text=_("YYYY-MM, in the contract's reporting time zone"),
     )
     month_to = forms.CharField(
-        label="Through month",
+        label=_("Through month"),
         max_length=7,
         required=False,
         help_text=f"Optional: a range of up to {simulator.MAX_MONTHS} months",
     )
     calendar = forms.ChoiceField(
-        label="Support calendar",
+        label=_("Support calendar"),
         choices=CALENDAR_PRESETS,
         initial="contract",
-        widget=forms.RadioSelect,
+        # Its radios would be id_calendar_0, _1, … the ids of the severities' calendar_1, _2
+        # fields; a label would then change another field. Its own prefix keeps them apart.
+        widget=forms.RadioSelect(attrs={"id": "id_calendar_preset"}),
     )
     calendar_timezone = forms.CharField(
-        label="Time zone of Monday–Friday 08:00–18:00",
+        label=_("Time zone of Monday–Friday 08:00–18:00"),
         max_length=64,
         required=False,
-        help_text="An IANA zone such as Europe/London (default: the customer's region)",
+        help_text=_("An IANA zone such as Europe/London (default: the customer's region)"),
     )
     region_holidays = forms.BooleanField(
-        label="Closed on the region's public holidays (Monday–Friday preset)", required=False
+        label=_("Closed on the region's public holidays (Monday–Friday preset)"), required=False
     )
     calendar_json = forms.CharField(
-        label="Calendar (JSON)",
+        label=_("Calendar (JSON)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text=(
@@ -100,16 +105,16 @@ class SimulatorForm(AccordForm):
         ),
     )
     target_percent = forms.CharField(
-        label="Uptime target (%)",
+        label=_("Uptime target (%)"),
         max_length=12,
         required=False,
-        help_text="Blank: the contract's",
+        help_text=_("Blank: the contract's"),
     )
     penalties = forms.CharField(
-        label="Penalty schedule (TOML or JSON)",
+        label=_("Penalty schedule (TOML or JSON)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
-        help_text="Blank: the contract's. The contract's schedule is shown below, to copy.",
+        help_text=_("Blank: the contract's. The contract's schedule is shown below, to copy."),
     )
 
     def __init__(self, *args: Any, user: User, policy: Policy, **kwargs: Any) -> None:

@@ -127,6 +127,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "broken_terms": computed.broken,
         "headers": _headers(request.GET, sort),
         "seconds": time.perf_counter() - started,
+        "may_simulate": is_manager(user),  # the simulator answers 404 to anyone else
     }
     return render(request, "dashboard/dashboard.html", context)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accord.helpdesk import services
 from accord.helpdesk.models import EventKind, Ticket, TicketEvent
@@ -83,6 +83,12 @@ def with_response_times(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     )
 
 
+def _english(label: Any) -> str:
+    """A choice's label as the (English, fixed) CSV has it, whatever the page's language."""
+    with translation.override("en"):
+        return str(label())
+
+
 def row_of(ticket: Any, *, customer: bool) -> list[Any]:
     if customer:
         assignee = "Support" if ticket.assignee_id or ticket.group_id else ""
@@ -99,7 +105,7 @@ def row_of(ticket: Any, *, customer: bool) -> list[Any]:
         ticket.organisation.name,
         ticket.module.name,
         ticket.region.name,
-        ticket.get_status_display(),
+        _english(ticket.get_status_display),
         ticket.severity_in_force if ticket.severity_in_force is not None else "",
         ticket.standing,
         "yes" if breached else "no",

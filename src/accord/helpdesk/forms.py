@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.access import is_staff, scope
@@ -25,7 +26,7 @@ STANDING_CHOICES = [
     (standing, label) for standing, label in STANDING_LABELS.items() if standing != TERMS_ERROR
 ]
 
-NOT_DESIGNATED = "Not yet designated"
+NOT_DESIGNATED = _("Not yet designated")
 
 
 class DescribedRadioSelect(forms.RadioSelect):
@@ -50,7 +51,7 @@ class DescribedRadioSelect(forms.RadioSelect):
 def severity_label(policy: Policy | None, level: int | None) -> str:
     """ "1 Critical": the level and the policy's name for it."""
     if level is None:
-        return NOT_DESIGNATED
+        return str(NOT_DESIGNATED)
     if policy is not None:
         for severity in policy.severities:
             if severity.level == level:
@@ -66,11 +67,19 @@ def severity_descriptions(policy: Policy) -> dict[str, str]:
     descriptions = {}
     for severity in policy.severities:
         target = severity.target.to_duration().describe()
-        counted = "around the clock" if severity.calendar == "always" else "in support hours"
+        # The policy's own words stay as written; Accord's sentence around them is translated.
+        if severity.calendar == "always":
+            sentence = gettext(
+                "Target: service restored within %(target)s, counted around the clock."
+            )
+        else:
+            sentence = gettext(
+                "Target: service restored within %(target)s, counted in support hours."
+            )
         descriptions[str(severity.level)] = (
-            f"{severity.description} Target: service restored within {target}, counted {counted}."
+            f"{severity.description} {sentence % {'target': target}}"
         )
-    descriptions[""] = (
+    descriptions[""] = gettext(
         "Choose this if you are not sure yet. Designate the severity on the ticket as soon as "
         "you can: its target then applies from the time you reported the fault."
     )
@@ -99,31 +108,37 @@ class RaiseForm(AccordForm):
     """Report a fault. The vendor's staff (taking a call, say) also name the customer."""
 
     organisation = forms.ModelChoiceField(
-        label="Customer", queryset=Organisation.objects.none(), empty_label="Choose a customer"
+        label=_("Customer"),
+        queryset=Organisation.objects.none(),
+        empty_label=_("Choose a customer"),
     )
     channel = forms.ChoiceField(
-        label="Reported by",
+        label=_("Reported by"),
         choices=[(c, Channel(c).label) for c in (Channel.PHONE, Channel.EMAIL, Channel.PORTAL)],
     )
     module = forms.ModelChoiceField(
-        label="Affected module", queryset=Module.objects.all(), empty_label="Choose a module"
+        label=_("Affected module"), queryset=Module.objects.all(), empty_label=_("Choose a module")
     )
     summary = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         max_length=200,
-        help_text="One line saying what is wrong, e.g. “Release calendar does not load”.",
+        help_text=_("One line saying what is wrong, e.g. “Release calendar does not load”."),
     )
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="What you were doing, what happened, what you expected, any error message, "
-        "and who is affected.",
+        help_text=_(
+            "What you were doing, what happened, what you expected, any error message, "
+            "and who is affected."
+        ),
     )
 
     def __init__(self, *args: Any, user: User, policy: Policy, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["severity"] = _severity_field(policy, label="Severity", with_undesignated=True)
+        self.fields["severity"] = _severity_field(
+            policy, label=_("Severity"), with_undesignated=True
+        )
         self.fields["severity"].initial = ""
         if is_staff(user):
             self.fields["organisation"].queryset = scope(user, Organisation.objects.all())
@@ -143,9 +158,9 @@ class TicketActionForm(AccordForm):
 
 
 class CommentForm(TicketActionForm):
-    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}))
     internal = forms.BooleanField(
-        label="Internal note: staff only, the customer never sees it", required=False
+        label=_("Internal note: staff only, the customer never sees it"), required=False
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -155,9 +170,9 @@ class CommentForm(TicketActionForm):
 
 
 class AttachmentForm(TicketActionForm):
-    file = forms.FileField(label="File")
+    file = forms.FileField(label=_("File"))
     internal = forms.BooleanField(
-        label="Staff only: the customer never sees this file", required=False
+        label=_("Staff only: the customer never sees this file"), required=False
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -171,7 +186,7 @@ class DesignateForm(TicketActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["severity"] = _severity_field(
-            self.policy, label="Severity", with_undesignated=False
+            self.policy, label=_("Severity"), with_undesignated=False
         )
         self.fields["severity"].initial = (
             str(self.ticket.severity) if self.ticket.severity is not None else None
@@ -180,79 +195,84 @@ class DesignateForm(TicketActionForm):
 
 class AnswerForm(TicketActionForm):
     decision = forms.ChoiceField(
-        label="Your answer", choices=[("accept", "Accept"), ("reject", "Reject")]
+        label=_("Your answer"), choices=[("accept", _("Accept")), ("reject", _("Reject"))]
     )
     note = forms.CharField(
-        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class StatusForm(TicketActionForm):
-    status = forms.ChoiceField(label="New status")
+    status = forms.ChoiceField(label=_("New status"))
     repair = forms.ChoiceField(
-        label="Repair (when restoring service)",
+        label=_("Repair (when restoring service)"),
         choices=Repair.choices,
         required=False,
         widget=forms.RadioSelect,
-        help_text="A temporary repair stops the clock too; the permanent fix is tracked after.",
+        help_text=_("A temporary repair stops the clock too; the permanent fix is tracked after."),
     )
     note = forms.CharField(
-        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s, Status(s).label) for s in next_statuses(self.ticket)]
+        allowed = next_statuses(self.ticket)
+        self.fields["status"].choices = [(s, Status(s).label) for s in allowed]
+        if Status.RESTORED not in allowed:
+            del self.fields["repair"]  # only a restoration says how service came back
 
 
 def next_statuses(ticket: Ticket) -> tuple[str, ...]:
-    """The statuses the vendor's staff may move the ticket to now."""
-    return services._TRANSITIONS.get(ticket.status, ())  # noqa: SLF001 (the services' table)
+    """The statuses the vendor's staff may move the ticket to now. After a restoration by a
+    permanent repair there is no later fix to deliver: closing is what is left."""
+    allowed = services._TRANSITIONS.get(ticket.status, ())  # noqa: SLF001 (the services' table)
+    if ticket.status == Status.RESTORED and ticket.repair == Repair.PERMANENT:
+        allowed = tuple(s for s in allowed if s != Status.FIX_DELIVERED)
+    return allowed
 
 
 class CloseForm(TicketActionForm):
     """The customer closes a ticket whose service is back."""
 
     note = forms.CharField(
-        label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class ReopenForm(TicketActionForm):
     reason = forms.CharField(
-        label="How did the fault return?", widget=forms.Textarea(attrs={"rows": 3})
+        label=_("How did the fault return?"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class PauseForm(TicketActionForm):
     reason = forms.CharField(
-        label="Why is the clock paused?",
+        label=_("Why is the clock paused?"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The customer sees this reason. Their next comment resumes the clock.",
+        help_text=_("The customer sees this reason. Their next comment resumes the clock."),
     )
 
 
 class ResumeForm(TicketActionForm):
-    note = forms.CharField(label="Note (optional)", required=False, max_length=500)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=500)
 
 
 class ProposeForm(TicketActionForm):
     """Either side proposes another severity; the other side accepts or rejects it."""
 
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The customer sees this reason and accepts or rejects the proposal.",
+        help_text=_("The customer sees this reason and accepts or rejects the proposal."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = _severity_field(self.policy, label="Proposed severity", with_undesignated=False)
+        field = _severity_field(self.policy, label=_("Proposed severity"), with_undesignated=False)
         self.fields = {"severity": field, **self.fields}
         if not is_staff(self.user):
-            self.fields[
-                "reason"
-            ].help_text = (
+            self.fields["reason"].help_text = _(
                 "Support sees this reason; a support manager accepts or rejects the proposal."
             )
 
@@ -274,33 +294,33 @@ class SettleForm(TicketActionForm):
 
 
 class QueueFilterForm(AccordForm):
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    standing = forms.ChoiceField(label="Standing", required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    standing = forms.ChoiceField(label=_("Standing"), required=False)
     raised_from = forms.DateField(
-        label="Raised from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Raised from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     raised_to = forms.DateField(
-        label="Raised to", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Raised to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    severity = forms.ChoiceField(label="Severity", required=False)
-    module = OptionalChoice("Module", Module.objects.all(), "All modules")
-    region = OptionalChoice("Region", Region.objects.all(), "All regions")
-    customer = OptionalChoice("Customer", Organisation.objects.none(), "All customers")
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    module = OptionalChoice(_("Module"), Module.objects.all(), _("All modules"))
+    region = OptionalChoice(_("Region"), Region.objects.all(), _("All regions"))
+    customer = OptionalChoice(_("Customer"), Organisation.objects.none(), _("All customers"))
     view = forms.CharField(required=False, widget=forms.HiddenInput)  # the ownership tab kept
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = [
-            ("", "All severities"),
+            ("", _("All severities")),
             *((str(value), label) for value, label in Severity.choices),
             ("none", NOT_DESIGNATED),
         ]
         self.fields["customer"].queryset = scope(user, Organisation.objects.all())
-        self.fields["standing"].choices = [("", "Any standing"), *STANDING_CHOICES]
+        self.fields["standing"].choices = [("", _("Any standing")), *STANDING_CHOICES]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         first, last = cleaned.get("raised_from"), cleaned.get("raised_to")
         if first and last and last < first:
-            self.add_error("raised_to", "must be on or after the first date")
+            self.add_error("raised_to", _("must be on or after the first date"))
         return cleaned

@@ -17,34 +17,34 @@ from accord.core.models import AppendOnly
 
 
 class Severity(models.IntegerChoices):
-    CRITICAL = 1, "1 Critical"
-    HIGH = 2, "2 High"
-    MEDIUM = 3, "3 Medium"
-    NORMAL = 4, "4 Normal"
+    CRITICAL = 1, _("1 Critical")
+    HIGH = 2, _("2 High")
+    MEDIUM = 3, _("3 Medium")
+    NORMAL = 4, _("4 Normal")
 
 
 class Status(models.TextChoices):
-    REPORTED = "reported", "Reported"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    IN_PROGRESS = "in_progress", "In progress"
-    RESTORED = "restored", "Service restored"
-    FIX_DELIVERED = "fix_delivered", "Permanent fix delivered"
-    CLOSED = "closed", "Closed"
+    REPORTED = "reported", _("Reported")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESTORED = "restored", _("Service restored")
+    FIX_DELIVERED = "fix_delivered", _("Permanent fix delivered")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_STATUSES = (Status.REPORTED, Status.ACKNOWLEDGED, Status.IN_PROGRESS)
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "Portal"
+    PORTAL = "portal", _("Portal")
     API = "api", "API"
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone"
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
 
 
 class Repair(models.TextChoices):
-    TEMPORARY = "temporary", "Temporary repair"
-    PERMANENT = "permanent", "Permanent repair"
+    TEMPORARY = "temporary", _("Temporary repair")
+    PERMANENT = "permanent", _("Permanent repair")
 
 
 class AgentGroup(models.Model):
@@ -134,24 +134,24 @@ class Ticket(models.Model):
 
 
 class EventKind(models.TextChoices):
-    REPORTED = "reported", "Reported"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    IN_PROGRESS = "in_progress", "Work in progress"
-    SEVERITY_DESIGNATED = "severity_designated", "Severity designated"
-    SEVERITY_PROPOSED = "severity_proposed", "Severity change proposed"
-    SEVERITY_REJECTED = "severity_rejected", "Proposal rejected"
-    SEVERITY_AGREED = "severity_agreed", "Severity agreed"
+    REPORTED = "reported", _("Reported")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("Work in progress")
+    SEVERITY_DESIGNATED = "severity_designated", _("Severity designated")
+    SEVERITY_PROPOSED = "severity_proposed", _("Severity change proposed")
+    SEVERITY_REJECTED = "severity_rejected", _("Proposal rejected")
+    SEVERITY_AGREED = "severity_agreed", _("Severity agreed")
     SEVERITY_SETTLED = "severity_settled", _("Dispute settled at a meeting")
-    RESTORED = "restored", "Service restored"
-    FIX_DELIVERED = "fix_delivered", "Permanent fix delivered"
-    CLOSED = "closed", "Closed"
-    REOPENED = "reopened", "Reopened"
-    PAUSED = "paused", "Clock paused"
-    RESUMED = "resumed", "Clock resumed"
+    RESTORED = "restored", _("Service restored")
+    FIX_DELIVERED = "fix_delivered", _("Permanent fix delivered")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    PAUSED = "paused", _("Clock paused")
+    RESUMED = "resumed", _("Clock resumed")
     # Contested restorations (accord.helpdesk.restoration)
-    RESTORATION_CONTESTED = "restoration_contested", "Restoration contested"
-    RESTORATION_WITHDRAWN = "restoration_withdrawn", "Restoration withdrawn"
-    CONTEST_REJECTED = "contest_rejected", "Contest rejected"
+    RESTORATION_CONTESTED = "restoration_contested", _("Restoration contested")
+    RESTORATION_WITHDRAWN = "restoration_withdrawn", _("Restoration withdrawn")
+    CONTEST_REJECTED = "contest_rejected", _("Contest rejected")
     ASSIGNED = "assigned", _("Assignment changed")
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import Contract, Organisation, User
@@ -45,6 +45,7 @@ from accord.helpdesk.models import (
     Ticket,
     TicketEvent,
 )
+from accord.helpdesk.support_hours import counting_resumes_at
 
 # A new ticket's rows, inserted with SQL compiled once per process (accord.core.prepared).
 # TicketEvent.save() only refuses to save an event again; a new event has no primary key.
@@ -241,10 +242,10 @@ def change_status(
             raise NotPermitted("only the vendor's support staff change a ticket's status")
     allowed = _TRANSITIONS.get(ticket.status, ())
     if status not in allowed:
-        names = ", ".join(Status(s).label for s in allowed) or "none (reopen it instead)"
-        raise StateConflict(
-            f"a ticket that is {Status(ticket.status).label.lower()} can move to: {names}"
-        )
+        with translation.override("en"):  # a service's refusal, as the API gives it
+            names = ", ".join(str(Status(s).label) for s in allowed) or "none (reopen it instead)"
+            now_is = str(Status(ticket.status).label).lower()
+        raise StateConflict(f"a ticket that is {now_is} can move to: {names}")
     data: dict[str, Any] = {"from": ticket.status}
     if status == Status.RESTORED:
         if repair not in Repair.values:
@@ -483,6 +484,9 @@ def apply_clock(ticket: Ticket, result: clocks.ClockResult, at: datetime) -> Non
     ticket.clock_computed_at = at
     # In memory only, for the lists (accord.helpdesk.restoration): a contest awaits an answer.
     ticket.restoration_contested = result.restoration_contested
+    # In memory only, for the lists: a running clock outside support hours counts again then
+    # (set by refresh_clocks, accord.helpdesk.support_hours).
+    ticket.counting_resumes_at = None
 
 
 def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> None:
@@ -502,8 +506,15 @@ def refresh_clocks(tickets: list[Ticket], *, now: datetime | None = None) -> Non
         results = clocks.evaluate_many(
             [clock_events(events_of.get(t.pk, [])) for t in group], rules, to_epoch(at)
         )
+        resumes: dict[int | None, datetime | None] = {}  # one engine call per calendar
         for ticket, result in zip(group, results, strict=True):
             apply_clock(ticket, result, at)
+            if result.state is clocks.ClockState.RUNNING:
+                if result.severity not in resumes:
+                    resumes[result.severity] = counting_resumes_at(
+                        rules, result.severity, to_epoch(at)
+                    )
+                ticket.counting_resumes_at = resumes[result.severity]
 
 
 # The help desk's part in the contract terms rules (registered in HelpdeskConfig.ready through

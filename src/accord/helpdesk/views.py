@@ -27,11 +27,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accord.accounts.access import get_or_404, is_staff, scope
 from accord.accounts.models import User
-from accord.accounts.terms import InvalidTerms, form_policy
+from accord.accounts.terms import InvalidTerms, form_policy, ticket_terms
 from accord.core.forms import refusal_shown
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.policy import Policy
-from accord.engine.timeutil import from_epoch
+from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk import selectors, services, severity
 from accord.helpdesk.attachments import attach
 from accord.helpdesk.forms import (
@@ -59,6 +59,7 @@ from accord.helpdesk.models import (
     Ticket,
     TicketEvent,
 )
+from accord.helpdesk.support_hours import counting_resumes_at
 from accord.helpdesk.templatetags.helpdesk_tags import STANDING_LABELS
 from accord.policies import load_builtin
 
@@ -96,7 +97,9 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                         channel=data["channel"] if staff else "portal",
                     ),
                 )
-            messages.success(request, f"Fault reported as ticket #{ticket.pk}.")
+            messages.success(
+                request, gettext("Fault reported as ticket #%(number)s.") % {"number": ticket.pk}
+            )
             return redirect("ticket_detail", pk=ticket.pk)
     return render(request, "helpdesk/ticket_new.html", {"form": form, "staff": staff})
 
@@ -121,21 +124,30 @@ def _event_entry(event: TicketEvent, policy: Policy) -> TimelineEntry:
     details: list[tuple[str, str]] = []
     title = str(label)
     if event.kind == EventKind.REPORTED:
-        title = "Fault reported"
-        details.append(("Severity", severity_label(policy, event.severity)))
+        title = gettext("Fault reported")
+        details.append((gettext("Severity"), severity_label(policy, event.severity)))
     elif event.kind == EventKind.SEVERITY_DESIGNATED:
-        title = f"Severity designated: {severity_label(policy, event.severity)}"
+        title = gettext("Severity designated: %(severity)s") % {
+            "severity": severity_label(policy, event.severity)
+        }
     elif event.kind == EventKind.SEVERITY_PROPOSED:
-        side = "Vendor" if severity.proposal_side(event) == "vendor" else "Customer"
-        title = f"{side} proposed severity {severity_label(policy, event.severity)}"
+        proposed = {"severity": severity_label(policy, event.severity)}
+        if severity.proposal_side(event) == "vendor":
+            title = gettext("Vendor proposed severity %(severity)s") % proposed
+        else:
+            title = gettext("Customer proposed severity %(severity)s") % proposed
         if data.get("from") is not None:
-            details.append(("Severity in force", severity_label(policy, data["from"])))
+            details.append((gettext("Severity in force"), severity_label(policy, data["from"])))
     elif event.kind == EventKind.SEVERITY_REJECTED:
-        side = severity.side_of(event.actor).capitalize()
-        title = f"{side} rejected the proposed severity"
+        if severity.side_of(event.actor) == "vendor":
+            title = gettext("Vendor rejected the proposed severity")
+        else:
+            title = gettext("Customer rejected the proposed severity")
         details.extend(_proposer(data))
     elif event.kind == EventKind.SEVERITY_AGREED:
-        title = f"Severity agreed: {severity_label(policy, event.severity)}"
+        title = gettext("Severity agreed: %(severity)s") % {
+            "severity": severity_label(policy, event.severity)
+        }
         details.extend(_agreement_details(data, policy))
     elif event.kind == EventKind.SEVERITY_SETTLED:
         title = gettext("Dispute settled at a meeting on %(day)s") % {
@@ -145,8 +157,15 @@ def _event_entry(event: TicketEvent, policy: Policy) -> TimelineEntry:
     elif event.kind == EventKind.ASSIGNED:
         title = _assignment_title(data)
     elif event.kind == EventKind.RESTORED and data.get("repair") in Repair.values:
-        title = f"Service restored ({Repair(data['repair']).label.lower()})"
-    for key, name in (("reason", "Reason"), ("note", "Note"), ("notes", "Meeting notes")):
+        title = gettext("Service restored (%(repair)s)") % {
+            "repair": str(Repair(data["repair"]).label).lower()
+        }
+    names = (
+        ("reason", gettext("Reason")),
+        ("note", gettext("Note")),
+        ("notes", gettext("Meeting notes")),
+    )
+    for key, name in names:
         if data.get(key):
             details.append((name, str(data[key])))
     return TimelineEntry(at=event.at, actor=event.actor, title=title, kind="event", details=details)
@@ -165,19 +184,21 @@ def _proposer(data: dict[str, Any]) -> list[tuple[str, str]]:
     who = data.get("proposed_by")
     if not isinstance(who, dict):
         return []
-    return [("Proposed by", f"{who.get('name', '')} ({who.get('side', '')})")]
+    return [(gettext("Proposed by"), f"{who.get('name', '')} ({who.get('side', '')})")]
 
 
 def _figures_text(figures: Any, policy: Policy) -> str:
     """ "Severity 1 Critical, breached, 13:00 of 4:00 support hours"."""
     if not isinstance(figures, dict):
-        return "not measured (the contract's terms were broken)"
+        return gettext("not measured (the contract's terms were broken)")
     used, target = figures.get("used_seconds"), figures.get("target_seconds")
     standing = STANDING_LABELS.get(figures.get("standing", ""), figures.get("standing", ""))
     text = f"{severity_label(policy, figures.get('severity'))}, {str(standing).lower()}"
-    if isinstance(used, int):
-        text += f", {_hours(used)}"
-        text += f" of {_hours(target)} support hours" if isinstance(target, int) else " used"
+    if isinstance(used, int) and isinstance(target, int):
+        hours = {"used": _hours(used), "target": _hours(target)}
+        text += ", " + gettext("%(used)s of %(target)s support hours") % hours
+    elif isinstance(used, int):
+        text += ", " + gettext("%(used)s used") % {"used": _hours(used)}
     return text
 
 
@@ -193,23 +214,25 @@ def _agreement_details(data: dict[str, Any], policy: Policy) -> list[tuple[str, 
     accepted = data.get("accepted_by")
     if isinstance(accepted, dict):
         details.extend(_proposer(data))
-        details.append(("Accepted by", f"{accepted.get('name', '')} ({accepted.get('side', '')})"))
+        details.append(
+            (gettext("Accepted by"), f"{accepted.get('name', '')} ({accepted.get('side', '')})")
+        )
         details.append(
             (
-                "Severity",
+                gettext("Severity"),
                 f"{severity_label(policy, data.get('severity_before'))} → "
                 f"{severity_label(policy, data.get('severity_after'))}",
             )
         )
-        details.append(("Before", _figures_text(data.get("before"), policy)))
-        details.append(("After", _figures_text(data.get("after"), policy)))
+        details.append((gettext("Before"), _figures_text(data.get("before"), policy)))
+        details.append((gettext("After"), _figures_text(data.get("after"), policy)))
         return details
     if data.get("how"):
-        details.append(("How", str(data["how"])))
+        details.append((gettext("How"), str(data["how"])))
     if data.get("vendor_party"):
-        details.append(("Agreed for the vendor by", str(data["vendor_party"])))
+        details.append((gettext("Agreed for the vendor by"), str(data["vendor_party"])))
     if data.get("customer_party"):
-        details.append(("Agreed for the customer by", str(data["customer_party"])))
+        details.append((gettext("Agreed for the customer by"), str(data["customer_party"])))
     return details
 
 
@@ -223,10 +246,14 @@ def _timeline(ticket: Ticket, *, viewer: User, policy: Policy) -> list[TimelineE
             TimelineEntry(
                 at=comment.created_at,
                 actor=comment.author,
-                title="Internal note (staff only)" if comment.internal else "Comment",
+                title=gettext("Internal note (staff only)")
+                if comment.internal
+                else gettext("Comment"),
                 kind="note" if comment.internal else "comment",
                 body=comment.body,
-                details=[("Received by", "Email")] if comment.channel == "email" else [],
+                details=[(gettext("Received by"), gettext("Email"))]
+                if comment.channel == "email"
+                else [],
             )
         )
     for attachment in services.visible_attachments(ticket, viewer):
@@ -234,7 +261,9 @@ def _timeline(ticket: Ticket, *, viewer: User, policy: Policy) -> list[TimelineE
             TimelineEntry(
                 at=attachment.created_at,
                 actor=attachment.uploaded_by,
-                title="Staff-only file attached" if attachment.internal else "File attached",
+                title=gettext("Staff-only file attached")
+                if attachment.internal
+                else gettext("File attached"),
                 kind="attachment",
                 attachment=attachment,
             )
@@ -259,6 +288,8 @@ class ClockPanel:
     breached_at: datetime | None
     agreed: bool
     dispute_open: bool
+    # Running, but outside support hours: the instant the calendar counts again.
+    counting_resumes_at: datetime | None = None
 
     @property
     def overdue(self) -> bool:
@@ -267,12 +298,18 @@ class ClockPanel:
 
 def _clock_panel(ticket: Ticket, policy: Policy, now: datetime) -> ClockPanel:
     result = services.evaluate(ticket, now)
+    running = result.state is ClockState.RUNNING
+    resumes = (
+        counting_resumes_at(ticket_terms(ticket).clock_rules, result.severity, to_epoch(now))
+        if running
+        else None
+    )
     return ClockPanel(
         result=result,
         severity=severity_label(policy, result.severity),
         standing=result.standing.value,
         label=STANDING_LABELS[result.standing],
-        running=result.state is ClockState.RUNNING,
+        running=running,
         target_seconds=result.target_seconds,
         used_seconds=result.used_seconds,
         remaining_seconds=result.remaining_seconds,
@@ -280,6 +317,7 @@ def _clock_panel(ticket: Ticket, policy: Policy, now: datetime) -> ClockPanel:
         breached_at=from_epoch(result.breached_at) if result.breached_at is not None else None,
         agreed=result.severity_agreed,
         dispute_open=result.dispute_open,
+        counting_resumes_at=resumes,
     )
 
 
@@ -434,7 +472,7 @@ def _act(request: HttpRequest, pk: int, name: str, action: Action) -> HttpRespon
 def _comment(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     internal = bool(data.get("internal"))
     services.add_comment(ticket, author=user, body=data["body"], internal=internal)
-    return "Internal note added." if internal else "Comment added."
+    return gettext("Internal note added.") if internal else gettext("Comment added.")
 
 
 def _attach(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
@@ -446,49 +484,53 @@ def _attach(ticket: Ticket, user: User, data: dict[str, Any], request: HttpReque
 
 def _designate(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     severity.designate_severity(ticket, data["severity"], actor=user)
-    return "Severity designated; its target applies from the time the fault was reported."
+    return gettext("Severity designated; its target applies from the time the fault was reported.")
 
 
 def _answer(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     accept = data["decision"] == "accept"
     severity.answer_proposal(ticket, accept=accept, actor=user, note=data["note"])
     if accept:
-        return "Proposal accepted: the agreed severity applies from the report time."
-    return "Proposal rejected: the severity in force stands."
+        return gettext("Proposal accepted: the agreed severity applies from the report time.")
+    return gettext("Proposal rejected: the severity in force stands.")
 
 
 def _status(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     services.change_status(
-        ticket, data["status"], actor=user, repair=data["repair"], note=data["note"]
+        ticket, data["status"], actor=user, repair=data.get("repair", ""), note=data["note"]
     )
-    return f"Status changed to {Status(data['status']).label.lower()}."
+    return gettext("Status changed to %(status)s.") % {
+        "status": str(Status(data["status"]).label).lower()
+    }
 
 
 def _close(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     services.change_status(ticket, Status.CLOSED, actor=user, note=data["note"])
-    return "Ticket closed."
+    return gettext("Ticket closed.")
 
 
 def _reopen(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     services.reopen(ticket, actor=user, reason=data["reason"])
-    return "Ticket reopened: the clock resumes with the time already used."
+    return gettext("Ticket reopened: the clock resumes with the time already used.")
 
 
 def _pause(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     services.pause_clock(ticket, actor=user, reason=data["reason"])
-    return "Clock paused: paused time does not count. The customer's next comment resumes it."
+    return gettext(
+        "Clock paused: paused time does not count. The customer's next comment resumes it."
+    )
 
 
 def _resume(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     services.resume_clock(ticket, actor=user, note=data["note"])
-    return "Clock resumed with the time already used."
+    return gettext("Clock resumed with the time already used.")
 
 
 def _propose(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:
     severity.propose_severity(ticket, data["severity"], actor=user, reason=data["reason"])
     if is_staff(user):
-        return "Severity change proposed; the customer's severity stands until they agree."
-    return "Severity change proposed; the severity in force stands until support agrees."
+        return gettext("Severity change proposed; the customer's severity stands until they agree.")
+    return gettext("Severity change proposed; the severity in force stands until support agrees.")
 
 
 def _settle(ticket: Ticket, user: User, data: dict[str, Any], request: HttpRequest) -> str:

@@ -25,23 +25,11 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
-from accord.core import display
-from accord.core.display import format_span, format_when
+from accord.core.display import format_percent, format_span, format_when
 from accord.engine.numbers import format_fraction
 from accord.reports import plots, schema
 from accord.reports.models import ReportVersion
 from accord.reports.references import Reference, resolve
-
-
-def _plain_percent(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(str(value)):f}%"
-
-
-# One format for every percentage a person reads: core.display's (localised there); this
-# stand-in only until that lands on main, with the same output in English.
-format_percent = getattr(display, "format_percent", _plain_percent)
 
 # Codes a report stores, in the words a customer reads.
 IMPACTS = {

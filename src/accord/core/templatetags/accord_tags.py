@@ -3,15 +3,26 @@ the one-button form that posts a Django form."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms, template
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accord.core.display import format_iso_utc, format_span, format_when, viewer_zone
+from accord.core.display import (
+    format_iso_utc,
+    format_percent,
+    format_span,
+    format_weekday_time,
+    format_when,
+    viewer_zone,
+)
+
+# A near instant is named by its weekday ("Mon 08:00 PST") only within this many days of now.
+NEAR_DAYS = 6
 
 register = template.Library()
 
@@ -32,6 +43,24 @@ def when(context: template.Context, moment: datetime | None, empty: str = "—")
 
 
 @register.simple_tag(takes_context=True)
+def when_near(context: template.Context, moment: datetime | None, empty: str = "—") -> SafeString:
+    """`{% when_near clock.counting_resumes_at %}`: "Mon 08:00 PST" within the coming days, the
+    whole instant (`when`) further off, so a weekday never stands for another week."""
+    if moment is None:
+        return format_html("{}", empty)
+    if moment - timezone.now() > timedelta(days=NEAR_DAYS):
+        return when(context, moment, empty)
+    request = context.get("request")
+    zone_name = viewer_zone(getattr(request, "user", None))
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        format_iso_utc(moment),
+        format_when(moment, zone_name),
+        format_weekday_time(moment, zone_name),
+    )
+
+
+@register.simple_tag(takes_context=True)
 def viewer_timezone(context: template.Context) -> str:
     request = context.get("request")
     return viewer_zone(getattr(request, "user", None))
@@ -41,6 +70,12 @@ def viewer_timezone(context: template.Context) -> str:
 def span(seconds: int | None) -> str:
     """`{{ ticket.used_seconds|span }}` -> "3 h 20 min"."""
     return format_span(seconds)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """`{{ row.uptime_percent|percent }}` -> "99.95%" ("99,95 %" in German)."""
+    return format_percent(value)
 
 
 @register.filter

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from accord.core.display import format_when
+from accord.core.display import format_percent, format_when
 from accord.engine.credits import format_money
 
 register = template.Library()
@@ -23,10 +23,8 @@ def money(amount: Any, currency: str = "") -> str:
 
 @register.filter
 def percent(value: Any) -> str:
-    """ "6.00%" (a statement's percent string as it stands)."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(value):f}%"
+    """ "6.00%" (a statement's percent string as it stands; "6,00 %" in German)."""
+    return format_percent(value)
 
 
 @register.filter

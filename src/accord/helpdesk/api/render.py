@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils import translation
+
 from accord.accounts.access import is_staff
 from accord.accounts.api import person
 from accord.accounts.models import User
@@ -168,7 +170,7 @@ def _render_detail(
             {
                 "id": e.pk,
                 "kind": e.kind,
-                "label": str(EventKind(e.kind).label) if e.kind in EventKind.values else e.kind,
+                "label": _english(e.kind),
                 "at": e.at,
                 "actor": person(e.actor),
                 "severity": e.severity,
@@ -179,3 +181,11 @@ def _render_detail(
         "comments": [_comment(c) for c in comments],
         "attachments": [_attachment(a) for a in attachments],
     }
+
+
+def _english(kind: str) -> str:
+    """An event's label as the API has it: English, whatever the request's language."""
+    if kind not in EventKind.values:
+        return kind
+    with translation.override("en"):
+        return str(EventKind(kind).label)

@@ -38,7 +38,7 @@ class Notice:
 def severity_label(value: int | None) -> str:
     if value is None:
         return "not yet designated"
-    return Severity(value).label if value in Severity.values else str(value)
+    return str(Severity(value).label) if value in Severity.values else str(value)
 
 
 def name_of(user: User | None) -> str:

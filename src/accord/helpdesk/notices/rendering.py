@@ -158,7 +158,7 @@ def webhook_body(notice: Notice, endpoint: WebhookEndpoint) -> dict[str, Any]:
         title = f"<{url}|#{ticket.pk} {_slack_escape(ticket.summary)}>"
         detail = " · ".join(
             [
-                Status(ticket.status).label,
+                str(Status(ticket.status).label),  # a lazy label: str() before JSON
                 f"Severity {severity_label(ticket.severity_in_force)}",
                 ticket.module.name,
                 *([] if customer_side else [ticket.organisation.name]),
