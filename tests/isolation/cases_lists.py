@@ -44,7 +44,16 @@ def queue_filters(scene: Scene) -> list[str]:
 LISTS: dict[str, Listing] = {
     "home": Listing(),
     "ticket_list": Listing(
-        queries=lambda s: ["", "?show=all", "?show=closed", "?q=Zeppelin", "?show=all&q=note"],
+        queries=lambda s: [
+            "",
+            "?show=all",
+            "?show=closed",
+            "?q=Zeppelin",
+            "?show=all&q=note",
+            # A customer filtering by another organisation gets no field for it: ignored.
+            f"?show=all&customer={s.world.acme.pk}&severity=1&region={s.world.acme.region.pk}",
+            f"?status=reported&module={s.world.module.pk}&raised_from=2026-01-01",
+        ],
         sees=ALL_SEE_ACME,
     ),
     "queue": Listing(queries=queue_filters, sees=frozenset(STAFF)),
@@ -53,7 +62,7 @@ LISTS: dict[str, Listing] = {
     ),
     "queue_export": Listing(queries=queue_filters, sees=frozenset(STAFF)),
     "ticket_export": Listing(
-        queries=lambda s: ["", "?show=all", "?show=closed"],
+        queries=lambda s: ["", "?show=all", "?show=closed", "?show=all&severity=1&status=reported"],
         sees=frozenset({"acme_admin", *STAFF}),
     ),
     "agent_groups": Listing(),

@@ -68,6 +68,43 @@ def test_closed_and_all_tabs(world: Any, client_for: ClientFor, make_ticket: Mak
     assert client.get(reverse("ticket_list") + "?show=nonsense&page=x").status_code == 200
 
 
+def test_a_customer_filters_its_tickets_and_the_csv_keeps_the_filters(
+    world: Any, client_for: ClientFor, make_ticket: MakeTicket
+) -> None:
+    """The portal's list filters as the queue does (status, severity, module, region, day
+    raised, standing), within the customer's own organisation; a bad day is shown on its
+    field, never a 500; the CSV link carries the same filters."""
+    from accord.catalogue.models import Module
+
+    other = Module.objects.exclude(pk=world.module.pk).first()
+    make_ticket(summary="Sev one", severity=1, at="09T09:00")
+    make_ticket(summary="Sev three", severity=3, at="12T09:00", module=other)
+    make_ticket("globex", summary="Globex sev one", severity=1)
+    client = client_for(world.acme_admin)
+    url = reverse("ticket_list")
+
+    def listed(query: str) -> set[str]:
+        body = client.get(url + query).content.decode()
+        return {s for s in ("Sev one", "Sev three", "Globex sev one") if f"{s}</a>" in body}
+
+    assert listed("") == {"Sev one", "Sev three"}
+    assert listed("?severity=1") == {"Sev one"}
+    assert listed(f"?module={other.pk}") == {"Sev three"}
+    assert listed("?raised_from=2026-03-10") == {"Sev three"}
+    assert listed("?status=reported&severity=3") == {"Sev three"}
+    assert listed("?status=closed") == set()
+    # A customer has no customer filter: Globex's tickets stay out whatever the query says.
+    assert listed(f"?customer={world.globex.pk}") == {"Sev one", "Sev three"}
+    bad = client.get(url + "?raised_to=yesterday")
+    assert bad.status_code == 200 and "Enter a valid date" in bad.content.decode()
+    page = client.get(url + "?severity=1").content.decode()
+    assert 'name="customer"' not in page
+    assert f'href="{reverse("ticket_export")}?severity=1"' in page
+    answer = client.get(reverse("ticket_export") + "?severity=1")
+    csv_text = b"".join(answer.streaming_content).decode()
+    assert "Sev one" in csv_text and "Sev three" not in csv_text
+
+
 # --- tenant isolation over every ticket URL ----------------------------------------------------
 
 ACTIONS = ["comment", "attach", "designate", "answer", "status", "close", "reopen", "propose"]

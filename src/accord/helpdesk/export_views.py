@@ -29,5 +29,5 @@ def ticket_export(request: HttpRequest) -> StreamingHttpResponse:
     staff = is_staff(user)
     if not (staff or is_customer_admin(user)):
         raise Http404("not found")
-    _show, tickets = ticket_list_selection(request)  # scoped to the caller's organisation
+    _form, _show, tickets = ticket_list_selection(request)  # scoped to the caller's organisation
     return csv_response(tickets, customer=not staff, name="tickets")

@@ -324,3 +324,20 @@ class QueueFilterForm(AccordForm):
         if first and last and last < first:
             self.add_error("raised_to", _("must be on or after the first date"))
         return cleaned
+
+
+class TicketListFilterForm(QueueFilterForm):
+    """The ticket list's filters: the queue's, plus the status; a customer's people filter
+    their own organisation's tickets only, so they have no customer field."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    show = forms.CharField(required=False, widget=forms.HiddenInput)  # the tab kept
+
+    field_order = ["q", "status", "severity", "standing", "module", "region", "customer"]
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        del self.fields["view"]
+        if not is_staff(user):
+            del self.fields["customer"]
+        self.fields["status"].choices = [("", _("Any status")), *Status.choices]

@@ -17,7 +17,7 @@ from accord.accounts.access import is_customer_admin, is_staff
 from accord.core.display import viewer_zone
 from accord.core.forms import valid_filters
 from accord.helpdesk import selectors, services
-from accord.helpdesk.forms import QueueFilterForm
+from accord.helpdesk.forms import QueueFilterForm, TicketListFilterForm
 from accord.helpdesk.models import Status, Ticket
 
 PAGE_SIZE = 50
@@ -28,34 +28,56 @@ MAX_SEARCH = 200  # characters of a search kept (the form and the API refuse lon
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """The tickets of the customer's organisation (for the vendor's staff: every customer's)."""
-    show, tickets = ticket_list_selection(request)
+    form, show, tickets = ticket_list_selection(request)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     services.refresh_clocks(rows)  # standing as of now, in memory only
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
+        "form": form,
         "page": page,
         "rows": rows,
         "show": show,
-        "q": request.GET.get("q", "")[:MAX_SEARCH],
         "staff": is_staff(request.user),
         "can_export": is_staff(request.user) or is_customer_admin(request.user),
+        "export_query": query.urlencode(),
     }
     return render(request, "helpdesk/ticket_list.html", context)
 
 
-def ticket_list_selection(request: HttpRequest) -> tuple[str, Any]:
-    """The ticket list's tab (`show`) and its tickets, newest first (the page and its CSV)."""
+def ticket_list_selection(request: HttpRequest) -> tuple[TicketListFilterForm, str, Any]:
+    """The ticket list's filters, its tab (`show`) and its tickets, newest first (the page
+    and its CSV), always within what the viewer may see (`visible_tickets`)."""
+    user = request.user
+    form = TicketListFilterForm(request.GET or None, user=user)
+    filters = valid_filters(form)
     show = request.GET.get("show", "active")
-    tickets = selectors.order_tickets(selectors.visible_tickets(request.user), "-reported_at")
+    tickets = selectors.order_tickets(selectors.visible_tickets(user), "-reported_at")
     if show == "closed":
         tickets = tickets.filter(status=Status.CLOSED)
     elif show != "all":
         show = "active"
         tickets = tickets.exclude(status=Status.CLOSED)
-    text = request.GET.get("q", "")[:MAX_SEARCH]
-    if text:
-        tickets = selectors.filter_tickets(tickets, viewer=request.user, text=text)
-    return show, tickets
+    severity = filters.get("severity")
+    raised_from, raised_before = selectors.day_bounds(
+        filters.get("raised_from"), filters.get("raised_to"), viewer_zone(user)
+    )
+    tickets = selectors.filter_tickets(
+        tickets,
+        statuses=[filters["status"]] if filters.get("status") else None,
+        without_severity=severity == "none",
+        severities=[int(severity)] if severity and severity != "none" else None,
+        module=filters.get("module"),
+        region=filters.get("region"),
+        organisation=filters.get("customer"),
+        viewer=user,
+        text=(filters.get("q") or "")[:MAX_SEARCH],
+        standings=[filters["standing"]] if filters.get("standing") else None,
+        raised_from=raised_from,
+        raised_before=raised_before,
+    )
+    return form, show, tickets
 
 
 def queue_selection(request: HttpRequest) -> tuple[QueueFilterForm, str, Any]:
