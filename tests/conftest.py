@@ -117,6 +117,14 @@ def world(db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_counters() -> None:
+    """The rate limits count in the cache (local memory in tests): each test starts at 0."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     """Production hashes passwords slowly on purpose; tests need not wait for it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

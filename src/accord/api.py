@@ -29,6 +29,7 @@ from accord.helpdesk import services as helpdesk_services
 from accord.helpdesk.api import router as helpdesk_router
 from accord.incidents.api import SourceAuthFailed, hooks_router
 from accord.incidents.api import router as incidents_router
+from accord.incidents.error_rate_api import error_rates_router
 
 
 def _answer(description: str, schema: str, **headers: str) -> dict[str, Any]:
@@ -244,6 +245,7 @@ for resource in ("actions", "severity", "attachments", "restoration", "ownership
     api.add_router("", f"accord.helpdesk.api.{resource}.router")
 api.add_router("", incidents_router)
 api.add_router("", hooks_router)
+api.add_router("", error_rates_router)
 api.add_router("", "accord.probes.api.router")  # agent tokens only: accord.probes.auth
 api.add_router("", "accord.releases.api.router")
 api.add_router("", "accord.audit.api.router")

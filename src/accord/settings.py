@@ -278,6 +278,8 @@ else:
 # Requests per API token (`Authorization: Bearer acc_...`) and period: 429 with Retry-After
 # past it; `off` for no limit (accord.accounts.ratelimit).
 ACCORD_API_RATE = env_rate("ACCORD_API_RATE", "600/min")
+# Status subscriptions per client address and period (the form is public): 429 past it.
+ACCORD_SUBSCRIBE_RATE = env_rate("ACCORD_SUBSCRIBE_RATE", "10/hour")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -194,6 +194,7 @@ ALL_ENDPOINTS = [
     ("get", "/api/contracts/acme"),
     ("post", "/api/hooks/alertmanager"),
     ("post", "/api/hooks/webhook"),
+    ("post", "/api/hooks/error-rates"),  # an error_rates source's token (tests/incidents)
     ("get", "/api/probe/checks"),  # an agent token only (tests/probes/test_api.py)
     ("post", "/api/probe/results"),
 ]

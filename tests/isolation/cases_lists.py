@@ -184,6 +184,7 @@ LISTS: dict[str, Listing] = {
         ),
     ),
     "api:generic_webhook": Listing(method="post", body=form(status="down")),
+    "api:error_rate_samples": Listing(method="post", body=form(samples=[])),
     # Monthly reports: customer admins see their own organisation's, the staff every one.
     "report_index": Listing(
         queries=lambda s: ["", "?customer=acme&month=2026-01", "?customer=globex&month=2026-01"],

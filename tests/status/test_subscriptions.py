@@ -148,3 +148,19 @@ def test_a_bad_address_is_refused_on_the_form(world: Any, clock: Clock) -> None:
     unknown = subscribe(Client(), "pat@example.test", "atlantis")
     assert unknown.status_code == 400
     assert "Select a valid choice." in unknown.content.decode()
+
+
+def test_one_address_may_subscribe_only_so_often(world: Any, settings: Any) -> None:
+    """The form is public: past ACCORD_SUBSCRIBE_RATE from one address the answer is a 429
+    saying how long to wait, and nothing is stored or sent; another address is not held up."""
+    settings.ACCORD_SUBSCRIBE_RATE = (3, 3600)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for n in range(3):
+        assert subscribe(client, f"flood{n}@example.test").status_code == 302
+    refused = subscribe(client, "flood3@example.test")
+    assert refused.status_code == 429
+    assert "Too many subscriptions from your address: try again in" in refused.content.decode()
+    assert not StatusSubscriber.objects.filter(email="flood3@example.test").exists()
+    assert Job.objects.filter(key__startswith="status-confirm:").count() == 3
+    other = Client(REMOTE_ADDR="198.51.100.9")
+    assert subscribe(other, "someone@example.test").status_code == 302

@@ -56,24 +56,32 @@ class TokenRate(BaseThrottle):
         if token is None or limit is None:
             return True
         requests, period = limit
-        now = timezone.now().timestamp()
-        window = int(now // period)
-        key = f"accord:api-rate:{token.prefix}:{period}:{window}"  # prefix: unique, never reused
-        cache.add(key, 0, timeout=period + 60)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=period + 60)
-            count = 1
-        if count <= requests:
+        # The token's prefix is unique and never reused.
+        wait = over_the_rate(f"accord:api-rate:{token.prefix}", requests, period)
+        if wait is None:
             return True
-        # Kept for this thread's request: ninja asks `wait` just after.
-        self._local.wait = (window + 1) * period - now
+        self._local.wait = wait  # kept for this thread's request: ninja asks `wait` just after
         return False
 
     def wait(self) -> float | None:
         wait: float | None = getattr(self._local, "wait", None)
         return wait
+
+
+def over_the_rate(key: str, requests: int, period: int) -> float | None:
+    """Count one more under `key` in the current fixed window of `period` seconds: None while
+    the count is within `requests`, else the seconds until the window ends. The one counter
+    of the API's token rate and of the public forms' (status subscriptions)."""
+    now = timezone.now().timestamp()
+    window = int(now // period)
+    counter = f"{key}:{period}:{window}"
+    cache.add(counter, 0, timeout=period + 60)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # evicted between add and incr
+        cache.set(counter, 1, timeout=period + 60)
+        count = 1
+    return None if count <= requests else (window + 1) * period - now
 
 
 def retry_after(wait: float | None) -> int:

@@ -36,6 +36,7 @@ def _digest(text: str) -> str:
 class SourceKind(models.TextChoices):
     ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
     WEBHOOK = "webhook", "Generic JSON webhook (Uptime Kuma, Gatus, ...)"
+    ERROR_RATES = "error_rates", "Error-rate samples (Prometheus, load balancer logs, ...)"
 
 
 TOKEN_PREFIX = "acs"

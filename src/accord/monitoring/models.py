@@ -104,3 +104,59 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.region.code}, {self.start:%Y-%m-%d %H:%M})"
+
+
+class ErrorRateSample(models.Model):
+    """How many requests a module-region served, and how many failed, in one interval of
+    `seconds` (60 or 300) from `start`, as one source counted them. The published SLAs that
+    count downtime from error rates (AWS S3, Atlassian, Google Cloud) read these
+    (`accord.engine.error_rates`). Sources: "probes" (Accord's own checks, rolled up from the
+    probes' minute aggregates) or an external source's name (pushed over the API)."""
+
+    module_region = models.ForeignKey(
+        ModuleRegion, on_delete=models.PROTECT, related_name="error_rate_samples"
+    )
+    source = models.CharField(max_length=100)
+    start = models.DateTimeField()
+    seconds = models.PositiveIntegerField()
+    requests = models.PositiveBigIntegerField()
+    errors = models.PositiveBigIntegerField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["module_region", "start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module_region", "source", "seconds", "start"],
+                name="one_sample_per_source_and_interval",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(errors__lte=models.F("requests")),
+                name="sample_errors_within_requests",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_region} {self.start:%Y-%m-%d %H:%M} {self.errors}/{self.requests}"
+
+
+class PrometheusFeed(models.Model):
+    """A Prometheus server Accord reads error-rate samples from (`accord.monitoring.prometheus`):
+    two PromQL expressions giving, per module and region, the requests served and the requests
+    failed in each minute (e.g. `sum by (module, region) (increase(http_requests_total[1m]))`).
+    The worker reads the minutes since `pulled_until` every few minutes."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField(max_length=500, help_text="The server's base URL, e.g. http://prom:9090")
+    requests_query = models.TextField(help_text="PromQL: requests per minute, by module and region")
+    errors_query = models.TextField(help_text="PromQL: failed requests per minute, the same labels")
+    module_label = models.CharField(max_length=100, default="module")
+    region_label = models.CharField(max_length=100, default="region")
+    active = models.BooleanField(default=True)
+    pulled_until = models.DateTimeField(
+        null=True, blank=True, help_text="The end of the last minute read (empty: not read yet)"
+    )
+    last_error = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

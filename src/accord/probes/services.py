@@ -42,6 +42,7 @@ from accord.engine.confirm import (
     step,
 )
 from accord.engine.timeutil import from_epoch, to_epoch
+from accord.monitoring import error_rates
 from accord.monitoring.models import Impact, Outage, Source
 from accord.probes import conf, packing
 from accord.probes.models import (
@@ -498,11 +499,32 @@ def compact(*, now: datetime, before_minute: int | None = None) -> int:
                     changed.append(row)
             PackedHour.objects.bulk_create(new, batch_size=CHUNK)
             PackedHour.objects.bulk_update(changed, ["minutes"], batch_size=CHUNK)
+            _roll_into_error_rates(rows, now)
             ids = [row[0] for row in rows]
             for part in _chunks(ids, 5000):
                 MinuteAggregate.objects.filter(pk__in=part).delete()
             packed += len(rows)
     return packed
+
+
+def _roll_into_error_rates(rows: Sequence[tuple[int, ...]], now: datetime) -> None:
+    """The packed minutes as 60-second error-rate samples of their module-regions (every
+    location's checks added up), added to what earlier runs rolled up (late results)."""
+    module_regions = dict(
+        HealthCheck.objects.filter(pk__in={row[1] for row in rows}).values_list(
+            "pk", "module_region_id"
+        )
+    )
+    minutes: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
+    for _, check_id, _, minute, n, failed, *_ in rows:
+        total = minutes[(module_regions[check_id], minute)]
+        total[0] += n
+        total[1] += failed
+    samples = [
+        error_rates.SampleIn(module_region, minute * 60, 60, n, failed)
+        for (module_region, minute), (n, failed) in sorted(minutes.items())
+    ]
+    error_rates.record(error_rates.PROBES, samples, now=now, add=True)
 
 
 def prune(*, now: datetime) -> int:

@@ -10,9 +10,11 @@ link changes nothing. What a signed-in customer sees besides the public page is 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -20,12 +22,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accord.accounts.access import is_staff
+from accord.accounts.ratelimit import over_the_rate
 from accord.catalogue.models import Region
+from accord.core.proxies import client_address
 from accord.status import demo, panel, services, subscriptions
 from accord.status.feeds import build_feed
 from accord.status.forms import PageSubscribeForm, SimulateForm, SubscribeForm
@@ -93,6 +97,19 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     it is on and goes back."""
     form = SubscribeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        wait = _too_many_subscriptions(request)
+        if wait is not None:
+            minutes = max(1, math.ceil(wait / 60))
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many subscriptions from your address: try again in %(n)d minute.",
+                    "Too many subscriptions from your address: try again in %(n)d minutes.",
+                    minutes,
+                )
+                % {"n": minutes},
+            )
+            return render(request, "status/subscribe.html", {"form": form}, status=429)
         data = form.cleaned_data
         region, modules = data["region"], list(data["modules"])
         now = timezone.now()
@@ -120,6 +137,18 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         return redirect(_status_url(region))
     status = 400 if request.method == "POST" else 200
     return render(request, "status/subscribe.html", {"form": form}, status=status)
+
+
+def _too_many_subscriptions(request: HttpRequest) -> float | None:
+    """Seconds to wait when the client's address has subscribed `ACCORD_SUBSCRIBE_RATE` times
+    in the current period (anyone may subscribe, so a script must not flood the receivers or
+    the confirmation emails), else None."""
+    limit = settings.ACCORD_SUBSCRIBE_RATE
+    if limit is None:
+        return None
+    requests, period = limit
+    address = client_address(request) or "unknown"
+    return over_the_rate(f"accord:subscribe:{address}", requests, period)
 
 
 @csrf_exempt
