@@ -92,6 +92,9 @@ from helpdesk_queue import queue_bench, queue_child
 from helpdesk_report import accord_source, postgres_version, report
 from helpdesk_server import postgres_reachable
 
+# Persistent connections (the comparison): on PostgreSQL the pool must be off for them.
+PERSISTENT = {"ACCORD_DB_CONN_MAX_AGE": "60", "ACCORD_DB_POOL": "0"}
+
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -125,6 +128,11 @@ def main(argv: list[str]) -> int:
         "--persistent-only",
         action="store_true",
         help="part A with ACCORD_DB_CONN_MAX_AGE=60 only, not also the default",
+    )
+    parser.add_argument(
+        "--defaults-only",
+        action="store_true",
+        help="part A with no tuning variable only (PostgreSQL: the connection pool)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -169,7 +177,9 @@ def main(argv: list[str]) -> int:
                 console.print(f"A. API creation on {kind} ...")
                 # As docs/deployment.md recommends (connections kept between requests), then
                 # the default (a connection per request) for comparison.
-                api.append(api_bench(kind, Path(scratch), requests, ACCORD_DB_CONN_MAX_AGE="60"))
+                # (PostgreSQL's default is the connection pool; persistent connections need it off.)
+                if not args.defaults_only:
+                    api.append(api_bench(kind, Path(scratch), requests, **PERSISTENT))
                 if not args.persistent_only:
                     api.append(api_bench(kind, Path(scratch), requests))
             if args.only in (None, "queue"):
@@ -177,9 +187,7 @@ def main(argv: list[str]) -> int:
                 queue.append(queue_bench(kind, Path(scratch), tickets, QUEUE_RUNS))
                 if kind == "postgresql":
                     queue.append(
-                        queue_bench(
-                            kind, Path(scratch), tickets, QUEUE_RUNS, ACCORD_DB_CONN_MAX_AGE="60"
-                        )
+                        queue_bench(kind, Path(scratch), tickets, QUEUE_RUNS, **PERSISTENT)
                     )
     for kind, why in skipped.items():
         api.append({"database": kind, "skipped": why})

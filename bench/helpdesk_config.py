@@ -4,6 +4,7 @@ ACCESS_LOG): the other modules read them as `config.NAME`, when they run."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,8 @@ RESULTS = ROOT / "var" / "bench-helpdesk.json"
 QUICK_RESULTS = ROOT / "var" / "bench-helpdesk-quick.json"
 
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
-POSTGRES_DB = "accord_bench"
+# BENCH_POSTGRES_DB: another name, so that runs beside each other do not drop each other's.
+POSTGRES_DB = os.environ.get("BENCH_POSTGRES_DB", "accord_bench")
 
 SEED = 20260311
 WORKERS = 2

@@ -14,6 +14,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from accord.db_pool import db_pool_options
 from accord.env import env_bool, env_int, env_list, env_rate, env_secret, env_str
 from accord.oidc_settings import oidc_settings
 
@@ -129,6 +130,8 @@ if _database_url:
             conn_health_checks=True,
         )
     )
+    if _default_db["ENGINE"] == "django.db.backends.postgresql":
+        _default_db.setdefault("OPTIONS", {}).update(db_pool_options(_default_db["CONN_MAX_AGE"]))
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _default_db = {

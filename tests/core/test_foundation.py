@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import os
 import re
 import sqlite3
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from django.conf import settings
@@ -104,24 +101,7 @@ def test_accord_refuses_to_start_without_a_secret_key(run_accord) -> None:
 # --- settings -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    """Execute a fresh copy of accord/settings.py with only the given ACCORD_* variables."""
-
-    def load(**env: str) -> ModuleType:
-        for name in list(os.environ):
-            if name.startswith("ACCORD_") or name == "DATABASE_URL":
-                monkeypatch.delenv(name)
-        monkeypatch.setenv("ACCORD_DATA_DIR", str(tmp_path / "data"))
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        spec = importlib.util.find_spec("accord.settings")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load
+# load_settings: tests/core/conftest.py
 
 
 def test_settings_refuse_to_load_without_a_secret_when_debug_is_off(load_settings) -> None:

@@ -225,9 +225,23 @@ def _in_processes(
 
     _WORK.update(months=list(months), proposed=proposed, now=now)
     connections.close_all()  # each process opens its own
+    # A PostgreSQL pool's sockets and threads must not cross the fork: closed here, no child
+    # inherits them (closing them in a child would end the parent's sessions on the server);
+    # each child opens its own pool, and this process a new one on its next query.
+    for connection in connections.all(initialized_only=True):
+        if connection.alias in getattr(type(connection), "_connection_pools", {}):
+            connection.close_pool()
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    with context.Pool(workers, initializer=_forget_inherited_pools) as pool:
         yield from pool.imap(_chunk_in_process, [[o.pk for o in part] for part in parts])
+
+
+def _forget_inherited_pools() -> None:
+    """In each forked child: drop any pool object copied from the parent (its worker threads
+    did not survive the fork) without closing its sockets, which are the parent's."""
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    DatabaseWrapper._connection_pools.clear()
 
 
 def _chunk_in_process(ids: list[int]) -> list[Row]:

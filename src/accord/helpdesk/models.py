@@ -92,8 +92,9 @@ class Ticket(models.Model):
     severity_in_force = models.PositiveSmallIntegerField(null=True, blank=True)
     severity_agreed = models.BooleanField(default=False)
     dispute_open = models.BooleanField(default=False)  # a proposal awaits an answer
-    # A proposal was rejected and no agreement or meeting has settled it (issue 21).
-    severity_disputed = models.BooleanField(default=False)
+    # A proposal was rejected and no agreement or meeting has settled it (issue 21). The
+    # database default lets a version that predates the column still insert tickets.
+    severity_disputed = models.BooleanField(default=False, db_default=False)
     target_seconds = models.PositiveIntegerField(null=True, blank=True)
     used_seconds = models.PositiveIntegerField(default=0)
     clock_state = models.CharField(max_length=10, default="running")
