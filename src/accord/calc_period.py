@@ -179,8 +179,5 @@ def period_op(request: Mapping[str, Any]) -> dict[str, Any]:
     answer["capped"] = credit.capped
     if "fee" in request:
         fee = parse_decimal(request["fee"], "fee")
-        cents = credit.amount(fee) * 100
-        # Half-up to the cent, as the statements round (docs/sla-model.md, Penalties).
-        rounded = (cents * 2 + 1) // 2
-        answer["credit_amount"] = f"{rounded // 100}.{rounded % 100:02d}"
+        answer["credit_amount"] = f"{credit.amount_to_cents(fee):.2f}"
     return answer

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.access import scope
@@ -203,3 +204,50 @@ def _month(value: str) -> str:
     except EngineError:
         raise forms.ValidationError(f"{value!r} is not a month YYYY-MM") from None
     return value
+
+
+class ReplayForm(AccordForm):
+    """Replay under a published SLA: a customer, a month, a shipped policy (its own prefix, so
+    its fields never meet the simulator's)."""
+
+    prefix = "replay"
+
+    customer = forms.ModelChoiceField(
+        label=_("Customer"),
+        queryset=Organisation.objects.none(),
+        empty_label=_("Choose a customer"),
+        to_field_name="slug",
+    )
+    month = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        help_text=_("YYYY-MM; a quarterly policy measures the quarter that holds it"),
+    )
+    policy = forms.ChoiceField(label=_("Published SLA"), choices=())
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        from accord.dashboard.replay import policy_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = services.customers_with_contracts(
+            scope(user, Organisation.objects.all())
+        )
+        self.fields["policy"].choices = policy_choices()
+
+    def clean_month(self) -> str:
+        return _month(self.cleaned_data["month"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        organisation, month = data.get("customer"), data.get("month")
+        if organisation is not None and month:
+            from django.utils import timezone
+
+            this_month, _name = services.current_month(organisation.contract, timezone.now())
+            if month > this_month:
+                self.add_error(
+                    "month",
+                    gettext("must be %(month)s or earlier (months not begun)")
+                    % {"month": this_month},
+                )
+        return data

@@ -21,8 +21,8 @@ from accord.accounts.access import is_manager, is_staff, scope
 from accord.accounts.models import Organisation
 from accord.core.display import viewer_zone
 from accord.core.forms import valid_filters
-from accord.dashboard import fleet, services, simulator
-from accord.dashboard.forms import DashboardFilterForm, SimulatorForm
+from accord.dashboard import fleet, replay, services, simulator
+from accord.dashboard.forms import DashboardFilterForm, ReplayForm, SimulatorForm
 from accord.engine import credits
 from accord.engine.errors import EngineError
 from accord.policies import load_builtin
@@ -227,10 +227,13 @@ def simulator_page(request: HttpRequest) -> HttpResponse:
             except simulator.SimulationError as error:
                 field = error.field if error.field in form.fields else None
                 form.add_error(field, error.message)
+    replay_form, replayed = _replay(request)
     context = {
         "form": form,
         "organisation": organisation,
         "result": result,
+        "replay_form": replay_form,
+        "replayed": replayed,
         "zone": viewer_zone(user),
         "contract_calendar": _pretty(simulator.contract_support_hours(organisation))
         if organisation
@@ -240,6 +243,24 @@ def simulator_page(request: HttpRequest) -> HttpResponse:
         else "",
     }
     return render(request, "dashboard/simulator.html", context)
+
+
+def _replay(request: HttpRequest) -> tuple[ReplayForm, replay.Replay | None]:
+    """The "Replay under a published SLA" form and, when it was sent and is sound, its answer."""
+    user = request.user
+    if "replay-month" not in request.GET:
+        initial = {"customer": request.GET.get("customer", "")}
+        return ReplayForm(initial=initial, user=user), None
+    form = ReplayForm(request.GET, user=user)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    try:
+        answer = replay.replay(data["customer"], data["month"], data["policy"], now=timezone.now())
+    except replay.ReplayError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return form, None
+    return form, answer
 
 
 def _pretty(data: Any) -> str:

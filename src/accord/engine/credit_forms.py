@@ -110,6 +110,13 @@ class CreditResult:
         """The credit in money, exact (the caller rounds to cents)."""
         return Fraction(fee) * self.percent / HUNDRED_PERCENT
 
+    def amount_to_cents(self, fee: Decimal) -> Decimal:
+        """`amount` rounded half-up to the cent, as the statements round (docs/sla-model.md,
+        Penalties)."""
+        cents = self.amount(fee) * 100
+        rounded = (cents * 2 + 1) // 2
+        return Decimal(int(rounded)).scaleb(-2)
+
 
 def period_credit(
     terms: CreditTerms,

@@ -148,6 +148,11 @@ class AvailabilityModel(_Model):
         _percent(value, "target_percent")
         return value
 
+    @property
+    def weights(self) -> dict[str, Fraction]:
+        """`impact_weights` exact: how much of each impact's time counts as down."""
+        return {impact: Fraction(Decimal(weight)) for impact, weight in self.impact_weights.items()}
+
     @field_validator("modules")
     @classmethod
     def _modules(cls, value: list[str]) -> list[str]:
@@ -457,10 +462,7 @@ def resolve(
         maintenance_mode=availability.maintenance_mode,
         adhoc_notice_hours=availability.maintenance.adhoc_notice_hours,
         min_outage_seconds=availability.min_outage_seconds,
-        impact_weights={
-            impact: Fraction(Decimal(weight))
-            for impact, weight in availability.impact_weights.items()
-        },
+        impact_weights=availability.weights,
         support_calendar=calendar,
         clock_rules=clock_rules,
         penalties=parse_penalty_schedule(
