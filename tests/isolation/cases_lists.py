@@ -242,6 +242,9 @@ LISTS: dict[str, Listing] = {
             "",
             "?customer=acme",
             "?customer=acme&month_from=2026-10&calendar=always&calendar_1=always",
+            # Replay under a published SLA: the customer scoped like the simulator's.
+            "?replay-customer=acme&replay-month=2026-10&replay-policy=aws-ec2-region",
+            "?replay-customer=acme&replay-month=2026-10&replay-policy=atlassian-cloud-premium",
         ],
         sees=frozenset({"manager", "vendor_admin"}),
         marker="Acme Corp",
