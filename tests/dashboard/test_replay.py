@@ -139,3 +139,16 @@ def test_bad_input_is_a_form_error_naming_the_field(
     assert field in form.errors
     assert message in " ".join(form.errors[field])
     assert response.context["replayed"] is None
+
+
+def test_a_quarterly_policy_measures_the_quarter_holding_the_month(
+    october: Any, frozen_now: Any, client: Client
+) -> None:
+    client.force_login(october.manager)
+    response = replay(client, **{"replay-policy": "slack"})
+    assert response.status_code == 200
+    answer = response.context["replayed"]
+    assert answer.period_label == "2026-Q4"
+    assert answer.fee == Decimal("3000.00")  # three months of the contract's fee
+    row = _row(response, "release-manager")
+    assert row.measurement is not None and row.measurement.period.label == "2026-Q4"
