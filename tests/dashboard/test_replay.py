@@ -105,7 +105,7 @@ def test_october_under_atlassian_premium_reads_error_rate_samples(
     assert (row.credit_percent, row.credit_amount) == ("0", Decimal("0.00"))
     # A module-region without samples says so; the outage does not count under this policy.
     others = [r for r in response.context["replayed"].rows if r is not row]
-    assert others and all(r.note == "no error-rate samples for this period" for r in others)
+    assert others and all(r.no_samples for r in others)
     assert "no error-rate samples for this period" in response.content.decode()
 
 
@@ -152,3 +152,15 @@ def test_a_quarterly_policy_measures_the_quarter_holding_the_month(
     assert answer.fee == Decimal("3000.00")  # three months of the contract's fee
     row = _row(response, "release-manager")
     assert row.measurement is not None and row.measurement.period.label == "2026-Q4"
+
+
+def test_a_german_manager_reads_the_replay_in_german(
+    october: Any, frozen_now: Any, client: Client
+) -> None:
+    october.manager.language = "de"
+    october.manager.save()
+    client.force_login(october.manager)
+    html = replay(client, **{"replay-policy": "atlassian-cloud-premium"}).content.decode()
+    assert "Unter einem veröffentlichten SLA nachrechnen" in html
+    assert "keine Fehlerraten-Stichproben für diesen Zeitraum" in html
+    assert "Vertragssimulator" in html

@@ -32,6 +32,9 @@ from accord.policies import builtin_names, load_builtin
 from accord.reports.build import build_report
 
 
+NO_SAMPLES = "no error-rate samples for this period"
+
+
 class ReplayError(Invalid):
     """The policy cannot measure this customer's month; `field` is the replay form's field."""
 
@@ -53,9 +56,13 @@ class ReplayRow:
     measurement: PeriodMeasurement | None
     credit_percent: str | None  # of the period's fee, three decimals; None: no credit terms
     credit_amount: Decimal | None  # half-up to the cent; None without a fee
-    note: str
+    note: str  # why not: the engine's refusal, or NO_SAMPLES
     contract_uptime: str | None  # the contract's month figure (floored percent)
     contract_met: bool | None
+
+    @property
+    def no_samples(self) -> bool:
+        return self.note == NO_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ def replay(organisation: Organisation, month: str, policy_id: str, *, now: datet
                     module_region.pk, period.start, period.end, rule.error_rate.sample_seconds
                 )
                 if len(samples.starts) == 0:
-                    note = "no error-rate samples for this period"
+                    note = NO_SAMPLES
                 else:
                     measured = measure_period(rule, period.label, samples=samples)
             else:
