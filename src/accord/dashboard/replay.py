@@ -31,7 +31,6 @@ from accord.monitoring.services import covered_module_regions, engine_outages
 from accord.policies import builtin_names, load_builtin
 from accord.reports.build import build_report
 
-
 NO_SAMPLES = "no error-rate samples for this period"
 
 
