@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accord.engine.credit_forms import (
+    CreditResult,
     CreditTerms,
     FeeMultipleCredit,
     ServiceDaysCredit,
@@ -183,3 +184,23 @@ def test_downtime_longer_than_the_period_is_refused() -> None:
             period_seconds=DAY,
             period_days=1,
         )
+
+
+@given(
+    percent=st.fractions(min_value=0, max_value=100, max_denominator=10**6),
+    cents=st.integers(min_value=0, max_value=10**9),
+)
+def test_the_amount_in_cents_is_the_exact_amount_rounded_half_up(
+    percent: Fraction, cents: int
+) -> None:
+    from decimal import ROUND_HALF_UP, localcontext
+
+    fee = Decimal(cents).scaleb(-2)
+    result = CreditResult(percent=percent, uncapped=percent, capped=False, rule="test")
+    exact = Fraction(fee) * percent / 100
+    with localcontext() as context:  # the naive reference: Decimal's own half-up at 60 digits
+        context.prec = 60
+        naive = (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+    assert result.amount_to_cents(fee) == naive
