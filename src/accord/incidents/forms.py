@@ -44,7 +44,7 @@ def parse_moment(text: str, zone_name: str) -> datetime:
         return from_epoch(local_to_epoch(day, seconds, zone(zone_name)))
     except EngineError:
         raise forms.ValidationError(
-            _("Enter a date and time as YYYY-MM-DD HH:MM (in %(zone)s), or with an offset."),
+            gettext("Enter a date and time as YYYY-MM-DD HH:MM (in %(zone)s), or with an offset."),
             params={"zone": zone_name},
         ) from None
 
