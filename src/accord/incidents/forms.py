@@ -57,7 +57,7 @@ class MomentField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("placeholder", "YYYY-MM-DD HH:MM")
+        self.widget.attrs.setdefault("placeholder", _("YYYY-MM-DD HH:MM"))
 
     def clean(self, value: Any) -> datetime | None:  # type: ignore[override]
         text = super().clean(value)
