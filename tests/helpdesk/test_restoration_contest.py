@@ -118,7 +118,9 @@ def test_a_rejected_contest_is_a_dispute_on_the_report(world: Any) -> None:
     assert page.status_code == 200
     text = page.content.decode()
     assert "Disputed severities and restorations" in text
-    assert "restoration_disputed: The customer contested the restoration" in text
+    # The outcome in words (not its code), then what happened.
+    assert "Restoration disputed" in text and "restoration_disputed" not in text
+    assert "The customer contested the restoration" in text
 
 
 def test_an_unanswered_contest_is_shown_open_on_the_report(world: Any) -> None:

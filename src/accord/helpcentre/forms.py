@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accord.core.forms import AccordForm
 from accord.helpcentre.models import Article, not_reserved
@@ -17,21 +18,25 @@ ACTIONS = (PREVIEW, SAVE, PUBLISH, DISCARD)
 
 class ArticleForm(AccordForm):
     slug = forms.SlugField(
-        label="Address",
-        help_text="The article's address under /help/: lower-case letters, digits and hyphens. "
-        "It cannot change once the article exists (links to it would break).",
+        label=_("Address"),
+        help_text=_(
+            "The article's address under /help/: lower-case letters, digits and hyphens. "
+            "It cannot change once the article exists (links to it would break)."
+        ),
         validators=[not_reserved],
     )
-    title = forms.CharField(max_length=200)
-    category = forms.CharField(max_length=100, initial="General")
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.CharField(label=_("Category"), max_length=100, initial="General")
     visibility = forms.ChoiceField(
-        choices=Article.Visibility.choices, initial=Article.Visibility.PUBLIC
+        label=_("Visibility"), choices=Article.Visibility.choices, initial=Article.Visibility.PUBLIC
     )
     body = forms.CharField(
-        label="Text",
+        label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 24, "cols": 90}),
-        help_text="Markdown. Raw HTML is shown as text, never run; links may be http, https, "
-        "mailto or relative.",
+        help_text=_(
+            "Markdown. Raw HTML is shown as text, never run; links may be http, https, "
+            "mailto or relative."
+        ),
     )
     base = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
 
@@ -43,7 +48,7 @@ class ArticleForm(AccordForm):
     def clean_slug(self) -> str:
         slug = str(self.cleaned_data["slug"])
         if Article.objects.filter(slug=slug).exists():
-            raise forms.ValidationError("An article already has this address: choose another.")
+            raise forms.ValidationError(_("An article already has this address: choose another."))
         return slug
 
     def content(self) -> Content:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Slugs the help centre's own pages use under /help/.
 RESERVED_SLUGS = frozenset({"sla", "staff"})
@@ -24,12 +25,12 @@ def not_reserved(slug: str) -> None:
 
 class Article(models.Model):
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Public"
-        ORGANISATION = "organisation", "Organisation-only (signed-in customers and staff)"
+        PUBLIC = "public", _("Public")
+        ORGANISATION = "organisation", _("Organisation-only (signed-in customers and staff)")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     slug = models.SlugField(unique=True, validators=[not_reserved])
     title = models.CharField(max_length=200)
@@ -70,8 +71,8 @@ class ArticleRevision(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DRAFT = "draft", "Draft saved"
-        DISCARDED = "discarded", "Pending draft discarded"
+        DRAFT = "draft", _("Draft saved")
+        DISCARDED = "discarded", _("Pending draft discarded")
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()

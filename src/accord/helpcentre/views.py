@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accord.accounts.access import is_staff
@@ -198,6 +199,18 @@ def _base(request: HttpRequest) -> int | None:
         return None
 
 
+def _stale_message(stale: StaleEdit) -> str:
+    """The service's refusal, in the editor's language."""
+    latest = stale.latest
+    return gettext(
+        "%(who)s saved revision %(number)s of this article while you were editing. Your text "
+        "is below, not saved: compare it with theirs, then save or publish again."
+    ) % {
+        "who": latest.author.email if latest.author else gettext("someone"),
+        "number": latest.number,
+    }
+
+
 def _editor(request: HttpRequest, item: Article | None) -> HttpResponse:
     """New and edit: Preview renders the posted text and saves nothing; Save draft keeps it as
     a revision (a published article's page does not change); Publish makes it live."""
@@ -212,13 +225,15 @@ def _editor(request: HttpRequest, item: Article | None) -> HttpResponse:
             try:
                 services.discard_draft(article=item, author=request.user, base=_base(request))
             except StaleEdit as stale:
-                messages.error(request, str(stale))
+                messages.error(request, _stale_message(stale))
             else:
-                messages.success(request, "Draft discarded: the page keeps its published text.")
+                messages.success(
+                    request, gettext("Draft discarded: the page keeps its published text.")
+                )
             return redirect("help_staff_article", pk=item.pk)
         if action not in ACTIONS or action == DISCARD:
             form.is_valid()
-            form.add_error(None, "Choose Preview, Save draft or Publish.")
+            form.add_error(None, gettext("Choose Preview, Save draft or Publish."))
         elif form.is_valid() and action == PREVIEW:
             preview = render_markdown(form.cleaned_data["body"])
         elif form.is_valid():
@@ -237,22 +252,30 @@ def _editor(request: HttpRequest, item: Article | None) -> HttpResponse:
                         version = services.publish(
                             article=item, content=content, author=author, base=base
                         )
-                        note = f"Published as version {version.number}."
+                        note = gettext("Published as version %(number)s.") % {
+                            "number": version.number
+                        }
                     else:
                         revision = services.save_draft(
                             article=item, content=content, author=author, base=base
                         )
-                        note = f"Draft saved as revision {revision.number}; " + (
-                            "readers still see the published text."
-                            if services.is_published(item)
-                            else "the article is not published yet."
-                        )
+                        if services.is_published(item):
+                            note = gettext(
+                                "Draft saved as revision %(number)s; "
+                                "readers still see the published text."
+                            )
+                        else:
+                            note = gettext(
+                                "Draft saved as revision %(number)s; "
+                                "the article is not published yet."
+                            )
+                        note %= {"number": revision.number}
             except StaleEdit as stale:
                 data = request.POST.copy()
                 data["base"] = str(stale.latest.number)
                 form = ArticleForm(data, new=new)
                 form.is_valid()
-                form.add_error(None, str(stale))
+                form.add_error(None, _stale_message(stale))
                 theirs = stale.latest
                 latest = stale.latest
             else:

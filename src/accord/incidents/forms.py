@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accord.core.forms import AccordForm
 from accord.engine.errors import EngineError
@@ -24,7 +26,7 @@ from accord.incidents.models import (
 )
 from accord.monitoring.models import Impact, ModuleRegion
 
-IMPACT_CHOICES = [("", "No impact (operational)"), *Impact.choices]
+IMPACT_CHOICES = [("", _("No impact (operational)")), *Impact.choices]
 OPEN_STATUS_CHOICES = [(s.value, s.label) for s in OPEN_INCIDENT_STATUSES]
 
 
@@ -42,7 +44,7 @@ def parse_moment(text: str, zone_name: str) -> datetime:
         return from_epoch(local_to_epoch(day, seconds, zone(zone_name)))
     except EngineError:
         raise forms.ValidationError(
-            "Enter a date and time as YYYY-MM-DD HH:MM (in %(zone)s), or with an offset.",
+            gettext("Enter a date and time as YYYY-MM-DD HH:MM (in %(zone)s), or with an offset."),
             params={"zone": zone_name},
         ) from None
 
@@ -55,7 +57,7 @@ class MomentField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("placeholder", "YYYY-MM-DD HH:MM")
+        self.widget.attrs.setdefault("placeholder", _("YYYY-MM-DD HH:MM"))
 
     def clean(self, value: Any) -> datetime | None:  # type: ignore[override]
         text = super().clean(value)
@@ -73,7 +75,9 @@ class ZonedForm(AccordForm):
         for form_field in self.fields.values():
             if isinstance(form_field, MomentField):
                 form_field.zone_name = zone_name
-                suffix = f"In {zone_name}, as YYYY-MM-DD HH:MM (or with an offset such as Z)."
+                suffix = gettext(
+                    "In %(zone)s, as YYYY-MM-DD HH:MM (or with an offset such as Z)."
+                ) % {"zone": zone_name}
                 form_field.help_text = f"{form_field.help_text} {suffix}".strip()
 
 
@@ -86,14 +90,22 @@ def _module_regions() -> list[ModuleRegion]:
 
 
 class DeclareForm(ZonedForm):
-    title = forms.CharField(max_length=200, help_text="Public: what is affected, in a few words.")
-    status = forms.ChoiceField(choices=OPEN_STATUS_CHOICES, initial=IncidentStatus.INVESTIGATING)
-    message = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), help_text="The first public update."
+    title = forms.CharField(
+        max_length=200, label=_("Title"), help_text=_("Public: what is affected, in a few words.")
     )
-    started_at = MomentField(required=False, help_text="When it began; empty: now.")
+    status = forms.ChoiceField(
+        label=_("Status"), choices=OPEN_STATUS_CHOICES, initial=IncidentStatus.INVESTIGATING
+    )
+    message = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The first public update."),
+    )
+    started_at = MomentField(
+        required=False, label=_("Started at"), help_text=_("When it began; empty: now.")
+    )
     public = forms.BooleanField(
-        required=False, initial=True, label="Show on the public status page"
+        required=False, initial=True, label=_("Show on the public status page")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -116,14 +128,14 @@ class DeclareForm(ZonedForm):
 
 
 class UpdateForm(AccordForm):
-    status = forms.ChoiceField(choices=IncidentStatus.choices)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    status = forms.ChoiceField(label=_("Status"), choices=IncidentStatus.choices)
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ImpactForm(ZonedForm):
-    target = forms.ChoiceField(label="Module and region")
-    impact = forms.ChoiceField(choices=IMPACT_CHOICES, required=False)
-    at = MomentField(required=False, label="From", help_text="Empty: now.")
+    target = forms.ChoiceField(label=_("Module and region"))
+    impact = forms.ChoiceField(label=_("Impact"), choices=IMPACT_CHOICES, required=False)
+    at = MomentField(required=False, label=_("From"), help_text=_("Empty: now."))
 
     def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,8 +148,11 @@ class ImpactForm(ZonedForm):
                 choices.append(
                     (
                         f"org:{outage.module_region_id}:{outage.organisation_id}",
-                        f"{module_region_label(outage.module_region)} — "
-                        f"{outage.organisation.name} only",  # type: ignore[union-attr]
+                        gettext("%(target)s — %(name)s only")
+                        % {
+                            "target": module_region_label(outage.module_region),
+                            "name": outage.organisation.name,  # type: ignore[union-attr]
+                        },
                     )
                 )
         self.fields["target"].choices = choices
@@ -145,55 +160,70 @@ class ImpactForm(ZonedForm):
 
 class ResolveForm(ZonedForm):
     message = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="The last public update."
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The last public update."),
     )
-    at = MomentField(required=False, label="Resolved at", help_text="Empty: now.")
+    at = MomentField(required=False, label=_("Resolved at"), help_text=_("Empty: now."))
 
 
 class ConfirmOutageForm(ZonedForm):
     scope = forms.ChoiceField(
         choices=[
-            ("region", "Every customer in the region (a public incident)"),
-            ("customer", "This customer only (counts for this customer alone)"),
+            ("region", _("Every customer in the region (a public incident)")),
+            ("customer", _("This customer only (counts for this customer alone)")),
         ],
         widget=forms.RadioSelect,
         initial="region",
-        label="Whom did the fault hit?",
+        label=_("Whom did the fault hit?"),
     )
-    incident = forms.ChoiceField(label="Incident")
+    incident = forms.ChoiceField(label=_("Incident"))
     title = forms.CharField(
-        max_length=200, required=False, help_text="For a new incident; empty: a default title."
+        max_length=200,
+        required=False,
+        label=_("Title"),
+        help_text=_("For a new incident; empty: a default title."),
     )
     started_at = MomentField(
-        required=False, label="Outage began", help_text="Empty: when the fault was reported."
+        required=False,
+        label=_("Outage began"),
+        help_text=_("Empty: when the fault was reported."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from accord.incidents.services import open_incidents
 
-        self.fields["incident"].choices = [("new", "A new incident")] + [
+        self.fields["incident"].choices = [("new", gettext("A new incident"))] + [
             (str(incident.pk), f"#{incident.pk} {incident.title}")
             for incident in open_incidents().order_by("-started_at")[:50]
         ]
 
 
 class SourceForm(AccordForm):
-    name = forms.CharField(max_length=100)
-    kind = forms.ChoiceField(choices=SourceKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=SourceKind.choices)
     module_region = forms.ModelChoiceField(
         queryset=ModuleRegion.objects.select_related("module", "region"),
         required=False,
-        label="Default module and region",
-        help_text="Used when an alert's labels (or fields) name no module or region.",
+        label=_("Default module and region"),
+        help_text=_("Used when an alert's labels (or fields) name no module or region."),
     )
     module_label = forms.CharField(
-        max_length=100, initial="module", help_text="Alertmanager: the label naming the module."
+        max_length=100,
+        initial="module",
+        label=_("Module label"),
+        help_text=_("Alertmanager: the label naming the module."),
     )
     region_label = forms.CharField(
-        max_length=100, initial="region", help_text="Alertmanager: the label naming the region."
+        max_length=100,
+        initial="region",
+        label=_("Region label"),
+        help_text=_("Alertmanager: the label naming the region."),
     )
-    impact = forms.ChoiceField(choices=Impact.choices, initial=Impact.MAJOR_OUTAGE)
+    impact = forms.ChoiceField(
+        label=_("Impact"), choices=Impact.choices, initial=Impact.MAJOR_OUTAGE
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -201,16 +231,18 @@ class SourceForm(AccordForm):
 
 
 class MaintenanceForm(ZonedForm):
-    region = forms.ChoiceField()
-    title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    start = MomentField()
-    end = MomentField()
+    region = forms.ChoiceField(label=_("Region"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    start = MomentField(label=_("Start"))
+    end = MomentField(label=_("End"))
     module_regions = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Modules affected",
-        help_text="None ticked: every module of the region.",
+        label=_("Modules affected"),
+        help_text=_("None ticked: every module of the region."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -23,6 +23,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.helpdesk.models import Ticket
 from accord.monitoring.models import Impact, ModuleRegion, Outage
@@ -34,9 +35,9 @@ def _digest(text: str) -> str:
 
 
 class SourceKind(models.TextChoices):
-    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
-    WEBHOOK = "webhook", "Generic JSON webhook (Uptime Kuma, Gatus, ...)"
-    ERROR_RATES = "error_rates", "Error-rate samples (Prometheus, load balancer logs, ...)"
+    ALERTMANAGER = "alertmanager", _("Prometheus Alertmanager")
+    WEBHOOK = "webhook", _("Generic JSON webhook (Uptime Kuma, Gatus, ...)")
+    ERROR_RATES = "error_rates", _("Error-rate samples (Prometheus, load balancer logs, ...)")
 
 
 TOKEN_PREFIX = "acs"
@@ -123,10 +124,10 @@ class ExternalAlert(models.Model):
 
 
 class IncidentStatus(models.TextChoices):
-    INVESTIGATING = "investigating", "Investigating"
-    IDENTIFIED = "identified", "Identified"
-    MONITORING = "monitoring", "Monitoring"
-    RESOLVED = "resolved", "Resolved"
+    INVESTIGATING = "investigating", _("Investigating")
+    IDENTIFIED = "identified", _("Identified")
+    MONITORING = "monitoring", _("Monitoring")
+    RESOLVED = "resolved", _("Resolved")
 
 
 OPEN_INCIDENT_STATUSES = (

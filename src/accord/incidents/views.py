@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accord.accounts.access import get_or_404, is_staff
@@ -89,7 +90,9 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     now=timezone.now(),
                 )
-            messages.success(request, f"Incident #{incident.pk} declared.")
+            messages.success(
+                request, gettext("Incident #%(number)s declared.") % {"number": incident.pk}
+            )
             return redirect("incident_detail", pk=incident.pk)
     return render(request, "incidents/incident_new.html", {"form": form})
 
@@ -178,7 +181,9 @@ def _update(incident: Incident, form: AccordForm, request: HttpRequest) -> str:
         actor=request.user,
         now=timezone.now(),
     )
-    return "Update posted." if incident.is_open else "Update posted; the incident is resolved."
+    if incident.is_open:
+        return gettext("Update posted.")
+    return gettext("Update posted; the incident is resolved.")
 
 
 def _impact(incident: Incident, form: AccordForm, request: HttpRequest) -> str:
@@ -197,12 +202,12 @@ def _impact(incident: Incident, form: AccordForm, request: HttpRequest) -> str:
             .first()
         )
         if link is None:
-            raise services.Refused("target: choose a module and region from the list")
+            raise services.Refused("target: " + gettext("choose a module and region from the list"))
         module_region, organisation = link.outage.module_region, link.outage.organisation
     else:
         module_region = ModuleRegion.objects.filter(pk=rest).first()
         if module_region is None:
-            raise services.Refused("target: choose a module and region from the list")
+            raise services.Refused("target: " + gettext("choose a module and region from the list"))
     services.set_impact(
         incident,
         module_region=module_region,
@@ -212,7 +217,7 @@ def _impact(incident: Incident, form: AccordForm, request: HttpRequest) -> str:
         actor=request.user,
         now=timezone.now(),
     )
-    return "Impact changed."
+    return gettext("Impact changed.")
 
 
 def _resolve(incident: Incident, form: AccordForm, request: HttpRequest) -> str:
@@ -220,7 +225,7 @@ def _resolve(incident: Incident, form: AccordForm, request: HttpRequest) -> str:
     services.resolve(
         incident, message=data["message"], at=data["at"], actor=request.user, now=timezone.now()
     )
-    return "Incident resolved: its outages have ended."
+    return gettext("Incident resolved: its outages have ended.")
 
 
 incident_update = _incident_action("update", UpdateForm, _update)
@@ -258,7 +263,8 @@ def ticket_confirm_outage(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             messages.success(
                 request,
-                f"Confirmed as a total outage: linked to incident #{link.incident_id}.",
+                gettext("Confirmed as a total outage: linked to incident #%(number)s.")
+                % {"number": link.incident_id},
             )
             return redirect("ticket_detail", pk=pk)
     context = {"ticket": ticket, "form": form, "why_not": services.can_confirm(ticket)}
@@ -309,7 +315,10 @@ def source_rotate(request: HttpRequest, pk: int) -> HttpResponse:
         source = get_object_or_404(ExternalSource.objects.select_for_update(), pk=pk)
         token = alerts.rotate_token(source, actor=request.user)
     request.session[NEW_SOURCE_TOKEN_SESSION_KEY] = {"id": source.pk, "token": token}
-    messages.success(request, f"{source.name} has a new token: the old one no longer works.")
+    messages.success(
+        request,
+        gettext("%(name)s has a new token: the old one no longer works.") % {"name": source.name},
+    )
     return redirect("external_sources")
 
 
@@ -338,7 +347,11 @@ def maintenance_schedule(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     now=timezone.now(),
                 )
-            messages.success(request, f"Maintenance “{window.title}” scheduled and announced.")
+            messages.success(
+                request,
+                gettext("Maintenance “%(title)s” scheduled and announced.")
+                % {"title": window.title},
+            )
             return redirect("maintenance_schedule")
     now = timezone.now()
     windows = maintenance.adhoc(None, now - timedelta(days=7), now + timedelta(days=3650))
@@ -359,7 +372,9 @@ def maintenance_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             window = get_object_or_404(MaintenanceWindow.objects.select_for_update(), pk=pk)
             services.cancel_maintenance(window, actor=request.user, now=timezone.now())
-        messages.success(request, f"Maintenance “{window.title}” cancelled.")
+        messages.success(
+            request, gettext("Maintenance “%(title)s” cancelled.") % {"title": window.title}
+        )
     return redirect("maintenance_schedule")
 
 

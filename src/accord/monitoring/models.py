@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Organisation
 from accord.catalogue.models import Module, Region
@@ -33,9 +34,9 @@ class ModuleRegion(models.Model):
 
 
 class Impact(models.TextChoices):
-    DEGRADED = "degraded", "Degraded performance"
-    PARTIAL_OUTAGE = "partial_outage", "Partial outage"
-    MAJOR_OUTAGE = "major_outage", "Major outage"
+    DEGRADED = "degraded", _("Degraded performance")
+    PARTIAL_OUTAGE = "partial_outage", _("Partial outage")
+    MAJOR_OUTAGE = "major_outage", _("Major outage")
 
 
 class Source(models.TextChoices):
