@@ -122,21 +122,32 @@ class Gunicorn:
     def kill9(self) -> int:
         """SIGKILL the master and every worker at once (no graceful anything); how many."""
         assert self.process is not None
-        pids = [self.process.pid, *children(self.process.pid)]
-        kill9(pids)
-        self.process.wait()
-        for pid in pids[1:]:  # until every worker is gone and the port is free
-            for _ in range(100):
-                if not alive(pid):
-                    break
-                time.sleep(0.05)
-        return len(pids)
+        return kill9_tree(self.process)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
+
+
+def kill9_tree(process: subprocess.Popen[bytes]) -> int:
+    """SIGKILL a process and the processes it started, at once, and wait until they are gone
+    (a port they held is free again); how many were killed."""
+    pids = [process.pid, *children(process.pid)]
+    kill9(pids)
+    process.wait()
+    for pid in pids[1:]:
+        for _ in range(100):
+            if not alive(pid):
+                break
+            time.sleep(0.05)
+    return len(pids)
+
+
+def stop(process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM, then SIGKILL after 30 s: a process's graceful stop, bounded."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

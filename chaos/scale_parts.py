@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from common import BIN, alive, children, kill9
+from common import BIN, kill9_tree, stop
 from hosts import Network
 
 WEB_PORT = 8000
@@ -114,23 +114,10 @@ class HostProcess:
     def kill9(self) -> None:
         """SIGKILL the process and every process it started, at once, as a host that dies."""
         assert self.process is not None
-        pids = [self.process.pid, *children(self.process.pid)]
-        kill9(pids)
-        self.process.wait()
-        for pid in pids[1:]:
-            for _ in range(100):
-                if not alive(pid):
-                    break
-                time.sleep(0.05)
+        kill9_tree(self.process)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
 
 def web(net: Network, host: str, env: dict[str, str], logs: Path) -> HostProcess:

@@ -101,3 +101,27 @@ def test_the_api_answers_in_english_whatever_the_caller_s_language(world: Any) -
     )
     assert refused.status_code == 403 and refused["Content-Language"] == "en"
     assert "only the vendor's support staff assign tickets" in refused.json()["detail"]
+
+
+def test_a_german_speaking_admin_reads_the_audit_log_and_the_tokens_page_in_german(
+    world: Any,
+) -> None:
+    admin = world.acme_admin
+    admin.language = "de"
+    admin.save(update_fields=["language"])  # itself an audit entry: the log is not empty
+    client = signed_in(admin)
+    log = client.get("/audit/").content.decode()
+    assert "Prüfprotokoll: Acme" in log and "neueste zuerst" in log and "geändert" in log
+    assert "Audit log" not in log and "Every change" not in log and "newest first" not in log
+    client.post("/accounts/tokens/", {"name": "Überwachung"})
+    tokens = client.get("/accounts/tokens/").content.decode()
+    assert "Ihr neues Token" in tokens and "Kopieren Sie es jetzt" in tokens
+    assert "Ihre Tokens" in tokens and "Zuletzt verwendet" in tokens and "<td>nie</td>" in tokens
+    assert (
+        "Your tokens" not in tokens and "Copy it now" not in tokens and "Create token" not in tokens
+    )
+    # Refused in the person's language; the API keeps its English (docs/translations.md).
+    world.acme_reporter.language = "de"
+    world.acme_reporter.save(update_fields=["language"])
+    refused = signed_in(world.acme_reporter).get("/audit/").content.decode()
+    assert "Das Prüfprotokoll gehört nicht zu Ihrer Rolle" in refused

@@ -255,7 +255,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "email": user.email,
         "name": user.get_full_name() or user.email,
         "role": user.role,
-        "role_label": Role(user.role).label if user.role in Role.values else user.role,
+        "role_label": str(Role(user.role).label) if user.role in Role.values else user.role,
         "is_staff": is_staff(user),
         "organisation": (
             {"slug": organisation.slug, "name": organisation.name} if organisation else None

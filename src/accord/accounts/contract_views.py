@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.accounts.access import get_or_404, is_manager, is_staff
@@ -112,7 +113,9 @@ def contract_terms_new(request: HttpRequest, organisation: str) -> HttpResponse:
                 form.add_error("policy_text", str(refused))
         else:
             messages.success(
-                request, f"Version {version.number} saved: in force from {version.effective_from}."
+                request,
+                gettext("Version %(number)s saved: in force from %(start)s.")
+                % {"number": version.number, "start": version.effective_from},
             )
             return redirect("contract_terms", organisation=customer.slug)
     return _render(request, customer, form, status=400)

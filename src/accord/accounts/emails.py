@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accord.accounts.models import Invitation
 from accord.core.links import absolute_url
@@ -18,17 +20,28 @@ def invitation_link(token: str) -> str:
 
 
 def send_invitation(invitation: Invitation, token: str) -> None:
-    """Email the invitation's link to the person invited (raises when the mail server does)."""
-    inviter = invitation.invited_by
-    context = {
-        "invitation": invitation,
-        "inviter": inviter.get_full_name() or inviter.email,
-        "organisation": invitation.organisation.name if invitation.organisation else "the staff",
-        "link": invitation_link(token),
-    }
+    """Email the invitation's link to the person invited (raises when the mail server does),
+    in the site's default language: the person has no account, so no language of their own."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, message = _invitation_text(invitation, token)
     send_mail(
-        subject=f"You are invited to Accord ({context['organisation']})",
-        message=render_to_string("accounts/invitation_email.txt", context),
+        subject=subject,
+        message=message,
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
     )
+
+
+def _invitation_text(invitation: Invitation, token: str) -> tuple[str, str]:
+    inviter = invitation.invited_by
+    organisation = invitation.organisation.name if invitation.organisation else gettext("the staff")
+    context = {
+        "invitation": invitation,
+        "inviter": inviter.get_full_name() or inviter.email,
+        "organisation": organisation,
+        "link": invitation_link(token),
+    }
+    subject = gettext("You are invited to Accord (%(organisation)s)") % {
+        "organisation": organisation
+    }
+    return subject, render_to_string("accounts/invitation_email.txt", context)

@@ -25,11 +25,11 @@ from accord.engine.policy import ContractTerms
 
 
 class Role(models.TextChoices):
-    REPORTER = "reporter", "Customer reporter"
-    CUSTOMER_ADMIN = "customer_admin", "Customer admin"
-    AGENT = "agent", "Support agent"
-    MANAGER = "manager", "Support manager"
-    VENDOR_ADMIN = "vendor_admin", "Vendor admin"
+    REPORTER = "reporter", _("Customer reporter")
+    CUSTOMER_ADMIN = "customer_admin", _("Customer admin")
+    AGENT = "agent", _("Support agent")
+    MANAGER = "manager", _("Support manager")
+    VENDOR_ADMIN = "vendor_admin", _("Vendor admin")
 
 
 CUSTOMER_ROLES = frozenset({Role.REPORTER, Role.CUSTOMER_ADMIN})

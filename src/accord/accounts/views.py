@@ -135,9 +135,9 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
                 # Read it again under the write lock: a link works once.
                 invitation = find_invitation(token)
                 if invitation is None:
-                    raise Refused("this invitation has just been used or has expired")
+                    raise Refused(gettext("this invitation has just been used or has expired"))
                 if User.objects.filter(email__iexact=invitation.email).exists():
-                    raise Refused("someone with this email address already has an account")
+                    raise Refused(gettext("someone with this email address already has an account"))
                 user = accept_invitation(
                     invitation,
                     password=form.cleaned_data["password1"],
@@ -145,7 +145,7 @@ def accept_invitation_view(request: HttpRequest, token: str) -> HttpResponse:
                     last_name=form.cleaned_data["last_name"],
                 )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome to Accord. Your account is ready.")
+            messages.success(request, gettext("Welcome to Accord. Your account is ready."))
             return redirect("home")
     context = {"form": form, "invitation": invitation}
     return render(request, "accounts/accept_invitation.html", context)
@@ -180,11 +180,16 @@ def people(request: HttpRequest) -> HttpResponse:
                 logger.exception("sending the invitation to %s failed", email)
                 messages.error(
                     request,
-                    f"The invitation for {email} was created, but the email could not be sent. "
-                    "Invite them again to send a new link.",
+                    gettext(
+                        "The invitation for %(email)s was created, but the email could not be "
+                        "sent. Invite them again to send a new link."
+                    )
+                    % {"email": email},
                 )
             else:
-                messages.success(request, f"Invitation sent to {email}.")
+                messages.success(
+                    request, gettext("Invitation sent to %(email)s.") % {"email": email}
+                )
             return redirect("people")
     pending = (
         scope(user, Invitation.objects.all())
@@ -294,5 +299,7 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
             token = services.revoke_token(user=request.user, token_id=pk)
     except ApiToken.DoesNotExist:  # only one's own tokens: anyone else's is not found
         raise Http404("not found") from None
-    messages.success(request, f"Token “{token.name}” revoked: it no longer works.")
+    messages.success(
+        request, gettext("Token “%(name)s” revoked: it no longer works.") % {"name": token.name}
+    )
     return redirect("tokens")

@@ -14,7 +14,7 @@ from accord.core.forms import AccordForm, OptionalChoice
 
 class AuditFilterForm(AccordForm):
     organisation = OptionalChoice(
-        "Organisation", Organisation.objects.none(), "All organisations", to_field_name="slug"
+        _("Organisation"), Organisation.objects.none(), _("All organisations"), to_field_name="slug"
     )
     type = forms.ChoiceField(label=_("What"), required=False)
     since = forms.DateField(
@@ -30,7 +30,7 @@ class AuditFilterForm(AccordForm):
             self.fields["organisation"].queryset = services.organisations(user)  # type: ignore[attr-defined]
         else:
             del self.fields["organisation"]
-        self.fields["type"].choices = [("", "Everything"), *registry.object_types()]  # type: ignore[attr-defined]
+        self.fields["type"].choices = [("", _("Everything")), *registry.object_types()]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Organisation
 from accord.core.errors import Immutable
@@ -15,17 +16,17 @@ from accord.core.models import AppendOnly
 
 
 class Via(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    ADMIN = "admin", "Admin"
-    API = "api", "API"
-    COMMAND = "command", "Command line"
-    SYSTEM = "system", "System"
+    PORTAL = "portal", _("Portal")
+    ADMIN = "admin", _("Admin")
+    API = "api", _("API")
+    COMMAND = "command", _("Command line")
+    SYSTEM = "system", _("System")
 
 
 class Action(models.TextChoices):
-    CREATED = "created", "Created"
-    CHANGED = "changed", "Changed"
-    DELETED = "deleted", "Deleted"
+    CREATED = "created", _("Created")
+    CHANGED = "changed", _("Changed")
+    DELETED = "deleted", _("Deleted")
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accord.audit import registry, services
@@ -20,7 +21,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not services.may_read(user):
         # A role's page, not an object: 403 says "not for your role" and confirms no row.
-        context = {"reason": services.READ_REFUSED}
+        # The API answers services.READ_REFUSED in English; a person reads it in their language.
+        context = {"reason": gettext("only vendor admins and customer admins read the audit log")}
         return render(request, "audit/refused.html", context, status=403)
     form = AuditFilterForm(request.GET or None, user=user)  # type: ignore[arg-type]
     filters = services.Filters()
