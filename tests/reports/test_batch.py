@@ -179,6 +179,10 @@ def _freezes_in_bulk(customers: list[Organisation]) -> None:
 
 
 def test_pdfs_from_the_process_pool_are_those_rendered_here(world: Any) -> None:
+    from django.utils import translation
+
+    # As a request leaves this thread ("en"), where the pool's processes have none active.
+    translation.activate("en")
     customers = [world.acme, world.globex]
     issued = issue_many(customers, "2026-10", now=NOW)
     jobs = [pdfpool.job(str(o.pk), issued[o.pk].report, issued[o.pk].version) for o in customers]

@@ -38,11 +38,14 @@ class PdfJob:
     key: str
     report: dict[str, Any]  # schema.Report.to_json_data()
     version: dict[str, Any] | None  # VERSION_FIELDS of its version; None: provisional
+    language: str = "en"  # the language it is written in (the one active when it was asked for)
 
 
 def job(key: str, report: schema.Report, version: ReportVersion | None) -> PdfJob:
+    from django.utils import translation
+
     fields = None if version is None else {name: getattr(version, name) for name in VERSION_FIELDS}
-    return PdfJob(key, report.to_json_data(), fields)
+    return PdfJob(key, report.to_json_data(), fields, translation.get_language() or "en")
 
 
 def workers() -> int:
@@ -62,6 +65,8 @@ def _start() -> None:
 
 
 def _render(job: PdfJob) -> tuple[str, bytes]:
+    from django.utils import translation
+
     from accord.reports import render
     from accord.reports.models import ReportVersion
 
@@ -73,7 +78,8 @@ def _render(job: PdfJob) -> tuple[str, bytes]:
             "created_at": datetime.fromisoformat(created) if isinstance(created, str) else created,
         }
         version = ReportVersion(**fields)  # never saved: what the document prints
-    return job.key, render.report_pdf(schema.Report.from_json_data(job.report), version)
+    with translation.override(job.language):  # a process of the pool has none active
+        return job.key, render.report_pdf(schema.Report.from_json_data(job.report), version)
 
 
 def render_pdfs(

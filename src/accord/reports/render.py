@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
@@ -382,8 +383,12 @@ _collector_paused = _CollectorPause()
 
 
 def report_pdf(report: schema.Report, version: ReportVersion | None) -> bytes:
+    """The report's PDF in the active language, named as Accord names it ("en", not the
+    "en-us" a process with none active would print), so the same report is the same bytes."""
     html_class, fonts, stylesheet, fetcher = _weasyprint()
-    html = _render("reports/pdf.html", report, version, inline_css=False)
+    language = translation.get_supported_language_variant(translation.get_language() or "en")
+    with translation.override(language):
+        html = _render("reports/pdf.html", report, version, inline_css=False)
     with _collector_paused():
         document = html_class(string=html, base_url=None, url_fetcher=fetcher)
         pdf: bytes = document.write_pdf(stylesheets=[stylesheet], font_config=fonts)
