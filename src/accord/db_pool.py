@@ -4,7 +4,8 @@ Opening a PostgreSQL connection costs several milliseconds of both processes' CP
 that opens and closes its own connection pays it every time. Django 5.2 keeps a psycopg pool
 per process (`OPTIONS["pool"]`): a request borrows a connection and gives it back when it ends.
 Each process holds its own pool, so PostgreSQL sees at most processes x ACCORD_DB_POOL_SIZE
-connections. Settings-only: no Django import here, so settings.py can read it.
+connections. Read by settings.py, so it imports nothing of Accord's apps (only Django's
+exception and accord.env).
 """
 
 from __future__ import annotations
