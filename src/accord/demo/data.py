@@ -78,15 +78,15 @@ def demo_logins() -> list[Login]:
     made = [
         Login(
             email,
-            Role(role).label + (" (and /admin/)" if email == SUPERUSER_EMAIL else ""),
+            str(Role(role).label) + (" (and /admin/)" if email == SUPERUSER_EMAIL else ""),
             "vendor",
         )
         for email, role, _, _ in STAFF
     ]
     for name, _, _, domain in CUSTOMERS:
         made += [
-            Login(f"reporter@{domain}", Role.REPORTER.label, name),
-            Login(f"admin@{domain}", Role.CUSTOMER_ADMIN.label, name),
+            Login(f"reporter@{domain}", str(Role.REPORTER.label), name),
+            Login(f"admin@{domain}", str(Role.CUSTOMER_ADMIN.label), name),
         ]
     return made
 
@@ -110,7 +110,7 @@ def _seed(now: datetime, tickets_per_customer: int, history: bool) -> list[Login
         staff.append(
             create_user(email=email, role=role, password=None, first_name=first, last_name=last)
         )
-        logins.append(Login(email, Role(role).label, "vendor"))
+        logins.append(Login(email, str(Role(role).label), "vendor"))
     agent, manager = staff[0], staff[1]
     modules = {module.slug: module for module in Module.objects.order_by("position")}
     customers = []
@@ -136,8 +136,8 @@ def _seed(now: datetime, tickets_per_customer: int, history: bool) -> list[Login
             last_name=name.split()[0],
         )
         logins += [
-            Login(reporter.email, Role.REPORTER.label, name),
-            Login(admin.email, Role.CUSTOMER_ADMIN.label, name),
+            Login(reporter.email, str(Role.REPORTER.label), name),
+            Login(admin.email, str(Role.CUSTOMER_ADMIN.label), name),
         ]
         customers.append((organisation, reporter, admin))
         for index in range(tickets_per_customer):
