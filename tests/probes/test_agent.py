@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 
 from accord.monitoring.models import ModuleRegion, Outage
 from accord.probes import runner, services
@@ -28,10 +29,17 @@ live_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
+    """Poll `condition` (a query) until it holds. The tests' SQLite database is in memory with
+    a shared cache, where a read that meets the probe thread's write fails at once with "table
+    is locked" instead of waiting (a file database waits): read again."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
         time.sleep(0.1)
     return False
 
