@@ -92,7 +92,7 @@ def test_emails_are_well_formed_and_threaded(
         assert "Looking into it." in read.get_content()
     # Times are shown in the reader's zone, with the zone named.
     rita = next(m for m in first if m["To"].addresses[0].addr_spec == "rita@acme.test")
-    assert "Due: 2026-03-09 13:00 PDT (America/Los_Angeles)" in rita.get_content()
+    assert "Due: Mon 9 Mar 2026 13:00 PDT (America/Los_Angeles)" in rita.get_content()
 
 
 def test_staff_only_notes_never_reach_customers(

@@ -45,6 +45,12 @@ def viewer_zone(user: object) -> str:
     return UTC_ZONE
 
 
+def recipient_language(person: object) -> str:
+    """The language a person's emails are written in: theirs (`User.language`), else the
+    site's default (`LANGUAGE_CODE`)."""
+    return str(getattr(person, "language", "") or settings.LANGUAGE_CODE)
+
+
 def zone_abbreviation(moment: datetime) -> str:
     """The zone's name at that instant: "PDT", "GMT", or "UTC+04" where the zone has none."""
     name = moment.tzname() or ""

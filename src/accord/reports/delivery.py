@@ -42,7 +42,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext
 
 from accord.accounts.models import Contract, Organisation, Role, User
-from accord.core.display import format_span, format_when
+from accord.core.display import format_span, format_when, recipient_language
 from accord.core.links import absolute_url
 from accord.core.message_ids import mail_domain
 from accord.engine.timeutil import from_epoch, to_epoch, zone
@@ -403,11 +403,6 @@ def report_pdf(report: schema.Report, version: ReportVersion) -> bytes:
         _pdf_cache.clear()
         _pdf_cache[key] = cached
     return cached
-
-
-def recipient_language(person: User) -> str:
-    """The language a person's emails are written in: theirs, else the site's default."""
-    return person.language or settings.LANGUAGE_CODE
 
 
 def build_email(version: ReportVersion, person: User) -> EmailMultiAlternatives:

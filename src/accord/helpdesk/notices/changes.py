@@ -9,10 +9,20 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from accord.accounts.models import User
-from accord.helpdesk.models import Comment, Ticket, TicketEvent
+from accord.helpdesk.models import Channel, Comment, Repair, Ticket, TicketEvent
 from accord.helpdesk.notices.fan_out import fan_out_job
-from accord.helpdesk.notices.notice import Notice, name_of, severity_label
+from accord.helpdesk.notices.notice import (
+    Notice,
+    Phrase,
+    Words,
+    label_phrase,
+    name_of,
+    phrase,
+    severity_phrase,
+)
 from accord.work.models import Job
 from accord.work.outbox import is_muted
 
@@ -23,16 +33,32 @@ def _latest_event(ticket: Ticket) -> TicketEvent | None:
     return TicketEvent.objects.filter(ticket=ticket).order_by("-pk").first()
 
 
+# The headlines are msgids: each reader's email says them in the reader's language.
 _STATUS_HEADLINES = {
-    "acknowledged": "Support acknowledged the fault",
-    "in_progress": "Support is working on the fault",
-    "restored": "Service restored",
-    "fix_delivered": "Permanent fix delivered",
-    "closed": "Ticket closed",
-    "reopened": "Ticket reopened: the fault returned",
-    "paused": "Support paused the clock",
-    "resumed": "The clock runs again",
+    "acknowledged": gettext_noop("Support acknowledged the fault"),
+    "in_progress": gettext_noop("Support is working on the fault"),
+    "restored": gettext_noop("Service restored"),
+    "fix_delivered": gettext_noop("Permanent fix delivered"),
+    "closed": gettext_noop("Ticket closed"),
+    "reopened": gettext_noop("Ticket reopened: the fault returned"),
+    "paused": gettext_noop("Support paused the clock"),
+    "resumed": gettext_noop("The clock runs again"),
 }
+# The labels of what a person wrote on an event, shown before it ("Note: On it").
+_DATA_LINES = {
+    "note": gettext_noop("Note: %(what)s"),
+    "reason": gettext_noop("Reason: %(what)s"),
+}
+
+
+def _choice(choices: Any, value: str) -> Words:
+    """A stored choice's label in the reader's language (the value itself if it is no longer
+    a choice)."""
+    return label_phrase(choices(value).label) if value in choices.values else value
+
+
+def _data_lines(data: dict[str, Any], labels: tuple[str, ...]) -> list[Words]:
+    return [phrase(_DATA_LINES[label], what=data[label]) for label in labels if data.get(label)]
 
 
 def notice_for_change(
@@ -48,14 +74,14 @@ def notice_for_change(
     if what == "commented":
         if comment is None or comment.internal:
             return None  # staff-only notes are never announced
-        who = name_of(comment.author)
+        commented = phrase(gettext_noop("%(person)s commented"), person=name_of(comment.author))
         return Notice(
             ticket=ticket,
             event="ticket.commented",
             slug=f"comment-{comment.pk}",
             at=comment.created_at,
-            headline=f"{who} commented",
-            customer_headline=f"{who} commented",
+            headline=commented,
+            customer_headline=commented,
             actor=actor,
             comment=comment,
             staff="ticket",
@@ -71,67 +97,95 @@ def notice_for_change(
             **base,
             event="ticket.reported",
             slug="reported",
-            headline=f"New fault reported by {name_of(ticket.reported_by)} "
-            f"({ticket.organisation.name})",
-            customer_headline="We have received your fault report",
-            lines=[f"Channel: {ticket.get_channel_display()}"],
+            headline=phrase(
+                gettext_noop("New fault reported by %(person)s (%(customer)s)"),
+                person=name_of(ticket.reported_by),
+                customer=ticket.organisation.name,
+            ),
+            customer_headline=phrase(gettext_noop("We have received your fault report")),
+            lines=[
+                phrase(
+                    gettext_noop("Channel: %(channel)s"), channel=_choice(Channel, ticket.channel)
+                )
+            ],
             staff="all",
             include_reporter=True,
         )
     slug = f"event-{event.pk}"
     if what in _STATUS_HEADLINES:
-        lines = []
+        lines: list[Words] = []
         if event.data.get("repair"):
-            lines.append(f"Repair: {event.data['repair']}.")
-        for label in ("note", "reason"):
-            if event.data.get(label):
-                lines.append(f"{label.capitalize()}: {event.data[label]}")
+            lines.append(phrase("%(repair)s.", repair=_choice(Repair, event.data["repair"])))
+        lines += _data_lines(event.data, ("note", "reason"))
         return Notice(
             **base,
             event=f"ticket.{what}",
             slug=slug,
-            headline=_STATUS_HEADLINES[what],
-            customer_headline=_STATUS_HEADLINES[what],
+            headline=phrase(_STATUS_HEADLINES[what]),
+            customer_headline=phrase(_STATUS_HEADLINES[what]),
             lines=lines,
             staff="ticket" if what in ("reopened", "resumed") else "none",
         )
     if what == "severity_designated":
-        text = f"Severity designated: {severity_label(event.severity)}"
+        severity = severity_phrase(event.severity)
         return Notice(
             **base,
             event="ticket.severity_designated",
             slug=slug,
-            headline=f"The customer designated the severity: {severity_label(event.severity)}",
-            customer_headline=text,
+            headline=phrase(
+                gettext_noop("The customer designated the severity: %(severity)s"),
+                severity=severity,
+            ),
+            customer_headline=phrase(
+                gettext_noop("Severity designated: %(severity)s"), severity=severity
+            ),
             staff="ticket",
         )
     if what == "severity_proposed":
         return _proposal_notice(base, slug, event)
     if what == "severity_rejected":
-        note = event.data.get("note", "")
-        by = "Support" if actor is not None and actor.is_vendor_staff else "The customer"
+        by_support = actor is not None and actor.is_vendor_staff
         return Notice(
             **base,
             event="ticket.severity_rejected",
             slug=slug,
-            headline=f"{by} rejected the severity proposal",
-            customer_headline="The severity proposal was rejected",
-            lines=[f"Note: {note}"] if note else [],
+            headline=phrase(
+                gettext_noop("Support rejected the severity proposal")
+                if by_support
+                else gettext_noop("The customer rejected the severity proposal")
+            ),
+            customer_headline=phrase(gettext_noop("The severity proposal was rejected")),
+            lines=_data_lines(event.data, ("note",)),
             staff="all",
         )
     if what == "severity_agreed":
-        lines = [f"How: {event.data['how']}."] if event.data.get("how") else []
+        # `how` is stored English ("proposed by the customer, accepted by the vendor"), shown as
+        # stored, as on the ticket's page.
+        lines: list[Words] = (
+            [phrase(gettext_noop("How: %(how)s."), how=event.data["how"])]
+            if event.data.get("how")
+            else []
+        )
         if isinstance(event.data.get("accepted_by"), dict):
             lines.append(
-                f"Proposed by {event.data['proposed_by']['name']}, accepted by "
-                f"{event.data['accepted_by']['name']}."
+                phrase(
+                    gettext_noop("Proposed by %(proposer)s, accepted by %(acceptor)s."),
+                    proposer=event.data["proposed_by"]["name"],
+                    acceptor=event.data["accepted_by"]["name"],
+                )
             )
         elif event.data.get("vendor_party"):
             lines.append(
-                f"Agreed by {event.data['vendor_party']} (vendor) and "
-                f"{event.data.get('customer_party', '')} (customer)."
+                phrase(
+                    gettext_noop("Agreed by %(vendor)s (vendor) and %(customer)s (customer)."),
+                    vendor=event.data["vendor_party"],
+                    customer=event.data.get("customer_party", ""),
+                )
             )
-        text = f"Severity agreed: {severity_label(event.severity)}, from the report time"
+        text = phrase(
+            gettext_noop("Severity agreed: %(severity)s, from the report time"),
+            severity=severity_phrase(event.severity),
+        )
         return Notice(
             **base,
             event="ticket.severity_agreed",
@@ -156,10 +210,19 @@ def _assignment_notice(base: dict[str, Any], slug: str, event: TicketEvent) -> N
     if not data.get("notified"):
         return None
     if data.get("assignee_name"):
-        headline = f"Ticket assigned to {data['assignee_name']}"
+        headline = phrase(
+            gettext_noop("Ticket assigned to %(person)s"), person=data["assignee_name"]
+        )
     else:
-        headline = f"Ticket assigned to the group {data.get('group_name')}"
-    lines = [f"Group: {data['group_name']}"] if data.get("group_name") else []
+        headline = phrase(
+            gettext_noop("Ticket assigned to the group %(group)s"),
+            group=str(data.get("group_name")),
+        )
+    lines: list[Words] = (
+        [phrase(gettext_noop("Group: %(group)s"), group=data["group_name"])]
+        if data.get("group_name")
+        else []
+    )
     return Notice(
         **base,
         event="ticket.assigned",
@@ -178,31 +241,44 @@ def _assignment_notice(base: dict[str, Any], slug: str, event: TicketEvent) -> N
 def _proposal_notice(base: dict[str, Any], slug: str, event: TicketEvent) -> Notice:
     """A severity proposal: from the customer, the managers answer it; from support, it opens
     a dispute that both sides see."""
-    proposed = severity_label(event.severity)
-    current = severity_label(event.data.get("from"))
+    both = {
+        "proposed": severity_phrase(event.severity),
+        "current": severity_phrase(event.data.get("from")),
+    }
     if event.data.get("side") == "customer":
-        headline = f"The customer proposes severity {proposed} instead of {current}"
-        customer_headline = f"Severity {proposed} proposed to support"
-        then = (
-            "A support manager accepts or rejects it on the ticket's page; until then "
-            f"{current} stands."
+        headline = gettext_noop(
+            "The customer proposes severity %(proposed)s instead of %(current)s"
+        )
+        customer_headline = gettext_noop("Severity %(proposed)s proposed to support")
+        then = phrase(
+            gettext_noop(
+                "A support manager accepts or rejects it on the ticket's page; until then "
+                "%(current)s stands."
+            ),
+            current=both["current"],
         )
         staff = "managers"
     else:
-        headline = f"Severity dispute opened: {proposed} proposed instead of {current}"
-        customer_headline = f"Support proposes severity {proposed} instead of {current}"
-        then = (
-            "Your severity stands until both sides agree. Accept or reject the proposal on "
-            "the ticket's page."
+        headline = gettext_noop(
+            "Severity dispute opened: %(proposed)s proposed instead of %(current)s"
+        )
+        customer_headline = gettext_noop(
+            "Support proposes severity %(proposed)s instead of %(current)s"
+        )
+        then = phrase(
+            gettext_noop(
+                "Your severity stands until both sides agree. Accept or reject the proposal on "
+                "the ticket's page."
+            )
         )
         staff = "all"
     return Notice(
         **base,
         event="ticket.severity_proposed",
         slug=slug,
-        headline=headline,
-        customer_headline=customer_headline,
-        lines=[f"Reason: {event.data.get('reason', '')}", then],
+        headline=Phrase(headline, both),
+        customer_headline=Phrase(customer_headline, both),
+        lines=[phrase(_DATA_LINES["reason"], what=event.data.get("reason", "")), then],
         staff=staff,
     )
 
@@ -210,16 +286,18 @@ def _proposal_notice(base: dict[str, Any], slug: str, event: TicketEvent) -> Not
 # Contested restorations (accord.helpdesk.restoration): (staff headline, customer headline).
 _CONTEST_HEADLINES = {
     "restoration_contested": (
-        "The customer contests the restoration: service was not restored",
-        "You contested the restoration: the clock runs again until support answers",
+        gettext_noop("The customer contests the restoration: service was not restored"),
+        gettext_noop("You contested the restoration: the clock runs again until support answers"),
     ),
     "restoration_withdrawn": (
-        "Restoration withdrawn: both sides agree it never held",
-        "Support agrees service was not restored: the clock counts from the report",
+        gettext_noop("Restoration withdrawn: both sides agree it never held"),
+        gettext_noop("Support agrees service was not restored: the clock counts from the report"),
     ),
     "contest_rejected": (
-        "Contest rejected: the restoration stands (a dispute on the report)",
-        "Support maintains that service was restored; the dispute is shown on your report",
+        gettext_noop("Contest rejected: the restoration stands (a dispute on the report)"),
+        gettext_noop(
+            "Support maintains that service was restored; the dispute is shown on your report"
+        ),
     ),
 }
 
@@ -227,18 +305,13 @@ _CONTEST_HEADLINES = {
 def _contest_notice(base: dict[str, Any], slug: str, what: str, event: TicketEvent) -> Notice:
     """The vendor is told of a contest (managers answer it), the customer of the answer."""
     headline, customer_headline = _CONTEST_HEADLINES[what]
-    lines = [
-        f"{label.capitalize()}: {event.data[label]}"
-        for label in ("reason", "note")
-        if event.data.get(label)
-    ]
     return Notice(
         **base,
         event=f"ticket.{what}",
         slug=slug,
-        headline=headline,
-        customer_headline=customer_headline,
-        lines=lines,
+        headline=phrase(headline),
+        customer_headline=phrase(customer_headline),
+        lines=_data_lines(event.data, ("reason", "note")),
         staff="all" if what == "restoration_contested" else "ticket",
     )
 

@@ -10,12 +10,14 @@ import logging
 from datetime import datetime
 from fractions import Fraction
 
+from django.utils.translation import gettext_noop
+
 from accord.engine.clocks import ClockResult, ClockState
 from accord.engine.timeutil import from_epoch, to_epoch
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk.models import Ticket
 from accord.helpdesk.notices.fan_out import publish
-from accord.helpdesk.notices.notice import Notice
+from accord.helpdesk.notices.notice import Notice, Phrase, phrase
 from accord.work import services as work
 from accord.work.models import Job
 
@@ -68,15 +70,19 @@ def clock_warning(job: Job, now: datetime) -> None:
     if warning.at > to_epoch(now):
         raise work.Defer(from_epoch(warning.at), "threshold not reached yet")
     percent = _percent(fraction)
+    # "50%" ("50 %" in German): the percentage of accord.core.display.format_percent
+    shown = Phrase("%(number)s%%", {"number": percent}, context="a percentage")
     publish(
         Notice(
             ticket=ticket,
             event="clock.warning",
             slug=f"warning-{percent.replace('.', '_')}",
             at=from_epoch(warning.at),
-            headline=f"{percent}% of the return-to-service target used",
+            headline=phrase(
+                gettext_noop("%(percent)s of the return-to-service target used"), percent=shown
+            ),
             staff="all",
-            subject_tag=f"{percent}% of target used:",
+            subject_tag=phrase(gettext_noop("%(percent)s of target used:"), percent=shown),
             data={"warning": {"fraction": str(fraction), "percent": percent}},
         )
     )
@@ -95,7 +101,7 @@ def clock_breach(job: Job, now: datetime) -> None:
             raise work.Defer(from_epoch(result.breach_at), "not breached yet")
         return _skip(job, f"not breached (the clock is {result.state.value})")
     at = from_epoch(result.breached_at) if result.breached_at is not None else now
-    headline = "Return-to-service target breached"
+    headline = phrase(gettext_noop("Return-to-service target breached"))
     publish(
         Notice(
             ticket=ticket,
@@ -105,6 +111,6 @@ def clock_breach(job: Job, now: datetime) -> None:
             headline=headline,
             customer_headline=headline,
             staff="all",
-            subject_tag="BREACHED:",
+            subject_tag=phrase(gettext_noop("BREACHED:")),
         )
     )

@@ -14,12 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
 from accord.accounts.models import User
+from accord.core.display import recipient_language
 from accord.helpdesk.models import Comment, Ticket
 from accord.helpdesk.notices.addressing import recipients
-from accord.helpdesk.notices.notice import Notice
+from accord.helpdesk.notices.notice import Notice, Phrase, stored
 from accord.helpdesk.notices.rendering import render_email, webhook_body
 from accord.work import services as work
 from accord.work.models import Job, WebhookEndpoint
@@ -27,16 +29,21 @@ from accord.work.outbox import enqueue_many, restore, snapshot
 
 
 def publish(notice: Notice) -> None:
-    """Enqueue the emails and webhook deliveries of a notice (in the caller's transaction)."""
-    jobs = [
-        Job(
-            key=f"email:{notice.key}:user-{person.pk}",
-            kind="send_email",
-            due_at=notice.at,
-            payload=render_email(notice, person, customer=customer),
+    """Enqueue the emails and webhook deliveries of a notice (in the caller's transaction).
+    Each email is rendered in its reader's language (`recipient_language`); the webhooks are
+    English, like the API."""
+    jobs = []
+    for person, customer in recipients(notice):
+        with translation.override(recipient_language(person)):
+            payload = render_email(notice, person, customer=customer)
+        jobs.append(
+            Job(
+                key=f"email:{notice.key}:user-{person.pk}",
+                kind="send_email",
+                due_at=notice.at,
+                payload=payload,
+            )
         )
-        for person, customer in recipients(notice)
-    ]
     endpoints = WebhookEndpoint.objects.filter(active=True)
     for endpoint in endpoints:
         if endpoint.organisation_id is not None:
@@ -79,14 +86,14 @@ def fan_out_job(notice: Notice) -> Job:
             "event": notice.event,
             "slug": notice.slug,
             "at": notice.at.isoformat(),
-            "headline": notice.headline,
-            "customer_headline": notice.customer_headline,
-            "lines": list(notice.lines),
+            "headline": stored(notice.headline),
+            "customer_headline": stored(notice.customer_headline),
+            "lines": [stored(line) for line in notice.lines],
             "actor": actor.pk if actor is not None else None,
             "comment": snapshot(notice.comment) if notice.comment is not None else None,
             "staff": notice.staff,
             "include_reporter": notice.include_reporter,
-            "subject_tag": notice.subject_tag,
+            "subject_tag": stored(notice.subject_tag),
             "data": notice.data,
         },
     )
@@ -102,14 +109,14 @@ def notice_of(payload: dict[str, Any]) -> Notice:
         event=payload["event"],
         slug=payload["slug"],
         at=at,
-        headline=payload["headline"],
-        customer_headline=payload["customer_headline"],
-        lines=list(payload["lines"]),
+        headline=Phrase.from_json(payload["headline"]),
+        customer_headline=Phrase.from_json(payload["customer_headline"]),
+        lines=[Phrase.from_json(line) for line in payload["lines"]],
         actor=None if actor_id is None else User.objects.filter(pk=actor_id).first(),
         comment=None if payload["comment"] is None else restore(Comment, payload["comment"]),
         staff=payload["staff"],
         include_reporter=payload["include_reporter"],
-        subject_tag=payload["subject_tag"],
+        subject_tag=Phrase.from_json(payload["subject_tag"]),
         data=dict(payload["data"]),
     )
 

@@ -4,7 +4,9 @@ Emails are RFC 822 messages (built by `accord.work.delivery`): `Message-ID:
 <ticket-{id}.{event}@{domain}>`, threaded with `In-Reply-To`/`References` on the ticket's first
 message (and the customer's own email, when the ticket came by email), `Reply-To` the support
 address and `[#ID]` in the subject, so a reply comes back through `accord mail-ingest` as a
-comment on the right ticket. Times are shown in the reader's zone.
+comment on the right ticket. An email is rendered in its reader's language (the caller activates
+it: `fan_out.publish`), its times in the reader's zone and that language's format; the reply
+marker stays English inside it, for `accord mail-ingest` to find. Webhooks are English.
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
 
 from accord.accounts.models import User
+from accord.core.display import format_span, format_when
 from accord.core.links import absolute_url
 from accord.core.message_ids import REPLY_MARKER, message_id
 from accord.engine.clocks import ClockState
 from accord.helpdesk.models import Status, Ticket
-from accord.helpdesk.notices.notice import Notice, name_of, severity_label
+from accord.helpdesk.notices.notice import Notice, name_of, say, severity_label
 from accord.work.models import WebhookEndpoint, WebhookFormat
 
 
@@ -44,35 +49,43 @@ def _zone(person: User) -> ZoneInfo:
 
 
 def show_time(instant: datetime, zone: ZoneInfo) -> str:
-    """A time in the reader's zone, with the zone named."""
-    local = instant.astimezone(zone)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({zone.key})"
-
-
-def show_duration(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}h {rest // 60:02d}m"
+    """A time in the reader's zone and language, with the zone named ("Mon 9 Mar 2026 13:00
+    PDT (America/Los_Angeles)"; an email is read away from the settings that chose it)."""
+    return f"{format_when(instant, zone.key)} ({zone.key})"
 
 
 def _clock_lines(ticket: Ticket, zone: ZoneInfo) -> list[str]:
-    lines = [f"Severity: {severity_label(ticket.severity_in_force)}"]
+    severity = severity_label(ticket.severity_in_force)
     if ticket.dispute_open:
-        lines[-1] += " (a change is proposed; this one stands until both sides agree)"
+        lines = [
+            gettext(
+                "Severity: %(severity)s (a change is proposed; this one stands until both "
+                "sides agree)"
+            )
+            % {"severity": severity}
+        ]
+    else:
+        lines = [gettext("Severity: %(severity)s") % {"severity": severity}]
     if ticket.target_seconds is not None:
         lines.append(
-            f"Support time used: {show_duration(ticket.used_seconds)} of "
-            f"{show_duration(ticket.target_seconds)}"
+            gettext("Support time used: %(used)s of %(target)s")
+            % {
+                "used": format_span(ticket.used_seconds),
+                "target": format_span(ticket.target_seconds),
+            }
         )
     if ticket.breached_at is not None:
-        lines.append(f"Breached at: {show_time(ticket.breached_at, zone)}")
+        lines.append(
+            gettext("Breached at: %(when)s") % {"when": show_time(ticket.breached_at, zone)}
+        )
     elif ticket.due_at is not None and ticket.clock_state == ClockState.RUNNING:
-        lines.append(f"Due: {show_time(ticket.due_at, zone)}")
+        lines.append(gettext("Due: %(when)s") % {"when": show_time(ticket.due_at, zone)})
     return lines
 
 
 def subject_of(notice: Notice) -> str:
     summary = " ".join(notice.ticket.summary.split())
-    tag = f"{notice.subject_tag} " if notice.subject_tag else ""
+    tag = f"{say(notice.subject_tag)} " if notice.subject_tag else ""
     return f"[#{notice.ticket.pk}] {tag}{summary}"
 
 
@@ -83,29 +96,38 @@ def thread_of(ticket: Ticket) -> list[str]:
 
 
 def render_email(notice: Notice, person: User, *, customer: bool) -> dict[str, Any]:
-    """A `send_email` job's payload: the message as it will be sent."""
+    """A `send_email` job's payload: the message as it will be sent, in the active language."""
     ticket = notice.ticket
     zone = _zone(person)
-    headline = notice.customer_headline if customer else notice.headline
+    headline = say(notice.customer_headline if customer else notice.headline)
+    # Translators: keep %(marker)s, the English words the mail intake cuts a reply at.
+    marker = pgettext("notification email", "-- %(marker)s to comment on ticket #%(ticket)s --")
     body = [
-        f"-- {REPLY_MARKER} to comment on ticket #{ticket.pk} --",
+        marker % {"marker": REPLY_MARKER, "ticket": ticket.pk},
         "",
-        f"{headline} ({show_time(notice.at, zone)}).",
+        f"{headline} ({format_when(notice.at, zone.key)}).",
         "",
     ]
     if notice.comment is not None:
         body += [notice.comment.body, ""]
-    body += notice.lines + ([""] if notice.lines else [])
+    body += [say(line) for line in notice.lines] + ([""] if notice.lines else [])
     body += [
-        f"Ticket #{ticket.pk}: {ticket.summary}",
-        *([] if customer else [f"Customer: {ticket.organisation.name}"]),
-        f"Module: {ticket.module.name} ({ticket.region.name})",
-        f"Status: {Status(ticket.status).label}",
+        gettext("Ticket #%(ticket)s: %(summary)s")
+        % {"ticket": ticket.pk, "summary": ticket.summary},
+        *(
+            []
+            if customer
+            else [gettext("Customer: %(customer)s") % {"customer": ticket.organisation.name}]
+        ),
+        gettext("Module: %(module)s (%(region)s)")
+        % {"module": ticket.module.name, "region": ticket.region.name},
+        gettext("Status: %(status)s") % {"status": Status(ticket.status).label},
         *_clock_lines(ticket, zone),
         "",
-        f"View the ticket: {ticket_url(ticket.pk)}",
+        gettext("View the ticket: %(url)s") % {"url": ticket_url(ticket.pk)},
         "",
-        f"Reply to this email to add a comment (keep [#{ticket.pk}] in the subject).",
+        gettext("Reply to this email to add a comment (keep [#%(ticket)s] in the subject).")
+        % {"ticket": ticket.pk},
     ]
     own = message_id(ticket.pk, notice.slug)
     thread = [mid for mid in thread_of(ticket) if mid != own]
@@ -149,10 +171,16 @@ def _ticket_data(ticket: Ticket) -> dict[str, Any]:
 
 
 def webhook_body(notice: Notice, endpoint: WebhookEndpoint) -> dict[str, Any]:
-    """The JSON document POSTed for a notice (Accord's format or Slack's)."""
+    """The JSON document POSTed for a notice (Accord's format or Slack's), in English like the
+    API: its readers are programs and shared channels, not one person."""
+    with translation.override("en"):
+        return _webhook_body(notice, endpoint)
+
+
+def _webhook_body(notice: Notice, endpoint: WebhookEndpoint) -> dict[str, Any]:
     ticket = notice.ticket
     customer_side = endpoint.organisation_id is not None
-    headline = notice.customer_headline if customer_side else notice.headline
+    headline = say(notice.customer_headline if customer_side else notice.headline)
     if endpoint.format == WebhookFormat.SLACK:
         url = ticket_url(ticket.pk)
         title = f"<{url}|#{ticket.pk} {_slack_escape(ticket.summary)}>"
