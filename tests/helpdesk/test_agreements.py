@@ -222,8 +222,6 @@ def test_proposals_notify_the_other_side(world: Any) -> None:
     notice = changes.notice_for_change(
         ticket, "severity_proposed", actor=world.acme_reporter, comment=None, event=proposal
     )
-    assert notice is not None and str(notice.headline).startswith(
-        "The customer proposes severity"
-    )
+    assert notice is not None and str(notice.headline).startswith("The customer proposes severity")
     told = {person.email for person, _ in addressing.recipients(notice)}
     assert told == {"morgan@vendor.test", "val@vendor.test", "adam@acme.test"}  # no agent

@@ -83,3 +83,71 @@ def test_the_help_centre_editor_in_german(world: Any) -> None:
     assert "Kategorie" in editor and "Sichtbarkeit" in editor
     assert "Save draft" not in editor and "Published versions" not in editor
     assert "den veröffentlichten Text</a>" in editor  # the link inside the sentence stays one
+
+
+def _ticket(world: Any, severity: int) -> Any:
+    from accord.helpdesk import services as helpdesk
+
+    return helpdesk.report(
+        reporter=world.acme_reporter,
+        organisation=world.acme,
+        new=helpdesk.NewTicket(module=world.module, summary="Slow", severity=severity),
+        now=utc("2026-03-18T10:05:00Z"),
+    )
+
+
+def test_why_a_ticket_cannot_be_confirmed_is_german_on_the_page_and_english_in_the_api(
+    world: Any,
+) -> None:
+    import json
+
+    from accord.accounts.models import ApiToken
+
+    ticket = _ticket(world, severity=2)
+    client = german_staff(world)
+    page = client.get(reverse("ticket_confirm_outage", args=[ticket.pk])).content.decode()
+    assert (
+        "Dieses Ticket kann nicht bestätigt werden: nur ein Ticket mit Schweregrad 1 kann als "
+        "Totalausfall bestätigt werden." in page
+    )
+    assert "only a Severity 1 ticket" not in page
+    _, secret = ApiToken.issue(world.agent, "test")  # the same German-speaking person
+    answer = Client(HTTP_AUTHORIZATION=f"Bearer {secret}").post(
+        f"/api/tickets/{ticket.pk}/total-outage",
+        json.dumps({"customer_only": False}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 409
+    assert answer.json() == {
+        "detail": "only a Severity 1 ticket can be confirmed as a total outage"
+    }
+
+
+def test_a_refusal_beside_its_field_is_german(world: Any) -> None:
+    ticket = _ticket(world, severity=1)
+    answer = german_staff(world).post(
+        reverse("ticket_confirm_outage", args=[ticket.pk]),
+        {
+            "outage-scope": "customer",
+            "outage-incident": "new",
+            "outage-started_at": "2099-01-01 00:00",
+        },
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 200 and "Kann nicht in der Zukunft liegen." in page
+    assert "cannot be in the future" not in page
+
+
+def test_outage_sources_are_german_on_the_incident_page(world: Any) -> None:
+    incident = services.declare(
+        title="Release Manager unavailable",
+        message="We are investigating.",
+        started_at=utc("2026-04-01T10:00:00Z"),
+        impacts={module_region(): Impact.MAJOR_OUTAGE},
+        actor=world.vendor_admin,
+        now=NOW,
+    )
+    page = german_staff(world).get(reverse("incident_detail", args=[incident.pk]))
+    html = page.content.decode()
+    assert "Von Mitarbeitenden gemeldeter Vorfall" in html
+    assert "Incident declared by staff" not in html

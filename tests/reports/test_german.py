@@ -54,3 +54,16 @@ def test_the_email_and_its_pdf_in_the_recipient_s_language(
     en = mails["ada@acme.test"]
     assert en.subject == "SLA report for October 2026: Acme Corp"
     assert "Uptime per module" in pdf_text(en.attachments[0][1])
+
+
+def test_a_report_built_for_a_german_reader_freezes_the_english_source(
+    october: Any,  # noqa: F811
+) -> None:
+    from django.utils import translation
+
+    from accord.reports.build import build_report
+
+    with translation.override("de"):
+        report = build_report(october.acme, "2026-10", now=OCTOBER_CUTOFF)
+    labels = {line.source_label for m in report.uptime for line in m.outages}
+    assert labels == {"Incident declared by staff"}

@@ -36,7 +36,7 @@ class AuditFilterForm(AccordForm):
         data = super().clean() or {}
         since, until = data.get("since"), data.get("until")
         if since and until and until < since:
-            self.add_error("until", "The end date is before the start date.")
+            self.add_error("until", _("The end date is before the start date."))
         return data
 
     def filters(self) -> services.Filters:

@@ -7,7 +7,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from accord.audit.registry import track
+
+# The recorded fields' names as the log page shows them, where the model marks none (the
+# Django user's own fields are marked by Django: "first name", "active", "password" ...).
+# The entries keep the stored names; the API shows those.
+FIELD_LABELS = {
+    "name": _("name"),
+    "slug": _("short name (slug)"),
+    "region": _("region"),
+    "email_domains": _("email domains"),
+    "policy_id": _("policy"),
+    "policy_data": _("policy data"),
+    "policy_text": _("policy text"),
+    "support_hours": _("support hours"),
+    "penalties": _("penalties"),
+    "reporting_timezone": _("reporting time zone"),
+    "monthly_fee": _("monthly fee"),
+    "terms_from": _("terms from"),
+    "starts_on": _("starts on"),
+    "number": _("number"),
+    "effective_from": _("effective from"),
+    "note": _("note"),
+    "created_by": _("created by"),
+    "email": _("email"),
+    "role": _("role"),
+    "organisation": _("organisation"),
+    "expires_at": _("expires at"),
+    "accepted_at": _("accepted at"),
+    "accepted_user": _("accepted by"),
+    "user": _("person"),
+    "prefix": _("prefix"),
+    "revoked_at": _("revoked at"),
+}
 
 
 def _user_label(user: Any) -> str:
@@ -36,11 +70,15 @@ def register() -> None:
         Organisation,
         ["name", "slug", "region", "email_domains"],
         organisation=lambda o: o.pk,
+        title=_("organisation"),
+        labels=FIELD_LABELS,
     )
     track(
         Contract,
         [*TERMS_FIELDS, "starts_on"],  # the terms (written by add_version) and the start
         organisation=lambda c: c.organisation_id,
+        title=_("contract"),
+        labels=FIELD_LABELS,
     )
     track(
         ContractVersion,
@@ -58,6 +96,8 @@ def register() -> None:
         ],
         organisation=lambda v: v.contract.organisation_id,
         label=_version_label,
+        title=_("contract version"),
+        labels=FIELD_LABELS,
     )
     track(
         User,
@@ -76,13 +116,16 @@ def register() -> None:
         organisation=lambda u: u.organisation_id,
         secret=["password"],
         label=_user_label,
-        title="Person",
+        title=_("person"),
+        labels=FIELD_LABELS,
     )
     track(
         Invitation,
         ["email", "role", "organisation", "expires_at", "accepted_at", "accepted_user"],
         organisation=lambda i: i.organisation_id,
         label=lambda i: f"invitation of {i.email}",
+        title=_("invitation"),
+        labels=FIELD_LABELS,
     )
     # A personal API token acts as its person: issuing and revoking one is an access change.
     # Its digest is never recorded (only the prefix the tokens page shows).
@@ -91,7 +134,8 @@ def register() -> None:
         ["user", "name", "prefix", "revoked_at"],
         organisation=lambda t: t.user.organisation_id,
         label=lambda t: f"{t.name} ({t.prefix}…) of {t.user.email}",
-        title="API token",
+        title=_("API token"),
+        labels=FIELD_LABELS,
     )
     # The vendor's rule for staff sign-in (accord.accounts.two_factor): vendor admins read it.
     track(
@@ -99,5 +143,5 @@ def register() -> None:
         ["staff_required"],
         organisation=lambda p: None,
         label=lambda p: "two-factor policy",
-        title="Two-factor policy",
+        title=_("two-factor policy"),
     )

@@ -22,15 +22,18 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.text import capfirst
 
 from accord.core.acting import current
 
@@ -49,7 +52,8 @@ class Tracked:
     organisation: Callable[[Any], int | None]
     secret: frozenset[str]
     label: Callable[[Any], str]
-    title: str
+    title: Any  # the kind of row, shown in the reader's language (a lazy string)
+    labels: Mapping[str, Any]  # the fields' names as shown (lazy), where the model has none
 
     @property
     def object_type(self) -> str:
@@ -66,17 +70,19 @@ def track(
     organisation: Callable[[Any], int | None],
     secret: Iterable[str] = (),
     label: Callable[[Any], str] = str,
-    title: str = "",
+    title: Any = "",
+    labels: Mapping[str, Any] | None = None,
 ) -> None:
     """Record changes of `fields` of `model`. `organisation(row)` is the id of the organisation
     whose customer admins may read the entry (None: vendor admins only); `secret` fields are
     recorded as "changed" without values; `label(row)` names the row in the log, `title` the
-    kind of row (default: the model's verbose name)."""
+    kind of row (default: the model's verbose name), `labels` the fields' names on the page
+    where the model gives none (both lazy: the page says them in the reader's language)."""
     names = tuple(fields)
     for name in names:
         model._meta.get_field(name)  # a typo fails at start-up, not silently
-    title = title or str(model._meta.verbose_name).capitalize()
-    entry = Tracked(model, names, organisation, frozenset(secret), label, title)
+    title = title or model._meta.verbose_name
+    entry = Tracked(model, names, organisation, frozenset(secret), label, title, labels or {})
     REGISTRY[model] = entry
     uid = f"accord.audit:{model._meta.label_lower}"
     pre_save.connect(_before_save, sender=model, dispatch_uid=uid, weak=False)
@@ -85,15 +91,42 @@ def track(
 
 
 def object_types() -> list[tuple[str, str]]:
-    """(object_type, title) of every tracked model, for the log's filter."""
-    return sorted(((t.object_type, t.title) for t in REGISTRY.values()), key=lambda p: p[1])
+    """(object_type, title) of every tracked model, for the log's filter, in the active
+    language."""
+    titles = ((t.object_type, capfirst(str(t.title))) for t in REGISTRY.values())
+    return sorted(titles, key=lambda p: p[1])
+
+
+def _tracked(object_type: str) -> Tracked | None:
+    return next((t for t in REGISTRY.values() if t.object_type == object_type), None)
 
 
 def title_of(object_type: str) -> str:
-    for tracked in REGISTRY.values():
-        if tracked.object_type == object_type:
-            return tracked.title
-    return object_type
+    """The kind of row an entry records, in the active language ("Person", "Person" in
+    German too; "Contract version", "Vertragsversion"); the stored type if no longer tracked."""
+    tracked = _tracked(object_type)
+    return capfirst(str(tracked.title)) if tracked is not None else object_type
+
+
+def field_title(object_type: str, path: str) -> str:
+    """A recorded field's name in the active language: the model's verbose name when it marks
+    one for translation, else the label `track` was given, else the stored name. A JSON leaf's
+    path after the field stays as stored ("Penalties: tiers.0.credit")."""
+    tracked = _tracked(object_type)
+    name, _, rest = path.partition(".")
+    if tracked is None:
+        return path
+    label: Any = tracked.labels.get(name)
+    try:
+        verbose = tracked.model._meta.get_field(name).verbose_name  # type: ignore[union-attr]
+    except FieldDoesNotExist:
+        verbose = None
+    if isinstance(verbose, Promise):
+        label = verbose
+    if label is None:
+        return path
+    shown = capfirst(str(label))
+    return f"{shown}: {rest}" if rest else shown
 
 
 # --- values ----------------------------------------------------------------------------------

@@ -35,7 +35,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         {
             "entry": entry,
             "type": registry.title_of(entry.object_type),
-            "changes": services.change_rows(entry),
+            "changes": [
+                {**change, "label": registry.field_title(entry.object_type, change["field"])}
+                for change in services.change_rows(entry)
+            ],
         }
         for entry in page.object_list
     ]

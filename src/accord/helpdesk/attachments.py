@@ -40,6 +40,7 @@ from django.db import router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import User
@@ -90,22 +91,26 @@ def attach(
 ) -> Attachment:
     """Store a file on the ticket, refusing what is too large or of a type not accepted."""
     if internal and not is_staff(uploaded_by):
-        raise Refused("only staff attach staff-only files")
+        raise Refused(_("only staff attach staff-only files"))
     filename = clean_filename(upload.name or "")
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if not filename or extension not in allowed_extensions():
-        kind = f".{extension} files" if extension else "files without an extension"
-        raise Refused(
-            f"file: {kind} are not accepted; accepted types are "
-            + ", ".join(f".{e}" for e in allowed_extensions())
-        )
+        accepted = ", ".join(f".{e}" for e in allowed_extensions())
+        if extension:
+            refusal = _(".%(extension)s files are not accepted; accepted types are %(accepted)s")
+        else:
+            refusal = _(
+                "files without an extension are not accepted; accepted types are %(accepted)s"
+            )
+        raise Refused(refusal % {"extension": extension, "accepted": accepted}, field="file")
     size = upload.size or 0
     if size == 0:
-        raise Refused("file: the file is empty")
+        raise Refused(_("the file is empty"), field="file")
     if size > max_bytes():
         raise Refused(
-            f"file: {filename} is {_megabytes(size)}; the largest accepted is "
-            f"{_megabytes(max_bytes())}"
+            _("%(name)s is %(size)s; the largest accepted is %(largest)s")
+            % {"name": filename, "size": _megabytes(size), "largest": _megabytes(max_bytes())},
+            field="file",
         )
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     attachment = Attachment(

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 
 from accord.accounts.access import is_manager, is_staff
 from accord.accounts.models import User
@@ -52,7 +53,9 @@ def _clock(ticket: Ticket, at: datetime) -> clocks.ClockResult:
     try:
         return evaluate(ticket, at)
     except InvalidTerms as error:
-        raise StateConflict(f"{error}; the restoration cannot be contested until fixed") from None
+        raise StateConflict(
+            _("%(error)s; the restoration cannot be contested until fixed") % {"error": error}
+        ) from None
 
 
 def _latest(ticket: Ticket, kind: str) -> TicketEvent | None:
@@ -74,23 +77,26 @@ def contest_restoration(
     """The customer says the latest restoration did not hold: the ticket is back in progress
     and the clock runs again from now, until the vendor answers."""
     if not is_customer_of(ticket, actor):
-        raise NotPermitted("only the customer contests a restoration; reopen the ticket instead")
+        raise NotPermitted(_("only the customer contests a restoration; reopen the ticket instead"))
     at = _now(now)
     result = _clock(ticket, at)
     if result.restoration_contested:
-        raise StateConflict("this restoration is already contested; the vendor has not answered")
+        raise StateConflict(_("this restoration is already contested; the vendor has not answered"))
     if ticket.status not in REOPENABLE or result.restored_at is None:
-        raise StateConflict("only a ticket whose service was restored can have it contested")
+        raise StateConflict(_("only a ticket whose service was restored can have it contested"))
     if result.contest_until is None:
-        raise StateConflict("this customer's contract does not allow contesting a restoration")
+        raise StateConflict(_("this customer's contract does not allow contesting a restoration"))
     until = from_epoch(result.contest_until)
     if at > until:
         raise StateConflict(
-            f"the time to contest this restoration ended at {_when(until)}; if the fault "
-            "came back, reopen the ticket"
+            _(
+                "the time to contest this restoration ended at %(when)s; if the fault came "
+                "back, reopen the ticket"
+            )
+            % {"when": _when(until)}
         )
     if not reason.strip():
-        raise Refused("reason: say what still does not work")
+        raise Refused(_("say what still does not work"), field="reason")
     restored = _latest(ticket, EventKind.RESTORED)
     event = _append(
         ticket,
@@ -118,14 +124,14 @@ def answer_contest(
     """The vendor's answer: accept (the restoration is withdrawn: it never held) or reject (the
     restoration stands; the note, required, tells the customer why)."""
     if not may_answer(actor):
-        raise NotPermitted("only a support manager or a vendor admin answers a contest")
+        raise NotPermitted(_("only a support manager or a vendor admin answers a contest"))
     at = _now(now)
     result = _clock(ticket, at)
     contest = _latest(ticket, EventKind.RESTORATION_CONTESTED)
     if not result.restoration_contested or contest is None:
-        raise StateConflict("there is no open contest to answer")
+        raise StateConflict(_("there is no open contest to answer"))
     if not accept and not note.strip():
-        raise Refused("note: say why the restoration stands; the customer reads it")
+        raise Refused(_("say why the restoration stands; the customer reads it"), field="note")
     data: dict[str, object] = {"contest": contest.pk}
     if note.strip():
         data["note"] = note.strip()

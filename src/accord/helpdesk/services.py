@@ -16,7 +16,8 @@ from datetime import datetime
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import Contract, Organisation, User
@@ -177,11 +178,11 @@ def prepare_ticket(
     and hold SQLite's one write lock only for `write_ticket`."""
     at = _now(now)
     if not is_staff(reporter) and reporter.organisation_id != organisation.pk:
-        raise NotPermitted("you can report faults only for your own organisation")
+        raise NotPermitted(_("you can report faults only for your own organisation"))
     _check_severity(new.severity, organisation, at)
     summary = new.summary.strip()
     if not summary:
-        raise Refused("summary: a fault needs a short summary")
+        raise Refused(_("a fault needs a short summary"), field="summary")
     ticket = Ticket(
         organisation=organisation,
         module=new.module,
@@ -239,18 +240,22 @@ def change_status(
         if status == Status.CLOSED and ticket.status in (Status.RESTORED, Status.FIX_DELIVERED):
             pass  # a customer may close a ticket whose service is back
         else:
-            raise NotPermitted("only the vendor's support staff change a ticket's status")
+            raise NotPermitted(_("only the vendor's support staff change a ticket's status"))
     allowed = _TRANSITIONS.get(ticket.status, ())
     if status not in allowed:
-        with translation.override("en"):  # a service's refusal, as the API gives it
-            names = ", ".join(str(Status(s).label) for s in allowed) or "none (reopen it instead)"
-            now_is = str(Status(ticket.status).label).lower()
-        raise StateConflict(f"a ticket that is {now_is} can move to: {names}")
+        # In the asker's language: the API's requests are in English (UserLanguageMiddleware).
+        names = ", ".join(str(Status(s).label) for s in allowed) or _("none (reopen it instead)")
+        now_is = str(Status(ticket.status).label).lower()
+        raise StateConflict(
+            _("a ticket that is %(status)s can move to: %(choices)s")
+            % {"status": now_is, "choices": names}
+        )
     data: dict[str, Any] = {"from": ticket.status}
     if status == Status.RESTORED:
         if repair not in Repair.values:
             raise Refused(
-                "repair: say whether service was restored by a temporary or a permanent repair"
+                _("say whether service was restored by a temporary or a permanent repair"),
+                field="repair",
             )
         data["repair"] = repair
         ticket.repair = repair
@@ -275,7 +280,7 @@ def close_automatically(ticket: Ticket, *, days: int, at: datetime) -> TicketEve
     """Accord closes a ticket whose service has been back for `days` days (accord.helpdesk.
     auto_close decides which and when); the customer can still reopen it."""
     if ticket.status not in (Status.RESTORED, Status.FIX_DELIVERED):
-        raise StateConflict("only a restored or fix-delivered ticket closes automatically")
+        raise StateConflict(_("only a restored or fix-delivered ticket closes automatically"))
     note = f"Closed automatically: the service was back and nothing was added for {days} days"
     data = {"from": ticket.status, "note": note, "automatic": True}
     return _set_status(ticket, Status.CLOSED, actor=None, data=data, at=at)
@@ -284,9 +289,9 @@ def close_automatically(ticket: Ticket, *, days: int, at: datetime) -> TicketEve
 def reopen(ticket: Ticket, *, actor: User, reason: str, now: datetime | None = None) -> TicketEvent:
     """The fault returned: the clock resumes with the time already used."""
     if ticket.status not in REOPENABLE:
-        raise StateConflict("only a ticket whose service was restored, or a closed one, reopens")
+        raise StateConflict(_("only a ticket whose service was restored, or a closed one, reopens"))
     if not reason.strip():
-        raise Refused("reason: say how the fault returned")
+        raise Refused(_("say how the fault returned"), field="reason")
     at = _now(now)
     event = _append(ticket, EventKind.REOPENED, actor=actor, at=at, data={"reason": reason.strip()})
     return back_in_progress(ticket, event, "reopened", actor=actor, at=at)
@@ -318,13 +323,13 @@ def pause_clock(
     """Support pauses a running clock, with a reason the customer sees (waiting for
     information only the customer can give, say); paused time does not count."""
     if not is_staff(actor):
-        raise NotPermitted("only the vendor's support staff pause the clock")
+        raise NotPermitted(_("only the vendor's support staff pause the clock"))
     if not pause_allowed(ticket):
-        raise StateConflict("this customer's contract does not allow pausing the clock")
+        raise StateConflict(_("this customer's contract does not allow pausing the clock"))
     if ticket.clock_state != clocks.ClockState.RUNNING:
-        raise StateConflict("only a running clock can be paused")
+        raise StateConflict(_("only a running clock can be paused"))
     if not reason.strip():
-        raise Refused("reason: say why the clock is paused; the customer sees it")
+        raise Refused(_("say why the clock is paused; the customer sees it"), field="reason")
     at = _now(now)
     event = _append(ticket, EventKind.PAUSED, actor=actor, at=at, data={"reason": reason.strip()})
     recompute_clock(ticket, now=at)
@@ -338,9 +343,9 @@ def resume_clock(
     """The clock runs again, with the time already used: support resumes it, or the customer
     replies (`add_comment` does this)."""
     if ticket.clock_state != clocks.ClockState.PAUSED:
-        raise StateConflict("only a paused clock can be resumed")
+        raise StateConflict(_("only a paused clock can be resumed"))
     if not is_staff(actor) and actor.organisation_id != ticket.organisation_id:
-        raise NotPermitted("only the customer or support resume the clock")
+        raise NotPermitted(_("only the customer or support resume the clock"))
     at = _now(now)
     data = {"note": note.strip()} if note.strip() else {}
     event = _append(ticket, EventKind.RESUMED, actor=actor, at=at, data=data)
@@ -364,9 +369,9 @@ def add_comment(
 ) -> Comment:
     """A public comment, or a staff-only note."""
     if internal and not is_staff(author):
-        raise NotPermitted("internal: only staff write internal notes")
+        raise NotPermitted(_("only staff write internal notes"), field="internal")
     if not body.strip():
-        raise Refused("body: a comment needs some text")
+        raise Refused(_("a comment needs some text"), field="body")
     comment = Comment.objects.create(
         ticket=ticket,
         author=author,

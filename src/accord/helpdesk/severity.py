@@ -29,6 +29,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from accord.accounts.access import is_manager, is_staff
 from accord.accounts.models import Role, User
 from accord.accounts.terms import InvalidTerms
@@ -71,8 +74,9 @@ def _who(user: User | None) -> dict[str, Any]:
 
 def _label(level: int | None) -> str:
     if level is None:
-        return "no severity"
-    return f"Severity {Severity(level).label if level in Severity.values else level}"
+        return _("no severity")
+    label = Severity(level).label if level in Severity.values else level
+    return _("Severity %(level)s") % {"level": label}
 
 
 class SeverityState:
@@ -132,17 +136,19 @@ def designation_refusal(ticket: Ticket, state: SeverityState | None = None) -> s
     if ticket.status in REOPENABLE or state.ever_restored:
         # A reopen or a contest does not give the designation back: re-designating after
         # seeing how long the repair took would move the penalty alone.
-        return (
-            "severity: service was restored once, so the severity changes only by agreement: "
+        return "severity: " + _(
+            "service was restored once, so the severity changes only by agreement: "
             "propose a change; support must accept it"
         )
     if state.proposal is not None:
-        return "severity: a proposal is open; it must be answered before the severity changes"
-    if state.agreed:
-        return (
-            f"severity: {_label(state.in_force)} was agreed by both sides; propose a change, "
-            "which the other side must accept"
+        return "severity: " + _(
+            "a proposal is open; it must be answered before the severity changes"
         )
+    if state.agreed:
+        return "severity: " + _(
+            "%(severity)s was agreed by both sides; propose a change, which the other side "
+            "must accept"
+        ) % {"severity": _label(state.in_force)}
     return None
 
 
@@ -154,10 +160,12 @@ def designate_severity(
     _check_severity(severity, ticket.organisation, ticket.reported_at)
     if is_staff(actor):
         raise NotPermitted(
-            "severity: the customer designates the severity; propose a change instead"
+            _("the customer designates the severity; propose a change instead"), field="severity"
         )
     if actor.organisation_id != ticket.organisation_id:
-        raise NotPermitted("severity: only the customer of this ticket designates its severity")
+        raise NotPermitted(
+            _("only the customer of this ticket designates its severity"), field="severity"
+        )
     refusal = designation_refusal(ticket)
     if refusal is not None:
         raise StateConflict(refusal)
@@ -179,18 +187,26 @@ def propose_severity(
     staff = is_staff(actor)
     if not staff and not may_speak_for_customer(actor, ticket):
         raise NotPermitted(
-            "severity: only the ticket's reporter, a customer admin or the vendor's staff "
-            "propose a severity"
+            _(
+                "only the ticket's reporter, a customer admin or the vendor's staff propose a "
+                "severity"
+            ),
+            field="severity",
         )
     state = SeverityState(ticket)
     if state.proposal is not None:
-        raise StateConflict("severity: a proposal is already open; it must be answered first")
+        raise StateConflict(
+            _("a proposal is already open; it must be answered first"), field="severity"
+        )
     if staff and state.in_force is None:
-        raise StateConflict("severity: the customer has not designated a severity yet")
+        raise StateConflict(_("the customer has not designated a severity yet"), field="severity")
     if severity == state.in_force:
-        raise StateConflict(f"severity: {_label(severity)} is already the severity in force")
+        raise StateConflict(
+            _("%(severity)s is already the severity in force") % {"severity": _label(severity)},
+            field="severity",
+        )
     if not reason.strip():
-        raise Refused("reason: say why the severity should change")
+        raise Refused(_("say why the severity should change"), field="reason")
     at = _now(now)
     event = _append(
         ticket,
@@ -207,15 +223,15 @@ def propose_severity(
 
 def answer_refusal(proposal: TicketEvent, actor: User, ticket: Ticket) -> str | None:
     if proposal.actor_id == actor.pk:
-        return "you made this proposal: the other side accepts or rejects it"
+        return _("you made this proposal: the other side accepts or rejects it")
     if proposal_side(proposal) == "vendor":
         if not may_speak_for_customer(actor, ticket):
-            return (
+            return _(
                 "the vendor's proposal is answered by the customer: the ticket's reporter or a "
                 "customer admin"
             )
     elif not is_manager(actor):
-        return "the customer's proposal is answered by a support manager"
+        return _("the customer's proposal is answered by a support manager")
     return None
 
 
@@ -249,7 +265,7 @@ def answer_proposal(
     state = SeverityState(ticket)
     proposal = state.proposal
     if proposal is None:
-        raise StateConflict("there is no open proposal to answer")
+        raise StateConflict(_("there is no open proposal to answer"))
     refusal = answer_refusal(proposal, actor, ticket)
     if refusal is not None:
         raise NotPermitted(refusal)
@@ -298,7 +314,7 @@ def answer_proposal(
     return event
 
 
-MEETING_RECORDERS = "a meeting is recorded by a support manager or a customer admin"
+MEETING_RECORDERS = gettext_lazy("a meeting is recorded by a support manager or a customer admin")
 
 
 def may_record_meeting(user: User, ticket: Ticket) -> bool:
@@ -312,9 +328,9 @@ def settle_refusal(ticket: Ticket, state: SeverityState | None = None) -> str | 
     """Why the dispute cannot be settled by a meeting now (the ticket's state), or None."""
     state = state or SeverityState(ticket)
     if state.proposal is not None:
-        return "a proposal is open: answer it first"
+        return _("a proposal is open: answer it first")
     if not state.disputed:
-        return "there is no unresolved severity dispute to settle"
+        return _("there is no unresolved severity dispute to settle")
     return None
 
 
@@ -329,16 +345,16 @@ def settle_dispute(
 ) -> TicketEvent:
     """Record the meeting that settled an unresolved dispute: the severity in force stands."""
     if not may_record_meeting(actor, ticket):
-        raise NotPermitted(MEETING_RECORDERS)
+        raise NotPermitted(str(MEETING_RECORDERS))
     state = SeverityState(ticket)
     refusal = settle_refusal(ticket, state)
     if refusal is not None:
         raise StateConflict(refusal)
     at = _now(now)
     if held_on > at.date():
-        raise Refused("held_on: the meeting cannot be in the future")
+        raise Refused(_("the meeting cannot be in the future"), field="held_on")
     if not attendees.strip():
-        raise Refused("attendees: name who met, from both sides")
+        raise Refused(_("name who met, from both sides"), field="attendees")
     data: dict[str, Any] = {
         "held_on": held_on.isoformat(),
         "attendees": attendees.strip(),

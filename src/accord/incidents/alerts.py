@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accord.accounts.models import User
 from accord.catalogue.models import Module, Region
@@ -47,11 +48,16 @@ def create_source(
     _require_staff(actor)
     name = _title(name, "name")[:100]
     if kind not in SourceKind.values:
-        raise Refused(f"kind: must be one of {', '.join(SourceKind.values)}")
+        raise Refused(
+            _("must be one of %(choices)s") % {"choices": ", ".join(SourceKind.values)},
+            field="kind",
+        )
     if impact not in Impact.values:
-        raise Refused(f"impact: must be one of {', '.join(Impact.values)}")
+        raise Refused(
+            _("must be one of %(choices)s") % {"choices": ", ".join(Impact.values)}, field="impact"
+        )
     if ExternalSource.objects.filter(name__iexact=name).exists():
-        raise Refused("name: another source has this name")
+        raise Refused(_("another source has this name"), field="name")
     source = ExternalSource(
         name=name,
         kind=kind,

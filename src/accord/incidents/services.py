@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import Organisation, User
@@ -40,21 +41,21 @@ TITLE_MAX = 200
 
 def _require_staff(actor: User) -> None:
     if not is_staff(actor):
-        raise NotPermitted("only the vendor's staff manage incidents and maintenance")
+        raise NotPermitted(_("only the vendor's staff manage incidents and maintenance"))
 
 
 def _title(text: str, field: str = "title") -> str:
     title = (text or "").strip()
     if not title:
-        raise Refused(f"{field}: say in a few words what is affected")
+        raise Refused(_("say in a few words what is affected"), field=field)
     if len(title) > TITLE_MAX:
-        raise Refused(f"{field}: at most {TITLE_MAX} characters")
+        raise Refused(_("at most %(count)d characters") % {"count": TITLE_MAX}, field=field)
     return title
 
 
 def _not_future(moment: datetime, now: datetime, field: str) -> None:
     if moment > now + CLOCK_SKEW:
-        raise Refused(f"{field}: cannot be in the future")
+        raise Refused(_("cannot be in the future"), field=field)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,16 +76,20 @@ def find_module_region(module: str, region: str) -> ModuleRegion:
     """The module-region named by module (slug or name) and region (code or name)."""
     found_module = find_module(module)
     if found_module is None:
-        raise Refused(f"module: no module {module!r}")
+        raise Refused(_("no module %(name)r") % {"name": module}, field="module")
     found_region = find_region(region)
     if found_region is None:
-        raise Refused(f"region: no region {region!r}")
+        raise Refused(_("no region %(name)r") % {"name": region}, field="region")
     try:
         return ModuleRegion.objects.select_related("module", "region").get(
             module=found_module, region=found_region
         )
     except ModuleRegion.DoesNotExist:
-        raise Refused(f"module: {found_module} does not run in {found_region}") from None
+        raise Refused(
+            _("%(module)s does not run in %(region)s")
+            % {"module": found_module, "region": found_region},
+            field="module",
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,12 +113,18 @@ def current_outages(incident: Incident) -> QuerySet[IncidentOutage]:
 
 def _check_status(status: str) -> None:
     if status not in IncidentStatus.values:
-        raise Refused(f"status: must be one of {', '.join(IncidentStatus.values)}")
+        raise Refused(
+            _("must be one of %(choices)s") % {"choices": ", ".join(IncidentStatus.values)},
+            field="status",
+        )
 
 
 def _check_impact(impact: str) -> None:
     if impact and impact not in Impact.values:
-        raise Refused(f"impact: must be one of {', '.join(Impact.values)} (or none)")
+        raise Refused(
+            _("must be one of %(choices)s (or none)") % {"choices": ", ".join(Impact.values)},
+            field="impact",
+        )
 
 
 def declare(
@@ -133,9 +144,9 @@ def declare(
     title = _title(title)
     _check_status(status)
     if status == IncidentStatus.RESOLVED:
-        raise Refused("status: a new incident cannot start resolved")
+        raise Refused(_("a new incident cannot start resolved"), field="status")
     if not (message or "").strip():
-        raise Refused("message: say what is happening (this is the first public update)")
+        raise Refused(_("say what is happening (this is the first public update)"), field="message")
     start = started_at or now
     _not_future(start, now, "started_at")
     for impact in (impacts or {}).values():
@@ -163,10 +174,10 @@ def post_update(
     _require_staff(actor)
     _check_status(status)
     if not (message or "").strip():
-        raise Refused("message: an update needs some text")
+        raise Refused(_("an update needs some text"), field="message")
     if not incident.is_open and status != IncidentStatus.RESOLVED:
         raise StateConflict(
-            "status: the incident is resolved; declare a new one if the fault is back"
+            _("the incident is resolved; declare a new one if the fault is back"), field="status"
         )
     if incident.is_open and status == IncidentStatus.RESOLVED:
         return resolve(incident, message=message, actor=actor, now=now)
@@ -213,7 +224,7 @@ def set_impact(
     _require_staff(actor)
     _check_impact(impact)
     if not incident.is_open:
-        raise StateConflict("impact: the incident is resolved")
+        raise StateConflict(_("the incident is resolved"), field="impact")
     moment = at or now
     _not_future(moment, now, "at")
     current = _open_outage(incident, module_region, organisation)
@@ -222,12 +233,13 @@ def set_impact(
             return current.outage
         if moment < current.outage.start:
             raise Refused(
-                f"at: the current impact began at {current.outage.start:%Y-%m-%d %H:%M} UTC; "
-                "a change cannot come before it"
+                _("the current impact began at %(when)s UTC; a change cannot come before it")
+                % {"when": f"{current.outage.start:%Y-%m-%d %H:%M}"},
+                field="at",
             )
         Outage.objects.filter(pk=current.outage_id).update(end=moment)
     elif moment < incident.started_at:
-        raise Refused("at: cannot be before the incident started")
+        raise Refused(_("cannot be before the incident started"), field="at")
     if not impact:
         return None
     if organisation is None:
@@ -264,18 +276,20 @@ def resolve(
     """Resolve: every outage of the incident ends at `at` (default now)."""
     _require_staff(actor)
     if not incident.is_open:
-        raise StateConflict("status: the incident is already resolved")
+        raise StateConflict(_("the incident is already resolved"), field="status")
     if not (message or "").strip():
-        raise Refused("message: say what was done (this is the last public update)")
+        raise Refused(_("say what was done (this is the last public update)"), field="message")
     moment = at or now
     _not_future(moment, now, "at")
     if moment < incident.started_at:
-        raise Refused("at: cannot be before the incident started")
+        raise Refused(_("cannot be before the incident started"), field="at")
     opened = current_outages(incident)
     latest = max((link.outage.start for link in opened), default=None)
     if latest is not None and moment < latest:
         raise Refused(
-            f"at: an impact was set at {latest:%Y-%m-%d %H:%M} UTC; resolve at or after it"
+            _("an impact was set at %(when)s UTC; resolve at or after it")
+            % {"when": f"{latest:%Y-%m-%d %H:%M}"},
+            field="at",
         )
     Outage.objects.filter(pk__in=[link.outage_id for link in opened]).update(end=moment)
     incident.status = IncidentStatus.RESOLVED
@@ -299,11 +313,11 @@ def resolve(
 def can_confirm(ticket: Ticket) -> str:
     """Why the ticket cannot be confirmed as a total outage now ("" when it can)."""
     if ticket.severity_in_force != 1:
-        return "only a Severity 1 ticket can be confirmed as a total outage"
+        return _("only a Severity 1 ticket can be confirmed as a total outage")
     if ticket.status == Status.CLOSED:
-        return "the ticket is closed"
+        return _("the ticket is closed")
     if IncidentTicket.objects.filter(ticket=ticket).exists():
-        return "the ticket is already linked to an incident"
+        return _("the ticket is already linked to an incident")
     return ""
 
 
@@ -346,7 +360,9 @@ def confirm_total_outage(
             public=not customer_only,
         )
     elif not incident.is_open:
-        raise StateConflict("incident: that incident is resolved; choose an open one or a new one")
+        raise StateConflict(
+            _("that incident is resolved; choose an open one or a new one"), field="incident"
+        )
     else:
         start = max(start, incident.started_at)
     link = IncidentTicket.objects.create(
@@ -399,13 +415,16 @@ def schedule_maintenance(
     _require_staff(actor)
     title = _title(title)
     if end <= start:
-        raise Refused("end: must be after the start")
+        raise Refused(_("must be after the start"), field="end")
     if end <= now:
-        raise Refused("end: the window is over already; maintenance is announced ahead")
+        raise Refused(_("the window is over already; maintenance is announced ahead"), field="end")
     chosen = list(module_regions)
     for module_region in chosen:
         if module_region.region_id != region.pk:
-            raise Refused(f"module_regions: {module_region} is not in {region}")
+            raise Refused(
+                _("%(target)s is not in %(region)s") % {"target": module_region, "region": region},
+                field="module_regions",
+            )
     window = MaintenanceWindow.objects.create(
         region=region,
         title=title,
@@ -424,8 +443,8 @@ def schedule_maintenance(
 def cancel_maintenance(window: MaintenanceWindow, *, actor: User, now: datetime) -> None:
     _require_staff(actor)
     if window.cancelled_at is not None:
-        raise StateConflict("the window is already cancelled")
+        raise StateConflict(_("the window is already cancelled"))
     if window.end <= now:
-        raise StateConflict("the window is over: it cannot be cancelled")
+        raise StateConflict(_("the window is over: it cannot be cancelled"))
     window.cancelled_at = now
     window.save(update_fields=["cancelled_at"])

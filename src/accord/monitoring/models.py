@@ -40,11 +40,14 @@ class Impact(models.TextChoices):
 
 
 class Source(models.TextChoices):
-    PROBE = "probe", "Accord's probes"
-    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
-    WEBHOOK = "webhook", "External monitor (webhook)"
-    INCIDENT = "incident", "Incident declared by staff"
-    TICKET = "ticket", "Severity 1 ticket confirmed as a total outage"
+    """Where an outage came from. The labels are said in the reader's language on pages; a
+    frozen report keeps the English (`accord.reports.build`)."""
+
+    PROBE = "probe", _("Accord's probes")
+    ALERTMANAGER = "alertmanager", _("Prometheus Alertmanager")
+    WEBHOOK = "webhook", _("External monitor (webhook)")
+    INCIDENT = "incident", _("Incident declared by staff")
+    TICKET = "ticket", _("Severity 1 ticket confirmed as a total outage")
 
 
 class Outage(models.Model):

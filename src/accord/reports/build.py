@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import translation
 
 from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
@@ -93,6 +94,13 @@ class Month:
         first = from_epoch(self.start).astimezone(tz).date()
         last = from_epoch(self.end).astimezone(tz).date()
         return [first + timedelta(days=n) for n in range((last - first).days)]
+
+
+def _english(label: Any) -> str:
+    """A choice's label as a report freezes it: in English (its msgid), whatever language the
+    person who froze it reads; the report's pages translate the source from its code."""
+    with translation.override(None):
+        return str(label)
 
 
 def report_month(organisation: Organisation, month: str) -> Month:
@@ -312,7 +320,7 @@ def uptime_lines(
         outages = [
             schema.OutageLine(
                 source=row.source,
-                source_label=Source(row.source).label,
+                source_label=_english(Source(row.source).label),
                 impact=row.impact,
                 weight=format_fraction(weights[row.impact]),
                 start=format_iso_utc(row.start),
