@@ -260,6 +260,14 @@ def test_slack_10x_the_fee_for_the_downtime_and_48_hours_notice() -> None:
     assert not measure_period(rule, "2026-Q4", outages=outages, scheduled=[late]).met
 
 
+def test_slack_names_the_current_text_it_does_not_encode() -> None:
+    # Slack archived the 99.99% text; the current one (2024-07-11) promises best efforts only.
+    sources = policy("slack").sources
+    assert sources is not None
+    assert [s.text_date for s in sources] == ["2024-06-14", "2019-08-15", "2024-07-11"]
+    assert "not encoded" in sources[-1].title
+
+
 def test_slack_a_quarter_at_99_99_percent_earns_nothing() -> None:
     # Q4 2026: 92 days, 0.01% of it is 794.88 s. Below the commitment the credit starts.
     rule = measurement_rule(policy("slack"))
