@@ -15,6 +15,8 @@ from accord.incidents import views as incidents
 from accord.releases import views as releases
 
 urlpatterns = [
+    # First: every API request would otherwise be tried against each page's pattern.
+    path("api/", api.urls),
     path("", accounts.home, name="home"),
     # Accounts
     path("accounts/login/", accounts.login_view, name="login"),
@@ -138,5 +140,4 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # The language switch of the footer (Django's set_language, POST)
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", api.urls),
 ]

@@ -27,9 +27,13 @@ def test_the_pool_size_and_timeout_can_be_set_and_the_pool_turned_off(load_setti
     assert "pool" not in off["OPTIONS"] and off["CONN_MAX_AGE"] == 60
 
 
-def test_sqlite_has_no_pool(load_settings) -> None:
+def test_sqlite_has_no_pool_and_keeps_its_connection(load_settings) -> None:
     db = load_settings(ACCORD_SECRET_KEY="x").DATABASES["default"]
     assert "pool" not in db["OPTIONS"]
+    # A connection per request (and the WAL checkpoint as it closes) doubled a request's CPU.
+    assert db["CONN_MAX_AGE"] == 600 and db["CONN_HEALTH_CHECKS"] is True
+    per_request = load_settings(ACCORD_SECRET_KEY="x", ACCORD_DB_CONN_MAX_AGE="0")
+    assert per_request.DATABASES["default"]["CONN_MAX_AGE"] == 0
 
 
 def test_bad_pool_settings_are_named(load_settings) -> None:

@@ -3,10 +3,14 @@ scope, credit and sources; bad input named by key and line; the built-in policy 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.strategies import dates
 
 from accord.engine.credit_forms import FeeMultipleCredit, ServiceDaysCredit, TierCredit
 from accord.engine.errors import EngineError
@@ -57,8 +61,10 @@ credit_percent = "25"
 [[sources]]
 title = "Example SLA"
 url = "https://example.com/sla"
-read = "as recalled, not re-read"
+read = "read from a stored copy"
 sentences = ["Uptime is measured per calendar quarter."]
+text_date = "2024-06-14"
+read_on = "2026-12-07"
 """
 
 
@@ -79,6 +85,7 @@ def test_a_published_sla_reads_into_a_measurement_rule() -> None:
     assert rule.credit.cap_percent == 50
     assert policy.availability.scope == "per_module"
     assert policy.sources is not None and policy.sources[0].url == "https://example.com/sla"
+    assert (policy.sources[0].text_date, policy.sources[0].read_on) == ("2024-06-14", "2026-12-07")
     # No [availability.maintenance] table: no scheduled downtime is excluded, whatever notice.
     assert rule.notice_hours is None
 
@@ -178,7 +185,29 @@ def test_the_builtin_policy_keeps_its_data_and_measures_as_before() -> None:
             40,
             "",
         ),
-        ('read = "as recalled, not re-read"\n', "", "sources.0.read", 36, "Field required"),
+        ('read = "read from a stored copy"\n', "", "sources.0.read", 36, "Field required"),
+        (
+            'text_date = "2024-06-14"',
+            'text_date = "14 June 2024"',
+            "sources.0.text_date",
+            41,
+            "is not a date YYYY-MM-DD",
+        ),
+        (
+            'text_date = "2024-06-14"',
+            'text_date = "2024-02-30"',
+            "sources.0.text_date",
+            41,
+            "is not a calendar date",
+        ),
+        ('read_on = "2026-12-07"', "read_on = 2026-12-07", "sources.0.read_on", 42, "string"),
+        (
+            'read_on = "2026-12-07"',
+            'read_on = "2024-06-13"',
+            "sources.0.read_on",
+            42,
+            "2024-06-13 is before text_date 2024-06-14",
+        ),
     ],
 )
 def test_bad_measuring_keys_are_named_with_their_line(
@@ -209,3 +238,23 @@ def test_fee_multiple_and_service_days() -> None:
     assert terms.form.days == (3, 7)
     with pytest.raises(PolicyError, match=r"credit: tiers\[1\].credit_days"):
         parse_policy(days.replace("credit_days = 7", "credit_days = -7"), "days.toml")
+
+
+def test_a_source_may_leave_its_dates_out() -> None:
+    # A text that shows no date of its own (GitHub's, Cloud Run's) says so in `read` instead.
+    text = MINIMAL.replace('text_date = "2024-06-14"\n', "").replace('read_on = "2026-12-07"\n', "")
+    sources = parse_policy(text, "example.toml").sources
+    assert sources is not None and (sources[0].text_date, sources[0].read_on) == (None, None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(dated=dates(date(2000, 1, 1), date(2099, 12, 31)), later=st.integers(-400, 400))
+def test_a_source_is_read_on_or_after_its_date(dated: date, later: int) -> None:
+    read = dated + timedelta(days=later)
+    text = MINIMAL.replace("2024-06-14", dated.isoformat()).replace("2026-12-07", read.isoformat())
+    if later >= 0:
+        sources = parse_policy(text, "example.toml").sources
+        assert sources is not None and sources[0].read_on == read.isoformat()
+    else:
+        with pytest.raises(PolicyError, match="sources.0: read_on: .* is before text_date"):
+            parse_policy(text, "example.toml")

@@ -9,6 +9,8 @@ time zone, outages as given, credit by its penalty schedule's uptime tiers and c
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
@@ -167,9 +169,38 @@ class SourceModel(_Model):
 
     title: str
     url: str = Field(pattern=r"^https?://\S+$")
-    # When it was read, or, honestly, that it was not ("as recalled, not re-read").
+    # How it was read (from the page, from a stored copy), or, honestly, that it was not.
     read: str = Field(min_length=1)
     sentences: list[str] = Field(min_length=1)
+    # The text's own date (its "Last Updated" / "Effective" line), YYYY-MM-DD; left out when
+    # the copy read shows none (then `read` says so).
+    text_date: str | None = None
+    # The day the text was read, YYYY-MM-DD; a text cannot be read before it is dated.
+    read_on: str | None = None
+
+    @field_validator("text_date", "read_on")
+    @classmethod
+    def _iso_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            _calendar_date(value)
+        return value
+
+    @model_validator(mode="after")
+    def _read_after_dated(self) -> SourceModel:
+        dated, read = self.text_date, self.read_on
+        if dated is not None and read is not None and _calendar_date(read) < _calendar_date(dated):
+            raise ValueError(f"read_on: {read} is before text_date {dated}")
+        return self
+
+
+def _calendar_date(value: str) -> date:
+    """A YYYY-MM-DD day; ValueError (the field's problem) for anything else."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{value!r} is not a date YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a calendar date") from None
 
 
 def period_rule(policy: Policy, timezone: str | None = None) -> PeriodRule:
