@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.access import is_customer_admin, is_staff
 from accord.accounts.models import (
@@ -62,9 +63,9 @@ def create_user(
     last_name: str = "",
 ) -> User:
     if role in CUSTOMER_ROLES and organisation is None:
-        raise Refused("a customer's user belongs to an organisation")
+        raise Refused(_("a customer's user belongs to an organisation"))
     if role in STAFF_ROLES and organisation is not None:
-        raise Refused("the vendor's staff belong to no customer organisation")
+        raise Refused(_("the vendor's staff belong to no customer organisation"))
     user = User(
         username=email.lower(),
         email=email.lower(),
@@ -103,9 +104,9 @@ def invite(
 ) -> tuple[Invitation, str]:
     """An invitation and the secret token for its link (sent by email, never stored)."""
     if not can_invite(inviter, organisation, role):
-        raise Refused("you cannot invite people with that role to that organisation")
+        raise Refused(_("you cannot invite people with that role to that organisation"))
     if User.objects.filter(email__iexact=email).exists():
-        raise Refused("email: someone with that address already has an account")
+        raise Refused(_("someone with that address already has an account"), field="email")
     token = Invitation.new_token()
     at = now or timezone.now()
     invitation = Invitation.objects.create(
@@ -181,10 +182,10 @@ def visible_users(viewer: User) -> list[User]:
 def issue_token(*, user: User, name: str) -> tuple[ApiToken, str]:
     """A personal API token for `user` and its secret text (shown once, never stored)."""
     if not user.is_active:
-        raise Refused("an inactive user gets no tokens")
+        raise Refused(_("an inactive user gets no tokens"))
     name = name.strip()
     if not name:
-        raise Refused("name: give the token a name (what it is for)")
+        raise Refused(_("give the token a name (what it is for)"), field="name")
     return ApiToken.issue(user, name[:100])
 
 

@@ -13,6 +13,7 @@ from typing import cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accord.accounts.access import is_staff
 from accord.accounts.models import Contract, User
@@ -38,7 +39,7 @@ from accord.releases.models import ChangeKind, Kind, Release, ReleaseChange
 
 def _staff(actor: User | None) -> None:
     if actor is not None and not is_staff(actor):
-        raise NotPermitted("only the vendor's staff change the release calendar")
+        raise NotPermitted(_("only the vendor's staff change the release calendar"))
 
 
 def planned_version(kind: str, at: datetime) -> str:
@@ -112,8 +113,11 @@ def contract_schedule(module_region: ModuleRegion, at: datetime) -> MaintenanceS
     if len(found) > 1:
         views = "; ".join(f"{', '.join(names)}: {_describe(s)}" for s, names in found.items())
         raise StateConflict(
-            f"{module_region}: the contracts disagree on the maintenance window ({views}); "
-            "align their windows, or plan this region's releases by hand"
+            _(
+                "%(target)s: the contracts disagree on the maintenance window (%(views)s); "
+                "align their windows, or plan this region's releases by hand"
+            )
+            % {"target": module_region, "views": views}
         )
     return next(iter(found))
 
@@ -149,7 +153,7 @@ def move(
 ) -> ReleaseChange:
     _staff(actor)
     if release.deployed_at is not None or release.cancelled_at is not None:
-        raise StateConflict("a deployed or cancelled release cannot be moved")
+        raise StateConflict(_("a deployed or cancelled release cannot be moved"))
     change = _plan_changed(release, ChangeKind.MOVED, actor, reason, now or timezone.now(), to)
     release.planned_at = to
     release.save(update_fields=["planned_at"])
@@ -161,9 +165,9 @@ def cancel(
 ) -> ReleaseChange:
     _staff(actor)
     if release.deployed_at is not None:
-        raise StateConflict("a deployed release cannot be cancelled")
+        raise StateConflict(_("a deployed release cannot be cancelled"))
     if release.cancelled_at is not None:
-        raise StateConflict("the release is already cancelled")
+        raise StateConflict(_("the release is already cancelled"))
     at = now or timezone.now()
     change = _plan_changed(release, ChangeKind.CANCELLED, actor, reason, at)
     release.cancelled_at = at
@@ -195,15 +199,20 @@ def record_deployment(
     each linked ticket of the same module and region whose service is restored as having its
     permanent fix delivered, with `actor` (staff) as the one who did it."""
     if not is_staff(actor):
-        raise NotPermitted("only the vendor's staff record deployments")
+        raise NotPermitted(_("only the vendor's staff record deployments"))
     if kind not in Kind.values:
-        raise Invalid(f"kind: must be one of {', '.join(Kind.values)}")
+        raise Invalid(
+            _("must be one of %(choices)s") % {"choices": ", ".join(Kind.values)}, field="kind"
+        )
     for ticket in tickets:
         if (
             ticket.module_id != module_region.module_id
             or ticket.region_id != module_region.region_id
         ):
-            raise StateConflict(f"ticket #{ticket.pk} is not about {module_region}")
+            raise StateConflict(
+                _("ticket #%(ticket)s is not about %(target)s")
+                % {"ticket": ticket.pk, "target": module_region}
+            )
     release, created = Release.objects.get_or_create(
         module_region=module_region,
         version=version,
@@ -211,7 +220,10 @@ def record_deployment(
     )
     if not created:
         if release.kind != kind:
-            raise StateConflict(f"version {version} is recorded as {release.kind}, not {kind}")
+            raise StateConflict(
+                _("version %(version)s is recorded as %(recorded)s, not %(kind)s")
+                % {"version": version, "recorded": release.kind, "kind": kind}
+            )
         if release.deployed_at is None:
             release.deployed_at = at
             release.cancelled_at = None
