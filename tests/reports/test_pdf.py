@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 
 from accord.helpdesk import services as helpdesk
@@ -144,7 +145,9 @@ def test_the_report_html_class_makes_the_same_pdf_as_weasyprints_own(
     html_class, fonts, stylesheet, fetcher = render._weasyprint()
     assert html_class.trimmed_user_agent_stylesheet
     issued = services.report_for(world.acme, "2026-10", now=NOW)
-    html = render._render("reports/pdf.html", issued.report, issued.version, inline_css=False)
+    # report_pdf names the language as Accord does ("en"), not the settings' "en-us".
+    with translation.override("en"):
+        html = render._render("reports/pdf.html", issued.report, issued.version, inline_css=False)
     ours = html_class(string=html, base_url=None, url_fetcher=fetcher)
     assert ours.parsed_as_xml
     theirs = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
