@@ -15,6 +15,7 @@ from django.core import mail
 from django.test import Client
 
 from accord.catalogue.models import Region
+from accord.core.display import format_when
 from accord.incidents import services as incidents
 from accord.status.models import StatusSubscriber
 from accord.work.models import Job
@@ -184,6 +185,8 @@ def test_scheduled_maintenance_reaches_the_regions_subscribers(
     message = sent[0]
     assert message.subject == "[Scheduled maintenance] Database upgrade"
     assert "Reporting" in message.body and "Reports are read-only." in message.body
-    assert f"{window.start:%Y-%m-%d %H:%M} UTC" in message.body
+    assert f"From {format_when(window.start, 'UTC')} to {format_when(window.end, 'UTC')}" in (
+        message.body
+    )
     assert UNSUBSCRIBE.search(message.body)
     assert send_mail(clock) == []

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accord.accounts.access import scope
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
+from accord.core.display import format_span
 from accord.core.forms import AccordForm, OptionalChoice
 from accord.dashboard import services, simulator
 from accord.engine.errors import EngineError
@@ -48,15 +49,15 @@ class DashboardFilterForm(AccordForm):
 
 
 CALENDAR_PRESETS = [
-    ("contract", "The contract's support hours"),
-    ("always", "24×7 (every hour of every day)"),
-    ("business", "Monday–Friday 08:00–18:00 in the time zone below"),
-    ("custom", "Edit the calendar (JSON below)"),
+    ("contract", _("The contract's support hours")),
+    ("always", _("24×7 (every hour of every day)")),
+    ("business", _("Monday–Friday 08:00–18:00 in the time zone below")),
+    ("custom", _("Edit the calendar (JSON below)")),
 ]
 SEVERITY_CALENDARS = [
-    ("", "As the contract"),
-    ("support_hours", "Support hours"),
-    ("always", "24×7"),
+    ("", _("As the contract")),
+    ("support_hours", _("Support hours")),
+    ("always", _("24×7")),
 ]
 
 
@@ -76,7 +77,6 @@ class SimulatorForm(AccordForm):
         label=_("Through month"),
         max_length=7,
         required=False,
-        help_text=f"Optional: a range of up to {simulator.MAX_MONTHS} months",
     )
     calendar = forms.ChoiceField(
         label=_("Support calendar"),
@@ -99,7 +99,7 @@ class SimulatorForm(AccordForm):
         label=_("Calendar (JSON)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
-        help_text=(
+        help_text=_(
             'A support-hours object: {"timezone": "region" or an IANA zone, "weekly": {"mon": '
             '[["08:00", "18:00"]], ...}, "holidays": ["2026-12-25"], "region_holidays": true} '
             'or {"always": true}.'
@@ -123,21 +123,30 @@ class SimulatorForm(AccordForm):
         self.fields["customer"].queryset = services.customers_with_contracts(
             scope(user, Organisation.objects.all())
         )
+        self.fields["month_to"].help_text = gettext(
+            "Optional: a range of up to %(most)s months"
+        ) % {"most": simulator.MAX_MONTHS}
         self.levels = [severity.level for severity in policy.severities]
         for severity in policy.severities:
-            target = severity.target.to_duration().describe()
-            counted = "24×7" if severity.calendar == "always" else "support hours"
+            # The policy's own target and name; the span in the active language's words.
+            duration = severity.target.to_duration()
+            target = format_span(duration.days * 24 * 3600 + duration.seconds)
+            counted = gettext("24×7") if severity.calendar == "always" else gettext("support hours")
+            named = {"level": severity.level, "name": severity.name}
             self.fields[f"calendar_{severity.level}"] = forms.ChoiceField(
-                label=f"Severity {severity.level} {severity.name}: counted in",
+                label=gettext("Severity %(level)s %(name)s: counted in") % named,
                 choices=SEVERITY_CALENDARS,
                 required=False,
-                help_text=f"The contract: {counted}",
+                help_text=gettext("The contract: %(counted)s") % {"counted": counted},
             )
             self.fields[f"target_{severity.level}"] = forms.CharField(
-                label=f"Severity {severity.level} {severity.name}: return-to-service target",
+                label=gettext("Severity %(level)s %(name)s: return-to-service target") % named,
                 max_length=30,
                 required=False,
-                help_text=f"The contract: {target}. Write 4h, 12h, 2d or 1d 4h (support time).",
+                help_text=gettext(
+                    "The contract: %(target)s. Write 4h, 12h, 2d or 1d 4h (support time)."
+                )
+                % {"target": target},
             )
 
     def severity_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
@@ -178,11 +187,12 @@ class SimulatorForm(AccordForm):
             last = last or first
             months = simulator.month_range(first, last)
             if not months:
-                self.add_error("month_to", "must be the same month as Month or later")
+                self.add_error("month_to", gettext("must be the same month as Month or later"))
             elif len(months) > simulator.MAX_MONTHS:
                 self.add_error(
                     "month_to",
-                    f"a range is at most {simulator.MAX_MONTHS} months ({len(months)} given)",
+                    gettext("a range is at most %(most)s months (%(given)s given)")
+                    % {"most": simulator.MAX_MONTHS, "given": len(months)},
                 )
             else:
                 from django.utils import timezone
@@ -190,10 +200,16 @@ class SimulatorForm(AccordForm):
                 this_month, _ = services.current_month(organisation.contract, timezone.now())
                 if last > this_month:
                     field = "month_to" if data.get("month_to") else "month_from"
-                    self.add_error(field, f"must be {this_month} or earlier (months not begun)")
+                    self.add_error(
+                        field,
+                        gettext("must be %(month)s or earlier (months not begun)")
+                        % {"month": this_month},
+                    )
                 data["months"] = months
         if data.get("calendar") == "custom" and not data.get("calendar_json", "").strip():
-            self.add_error("calendar_json", "give the calendar as JSON (or choose a preset)")
+            self.add_error(
+                "calendar_json", gettext("give the calendar as JSON (or choose a preset)")
+            )
         return data
 
 
@@ -202,7 +218,9 @@ def _month(value: str) -> str:
     try:
         month_bounds(value, zone("UTC"))
     except EngineError:
-        raise forms.ValidationError(f"{value!r} is not a month YYYY-MM") from None
+        raise forms.ValidationError(
+            gettext("%(value)r is not a month YYYY-MM") % {"value": value}
+        ) from None
     return value
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from accord.accounts.models import Organisation
 from accord.accounts.terms import fee_for_month, terms_for_month
 from accord.core.errors import Invalid
@@ -94,7 +96,9 @@ def replay(organisation: Organisation, month: str, policy_id: str, *, now: datet
     """`month` of `organisation` measured by the shipped policy `policy_id` (its period: the
     one holding the month's first day), and the same month as the contract has it."""
     if policy_id not in builtin_names():
-        raise ReplayError("policy", f"{policy_id!r} is not a shipped policy")
+        raise ReplayError(
+            "policy", gettext("%(policy)r is not a shipped policy") % {"policy": policy_id}
+        )
     policy = load_builtin(policy_id)
     terms = terms_for_month(organisation, month)
     try:

@@ -19,6 +19,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
+
 from accord.accounts.models import Organisation
 from accord.accounts.terms import resolve_terms
 from accord.core.errors import Invalid
@@ -45,7 +47,6 @@ class SimulationError(Invalid):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message, field=field)
-        self.message = message
         self.message = message
 
 
@@ -99,7 +100,7 @@ def parse_target(text: str) -> dict[str, int]:
     """ "4h", "12 hours", "2d", "1d 4h", "90 min" as a policy's target object."""
     cleaned = text.strip()
     if not cleaned:
-        raise ValueError("give a duration such as 4h, 2d or 1d 4h")
+        raise ValueError(gettext("give a duration such as 4h, 2d or 1d 4h"))
     answer: dict[str, int] = {}
     position = 0
     for match in _DURATION.finditer(cleaned):
@@ -107,13 +108,15 @@ def parse_target(text: str) -> dict[str, int]:
             break
         unit = _UNITS[match.group(2)[0].lower()]
         if unit in answer:
-            raise ValueError(f"{match.group(2)} is given twice")
+            raise ValueError(gettext("%(unit)s is given twice") % {"unit": match.group(2)})
         answer[unit] = int(match.group(1))
         position = match.end()
     if not answer or cleaned[position:].strip(" ,"):
-        raise ValueError(f"{text!r} is not a duration such as 4h, 12h, 2d or 1d 4h")
+        raise ValueError(
+            gettext("%(text)r is not a duration such as 4h, 12h, 2d or 1d 4h") % {"text": text}
+        )
     if not any(answer.values()):
-        raise ValueError("a target must be longer than nothing")
+        raise ValueError(gettext("a target must be longer than nothing"))
     return answer
 
 
@@ -125,20 +128,27 @@ def parse_document(text: str, what: str) -> dict[str, Any]:
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"line {exc.lineno}: not valid JSON: {exc.msg}") from None
+            raise ValueError(
+                gettext("line %(line)s: not valid JSON: %(problem)s")
+                % {"line": exc.lineno, "problem": exc.msg}
+            ) from None
         if not isinstance(data, dict):
-            raise ValueError("must be a JSON object")
+            raise ValueError(gettext("must be a JSON object"))
     else:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             message = str(exc)
             found = re.search(r"\(at line (\d+), column \d+\)", message)
-            where = f"line {found.group(1)}: " if found else ""
-            if not found and "end of document" in message:
-                where = "at the end: "
             message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
-            raise ValueError(f"{where}not valid TOML or JSON: {message}") from None
+            if found:
+                text = gettext("line %(line)s: not valid TOML or JSON: %(problem)s")
+            elif "end of document" in str(exc):
+                text = gettext("at the end: not valid TOML or JSON: %(problem)s")
+            else:
+                text = gettext("not valid TOML or JSON: %(problem)s")
+            where = {"line": found.group(1) if found else "", "problem": message}
+            raise ValueError(text % where) from None
     if list(data) == [what] and isinstance(data[what], dict):
         data = data[what]
     return data
@@ -227,11 +237,11 @@ def changed_terms(organisation: Organisation, changes: Changes) -> ContractTerms
     levels = {s["level"]: s for s in data["severities"]}
     for level, calendar in changes.severity_calendars.items():
         if level not in levels:
-            raise SimulationError(f"calendar_{level}", f"{level} is not a severity of the policy")
+            raise SimulationError(f"calendar_{level}", _not_a_severity(level))
         levels[level]["calendar"] = calendar
     for level, target in changes.severity_targets.items():
         if level not in levels:
-            raise SimulationError(f"target_{level}", f"{level} is not a severity of the policy")
+            raise SimulationError(f"target_{level}", _not_a_severity(level))
         levels[level]["target"] = dict(target)
     try:
         policy = policy_from_data(data, "simulated policy")
@@ -253,6 +263,10 @@ def changed_terms(organisation: Organisation, changes: Changes) -> ContractTerms
         name = error.field.split(".")[0].split("[")[0]
         form_field = {"support_hours": "calendar_json", "penalties": "penalties"}.get(name, "")
         raise SimulationError(form_field, str(error)) from None
+
+
+def _not_a_severity(level: int) -> str:
+    return gettext("%(level)s is not a severity of the policy") % {"level": level}
 
 
 def _policy_field(path: str) -> str:
@@ -344,7 +358,10 @@ class MonthComparison:
 
     @property
     def statements(self) -> list[tuple[str, schema.Statement]]:
-        return [("Current", self.current.statement), ("Simulated", self.simulated.statement)]
+        return [
+            (gettext("Current"), self.current.statement),
+            (gettext("Simulated"), self.simulated.statement),
+        ]
 
 
 @dataclass(frozen=True)
@@ -477,7 +494,9 @@ def simulate_by_reports(
 
 def _check_months(months: Sequence[str]) -> None:
     if not 1 <= len(months) <= MAX_MONTHS:
-        raise SimulationError("month_to", f"choose from 1 to {MAX_MONTHS} months")
+        raise SimulationError(
+            "month_to", gettext("choose from 1 to %(most)s months") % {"most": MAX_MONTHS}
+        )
 
 
 def _refused(error: EngineError) -> SimulationError:

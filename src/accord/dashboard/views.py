@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accord.accounts.access import is_manager, is_staff, scope
@@ -150,7 +151,9 @@ def _document(form: forms.Form, name: str, what: str, check: Any) -> dict[str, A
         check(data)
     except EngineError as error:
         line = simulator.locate(text, error.field)
-        form.add_error(name, f"line {line}: {error}" if line else str(error))
+        # The engine's refusal stays English (docs/translations.md); the line is said.
+        where = gettext("line %(line)s: %(problem)s") % {"line": line, "problem": error}
+        form.add_error(name, where if line else str(error))
         return None
     return data
 

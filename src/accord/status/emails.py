@@ -15,7 +15,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
+from accord.core.display import recipient_language
 from accord.core.links import absolute_url
 from accord.status.models import StatusSubscriber
 from accord.work import services as work
@@ -27,27 +30,28 @@ KIND = "status_email"
 
 
 def queue_confirmation(subscriber: StatusSubscriber, token: str, *, now: datetime) -> Job:
-    """The confirmation email of one request (one job per request: the key counts them)."""
-    where = subscriber.region.name if subscriber.region_id else "every region"
-    context = {
-        "where": where,
-        "confirm": absolute_url(reverse("status_confirm", args=[token])),
-        "status_page": absolute_url(
-            reverse("status_region", args=[subscriber.region.code])
-            if subscriber.region_id
-            else reverse("status_overall")
-        ),
-    }
+    """The confirmation email of one request (one job per request: the key counts them), in
+    the subscription's language (that of the page it was asked on)."""
+    with translation.override(recipient_language(subscriber)):
+        where = where_label(subscriber)
+        context = {
+            "where": where,
+            "confirm": absolute_url(reverse("status_confirm", args=[token])),
+            "status_page": status_page_url(subscriber),
+        }
+        subject = gettext("Confirm your status updates for %(where)s") % {"where": where}
+        body = render_to_string("status/confirmation_email.txt", context)
     return work.schedule(
         f"status-confirm:{subscriber.pk}:{subscriber.confirmations_sent}",
         KIND,
         now,
-        payload={
-            "to": subscriber.email,
-            "subject": f"Confirm your status updates for {where}",
-            "body": render_to_string("status/confirmation_email.txt", context),
-        },
+        payload={"to": subscriber.email, "subject": subject, "body": body},
     )
+
+
+def where_label(subscriber: StatusSubscriber) -> str:
+    """The region a subscription is for, or "every region", in the active language."""
+    return subscriber.region.name if subscriber.region_id else gettext("every region")
 
 
 def status_page_url(subscriber: StatusSubscriber) -> str:

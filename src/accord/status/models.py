@@ -49,6 +49,15 @@ class StatusSubscriber(models.Model):
     confirmations_sent = models.PositiveSmallIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # An address has no account, so no language of its own: its emails are in the language of
+    # the page it subscribed on (empty, for rows from before: the site's default).
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Its emails are written in this language (empty: the site's default)"),
+    )
 
     class Meta:
         ordering = ["email"]

@@ -24,7 +24,10 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
+from accord.core.display import format_when, recipient_language
 from accord.core.links import absolute_url
 from accord.engine.timeutil import zone
 from accord.incidents.announce import STATUS_NOTICE
@@ -73,17 +76,24 @@ def one_click_url(subscriber: StatusSubscriber) -> str:
 
 
 def _footer(subscriber: StatusSubscriber) -> list[str]:
-    where = subscriber.region.name if subscriber.region_id else "every region"
+    where = emails.where_label(subscriber)
     return [
-        f"The status page: {status_page_url(subscriber)}",
+        gettext("The status page: %(url)s") % {"url": status_page_url(subscriber)},
         "",
-        f"You receive this because you subscribed to status updates for {where}.",
-        f"Unsubscribe: {unsubscribe_url(subscriber)}",
+        gettext("You receive this because you subscribed to status updates for %(where)s.")
+        % {"where": where},
+        gettext("Unsubscribe: %(url)s") % {"url": unsubscribe_url(subscriber)},
     ]
 
 
 def _utc(moment: datetime) -> str:
+    """An instant in a webhook's lines: English, like the API."""
     return f"{moment.astimezone(zone('UTC')):%Y-%m-%d %H:%M} UTC"
+
+
+def _when(moment: datetime, zone_name: str = "UTC") -> str:
+    """An instant in an email, in the active language ("Mo., 9. März 2026, 13:00 UTC")."""
+    return format_when(moment, zone_name)
 
 
 def _notice(person: StatusSubscriber, notice: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +118,10 @@ def _fan_out(
     for person in people:
         key = f"{prefix}:subscriber-{person.pk}"
         if person.channel == Channel.EMAIL:
+            # In the language of the page the address subscribed on (an address has no
+            # account), as the help desk's notices are in each reader's (docs/translations.md).
+            with translation.override(recipient_language(person)):
+                message = render(person)
             jobs.append(
                 Job(
                     key=key,
@@ -117,7 +131,7 @@ def _fan_out(
                         "to": person.email,
                         "subscriber": person.pk,
                         "list_unsubscribe": one_click_url(person),
-                        **render(person),
+                        **message,
                     },
                 )
             )
@@ -156,18 +170,19 @@ def _announce_update(update_id: int) -> str:
     if not incident.public:
         return "the incident is not public"
     status = update.get_status_display()
-    subject = f"[{status}] {incident.title}"
+    subject = f"[{status}] {incident.title}"  # the webhook's, in English
 
     def render(person: StatusSubscriber) -> dict[str, str]:
+        said = update.get_status_display()  # in the subscriber's language
         body = [
             f"{incident.title}",
-            f"Status: {status} ({_utc(update.at)})",
+            gettext("Status: %(status)s (%(when)s)") % {"status": said, "when": _when(update.at)},
             "",
             update.body,
             "",
             *_footer(person),
         ]
-        return {"subject": subject, "body": "\n".join(body) + "\n"}
+        return {"subject": f"[{said}] {incident.title}", "body": "\n".join(body) + "\n"}
 
     modules = _modules(
         incident.outages.filter(outage__organisation__isnull=True).values_list(
@@ -192,23 +207,32 @@ def _announce_maintenance(window_id: int) -> str:
     window = MaintenanceWindow.objects.select_related("region").filter(pk=window_id).first()
     if window is None or window.cancelled_at is not None:
         return "the window is gone or cancelled"
-    local = zone(window.region.timezone)
     modules = sorted(mr.module.name for mr in window.module_regions.select_related("module"))
-    subject = f"[Scheduled maintenance] {window.title}"
+    subject = f"[Scheduled maintenance] {window.title}"  # the webhook's, in English
+    region_zone = window.region.timezone
 
     def render(person: StatusSubscriber) -> dict[str, str]:
         body = [
             f"{window.title}",
-            f"Scheduled maintenance in {window.region.name}: "
-            f"{', '.join(modules) if modules else 'every module'}",
-            f"From {_utc(window.start)} to {_utc(window.end)} "
-            f"({window.start.astimezone(local):%Y-%m-%d %H:%M} to "
-            f"{window.end.astimezone(local):%Y-%m-%d %H:%M} {window.region.timezone})",
+            gettext("Scheduled maintenance in %(region)s: %(modules)s")
+            % {
+                "region": window.region.name,
+                "modules": ", ".join(modules) if modules else gettext("every module"),
+            },
+            gettext("From %(start)s to %(end)s (%(local_start)s to %(local_end)s, %(zone)s)")
+            % {
+                "start": _when(window.start),
+                "end": _when(window.end),
+                "local_start": _when(window.start, region_zone),
+                "local_end": _when(window.end, region_zone),
+                "zone": region_zone,
+            },
             *(["", window.description] if window.description else []),
             "",
             *_footer(person),
         ]
-        return {"subject": subject, "body": "\n".join(body) + "\n"}
+        tag = gettext("Scheduled maintenance")
+        return {"subject": f"[{tag}] {window.title}", "body": "\n".join(body) + "\n"}
 
     when = f"From {_utc(window.start)} to {_utc(window.end)}"
     notice = {

@@ -44,10 +44,17 @@ def unsubscribe_token(subscriber: StatusSubscriber) -> str:
 
 
 def subscribe(
-    email: str, region: Region | None, *, now: datetime, modules: Iterable[Module] = ()
+    email: str,
+    region: Region | None,
+    *,
+    now: datetime,
+    modules: Iterable[Module] = (),
+    language: str = "",
 ) -> bool:
     """Ask for status emails: queue a confirmation email unless the address is already
-    subscribed (to the same scope) or was sent one in the last 10 minutes. Whether one was
+    subscribed (to the same scope) or was sent one in the last 10 minutes. `language` is the
+    one the request was answered in: the emails are written in it ("": the site's default);
+    a request that is not yet confirmed takes the latest request's. Whether one was
     queued is returned for tests and logs only: the visitor is told the same either way, so
     the form does not reveal who is subscribed."""
     subscriber, _ = StatusSubscriber.objects.get_or_create(
@@ -56,6 +63,7 @@ def subscribe(
     if subscriber.active:  # its modules change only through a confirmed request
         return False
     subscriber.modules.set(list(modules))
+    subscriber.language = language
     if subscriber.unsubscribed_at is not None:  # subscribing again: opt in again
         subscriber.unsubscribed_at = None
         subscriber.confirmed_at = None

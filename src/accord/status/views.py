@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -127,12 +127,21 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             messages.success(request, gettext("Subscribed: status updates will go to Slack."))
             return redirect(_status_url(region))
         with transaction.atomic():
-            queued = subscriptions.subscribe(data["email"], region, now=now, modules=modules)
+            queued = subscriptions.subscribe(
+                data["email"],
+                region,
+                now=now,
+                modules=modules,
+                language=translation.get_language() or "",
+            )
         logger.info("status subscription request (confirmation queued: %s)", queued)
         messages.success(
             request,
-            f"Almost done: we sent a link to {data['email']}. Open it to confirm; "
-            "nothing else is sent until you do.",
+            gettext(
+                "Almost done: we sent a link to %(email)s. Open it to confirm; nothing else "
+                "is sent until you do."
+            )
+            % {"email": data["email"]},
         )
         return redirect(_status_url(region))
     status = 400 if request.method == "POST" else 200
@@ -177,7 +186,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         token,
         subscriptions.subscriber_for_confirmation,
         subscriptions.confirm,
-        done="Subscribed: status updates will go to {email}.",
+        done=gettext("Subscribed: status updates will go to %(email)s."),
         template="status/confirm.html",
     )
 
@@ -189,7 +198,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         token,
         subscriptions.subscriber_for_unsubscribe,
         subscriptions.unsubscribe,
-        done="Unsubscribed: nothing more goes to {email}.",
+        done=gettext("Unsubscribed: nothing more goes to %(email)s."),
         template="status/unsubscribe.html",
     )
 
@@ -211,7 +220,7 @@ def _emailed_link(
     if request.method == "POST":
         with transaction.atomic():
             act(token, now=timezone.now())
-        messages.success(request, done.format(email=subscriber.email or subscriber.url))
+        messages.success(request, done % {"email": subscriber.email or subscriber.url})
         return redirect(_status_url(subscriber.region))
     return render(request, template, {"subscriber": subscriber, "token": token})
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 from accord.core.display import format_percent, format_when
 from accord.engine.credits import format_money
@@ -51,9 +52,11 @@ def iso_when(iso: str, zone_name: str) -> str:
 
 @register.filter
 def outcome_label(outcome: str) -> str:
-    return {
-        "met": "Met",
-        "breached": "Breached",
-        "open": "Open",
-        "no_severity": "No severity",
-    }.get(outcome, outcome)
+    """A ticket's outcome in the active language ("Met", "Erreicht")."""
+    labels = {
+        "met": gettext("Met"),
+        "breached": gettext("Breached"),
+        "open": gettext("Open"),
+        "no_severity": gettext("No severity"),
+    }
+    return labels.get(outcome, outcome)
