@@ -323,3 +323,28 @@ def test_a_restoration_just_after_a_cut_off_is_not_the_months(
         ]
 
     assert listed(batch) == listed(reference) == [[(item.pk, "open", "open")], []]
+
+
+def test_a_german_manager_reads_the_results_in_german(
+    saturday_ticket: Any, october: Any, frozen_now: Any, client: Client
+) -> None:
+    october.manager.language = "de"
+    october.manager.save(update_fields=["language"])
+    client.force_login(october.manager)
+    html = run(client, month_from="2026-10", calendar="contract", calendar_1="always")
+    html = html.content.decode()
+    assert "Acme" in html and "1 Monat, aktuell und simuliert" in html
+    assert "Schweregrad 1 Critical: verletzt" in html  # the policy's name, as written
+    assert "Verfehlt" in html and "Erreicht" in html  # the ticket's outcomes
+    assert "Sa., 17. Okt 2026, 10:00 PDT" in html  # reported, German order
+    assert "Summe: 20.00 USD (2,00 %)" in html  # money keeps the engine's digits
+    assert "Änderung: +20.00 USD (+2,00 Prozentpunkte)" in html
+    assert "100,000 %" in html and "99,9 %" in html and "erreicht" in html  # uptime, target
+    assert "Im Vertrag: 4 Std. 0 Min." in html and "gezählt in" in html  # the form
+    assert "current and simulated" not in html and "percentage points" not in html
+    assert "Total:" not in html and "Breached" not in html
+    # A refusal of the form, in German.
+    refused = run(client, month_from="2026-10", calendar="contract", target_1="soon")
+    assert "&#x27;soon&#x27; ist keine Dauer wie 4h, 12h, 2d oder 1d 4h" in (
+        refused.content.decode()
+    )

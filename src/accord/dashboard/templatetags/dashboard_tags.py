@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils import formats
 from django.utils.translation import gettext
 
 from accord.core.display import format_percent, format_when
@@ -29,14 +30,18 @@ def percent(value: Any) -> str:
 
 
 @register.filter
-def signed(value: Any) -> str:
-    """A delta with its sign: "+2", "−1.50", "0"."""
+def signed(value: Any, style: str = "") -> str:
+    """A delta with its sign: "+2", "−1.50", "0". Money's keeps the engine's digits, like
+    `money`; percentage points (`signed:"points"`) take the active language's decimal sign
+    ("+2,00" in German), like `percent`."""
     if value is None or value == "":
         return "—"
     number = Decimal(value)
     if number == 0:
         return "0"
     text = f"{abs(number):,f}"
+    if style == "points":
+        text = f"{abs(number):f}".replace(".", str(formats.get_format("DECIMAL_SEPARATOR")))
     return f"+{text}" if number > 0 else f"\u2212{text}"
 
 
