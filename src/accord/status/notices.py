@@ -91,11 +91,6 @@ def _utc(moment: datetime) -> str:
     return f"{moment.astimezone(zone('UTC')):%Y-%m-%d %H:%M} UTC"
 
 
-def _when(moment: datetime, zone_name: str = "UTC") -> str:
-    """An instant in an email, in the active language ("Mo., 9. März 2026, 13:00 UTC")."""
-    return format_when(moment, zone_name)
-
-
 def _notice(person: StatusSubscriber, notice: dict[str, Any]) -> dict[str, Any]:
     """The notice as a webhook's JSON body (and Slack's source): with this subscription's
     links."""
@@ -169,14 +164,16 @@ def _announce_update(update_id: int) -> str:
     incident = update.incident
     if not incident.public:
         return "the incident is not public"
-    status = update.get_status_display()
-    subject = f"[{status}] {incident.title}"  # the webhook's, in English
+    with translation.override("en"):  # webhooks and Slack are English, like the API
+        status = update.get_status_display()
+    subject = f"[{status}] {incident.title}"
 
     def render(person: StatusSubscriber) -> dict[str, str]:
         said = update.get_status_display()  # in the subscriber's language
         body = [
             f"{incident.title}",
-            gettext("Status: %(status)s (%(when)s)") % {"status": said, "when": _when(update.at)},
+            gettext("Status: %(status)s (%(when)s)")
+            % {"status": said, "when": format_when(update.at, "UTC")},
             "",
             update.body,
             "",
@@ -208,7 +205,7 @@ def _announce_maintenance(window_id: int) -> str:
     if window is None or window.cancelled_at is not None:
         return "the window is gone or cancelled"
     modules = sorted(mr.module.name for mr in window.module_regions.select_related("module"))
-    subject = f"[Scheduled maintenance] {window.title}"  # the webhook's, in English
+    subject = f"[Scheduled maintenance] {window.title}"  # webhooks and Slack: English
     region_zone = window.region.timezone
 
     def render(person: StatusSubscriber) -> dict[str, str]:
@@ -221,10 +218,10 @@ def _announce_maintenance(window_id: int) -> str:
             },
             gettext("From %(start)s to %(end)s (%(local_start)s to %(local_end)s, %(zone)s)")
             % {
-                "start": _when(window.start),
-                "end": _when(window.end),
-                "local_start": _when(window.start, region_zone),
-                "local_end": _when(window.end, region_zone),
+                "start": format_when(window.start, "UTC"),
+                "end": format_when(window.end, "UTC"),
+                "local_start": format_when(window.start, region_zone),
+                "local_end": format_when(window.end, region_zone),
                 "zone": region_zone,
             },
             *(["", window.description] if window.description else []),
