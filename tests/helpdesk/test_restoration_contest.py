@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django.test import Client
 from django.urls import reverse
 
@@ -135,8 +136,12 @@ def test_an_unanswered_contest_is_shown_open_on_the_report(world: Any) -> None:
 def test_a_contest_after_the_window_is_refused(world: Any) -> None:
     ticket = restored_early(world)
     # 24 wall-clock hours after Monday 12:00: Tuesday 12:00 is the last moment.
-    with pytest.raises(services.StateConflict, match="ended at 2026-03-10 19:00 UTC"):
+    with pytest.raises(services.StateConflict, match="ended at Tue 10 Mar 2026 19:00 UTC"):
         contest(world, ticket, "10T12:01")
+    # A German reader's refusal names the instant in German (the API's stays English).
+    with translation.override("de"), pytest.raises(services.StateConflict) as refused:
+        contest(world, ticket, "10T12:01")
+    assert "endete am Di., 10. Mär 2026, 19:00 UTC" in str(refused.value)
     contest(world, ticket, "10T12:00")
 
 

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from accord.accounts.access import is_manager, is_staff
 from accord.accounts.models import User
 from accord.accounts.terms import InvalidTerms
+from accord.core.display import UTC_ZONE, format_when
 from accord.core.errors import NotPermitted, Refused, StateConflict
 from accord.engine import clocks
 from accord.engine.timeutil import from_epoch
@@ -46,6 +47,7 @@ from accord.helpdesk.services import (
 
 
 def _when(moment: datetime) -> str:
+    """As stored in an event's data (never translated; pages and refusals use format_when)."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
@@ -93,7 +95,7 @@ def contest_restoration(
                 "the time to contest this restoration ended at %(when)s; if the fault came "
                 "back, reopen the ticket"
             )
-            % {"when": _when(until)}
+            % {"when": format_when(until, UTC_ZONE)}
         )
     if not reason.strip():
         raise Refused(_("say what still does not work"), field="reason")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accord.accounts.access import is_staff
 from accord.accounts.models import Organisation, User
 from accord.catalogue.models import Module, Region
+from accord.core.display import UTC_ZONE, format_when
 from accord.core.errors import NotPermitted, Refused, StateConflict
 from accord.helpdesk import services as helpdesk
 from accord.helpdesk.models import Status, Ticket
@@ -233,8 +234,8 @@ def set_impact(
             return current.outage
         if moment < current.outage.start:
             raise Refused(
-                _("the current impact began at %(when)s UTC; a change cannot come before it")
-                % {"when": f"{current.outage.start:%Y-%m-%d %H:%M}"},
+                _("the current impact began at %(when)s; a change cannot come before it")
+                % {"when": format_when(current.outage.start, UTC_ZONE)},
                 field="at",
             )
         Outage.objects.filter(pk=current.outage_id).update(end=moment)
@@ -287,8 +288,8 @@ def resolve(
     latest = max((link.outage.start for link in opened), default=None)
     if latest is not None and moment < latest:
         raise Refused(
-            _("an impact was set at %(when)s UTC; resolve at or after it")
-            % {"when": f"{latest:%Y-%m-%d %H:%M}"},
+            _("an impact was set at %(when)s; resolve at or after it")
+            % {"when": format_when(latest, UTC_ZONE)},
             field="at",
         )
     Outage.objects.filter(pk__in=[link.outage_id for link in opened]).update(end=moment)
