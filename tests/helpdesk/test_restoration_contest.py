@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.utils import translation
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accord.core.errors import Refused
 from accord.engine.timeutil import from_epoch, parse_instant
