@@ -119,7 +119,7 @@ TEMPLATES = [
     },
 ]
 
-SQLITE_CONN_MAX_AGE = 600
+_SQLITE_CONN_MAX_AGE = 600
 # Database: SQLite in DATA_DIR by default; DATABASE_URL (e.g.
 # postgres://user:password@host:5432/accord) selects another, typically PostgreSQL.
 _database_url = env_str("DATABASE_URL", "")
@@ -140,7 +140,7 @@ else:
         "NAME": str(DATA_DIR / "accord.sqlite3"),
         # Kept for ten minutes by default: opening a connection and checkpointing the WAL when
         # the last one closes doubled the CPU of every request (docs/deployment.md).
-        "CONN_MAX_AGE": env_int("ACCORD_DB_CONN_MAX_AGE", SQLITE_CONN_MAX_AGE),
+        "CONN_MAX_AGE": env_int("ACCORD_DB_CONN_MAX_AGE", _SQLITE_CONN_MAX_AGE),
         "CONN_HEALTH_CHECKS": True,
     }
 
