@@ -17,6 +17,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accord.accounts.access import get_or_404, scope
@@ -27,23 +29,28 @@ from accord.helpdesk.models import Ticket
 
 class ContestForm(AccordForm):
     reason = forms.CharField(
-        label="What still does not work?",
+        label=gettext_lazy("What still does not work?"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Support reads this. The clock runs again from now until they answer.",
+        help_text=gettext_lazy(
+            "Support reads this. The clock runs again from now until they answer."
+        ),
     )
 
 
 class ContestAnswerForm(AccordForm):
     decision = forms.ChoiceField(
-        label="Your answer",
+        label=gettext_lazy("Your answer"),
         choices=[
-            ("accept", "Agree: the restoration never held (withdraw it)"),
-            ("reject", "Disagree: service was restored (the dispute goes on the report)"),
+            ("accept", gettext_lazy("Agree: the restoration never held (withdraw it)")),
+            (
+                "reject",
+                gettext_lazy("Disagree: service was restored (the dispute goes on the report)"),
+            ),
         ],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label="Note (required to disagree; the customer reads it)",
+        label=gettext_lazy("Note (required to disagree; the customer reads it)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -79,9 +86,9 @@ def ticket_contest(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act(ticket: Ticket, data: dict[str, Any]) -> str:
         restoration.contest_restoration(ticket, actor=request.user, reason=data["reason"])
-        return "Restoration contested: the clock runs again until support answers."
+        return _("Restoration contested: the clock runs again until support answers.")
 
-    return _act(request, pk, form, "Service not restored", act)
+    return _act(request, pk, form, _("Service not restored"), act)
 
 
 @login_required
@@ -94,10 +101,10 @@ def ticket_contest_answer(request: HttpRequest, pk: int) -> HttpResponse:
         accept = data["decision"] == "accept"
         restoration.answer_contest(ticket, actor=request.user, accept=accept, note=data["note"])
         if accept:
-            return "Restoration withdrawn: the clock counts from the report to the real one."
-        return (
+            return _("Restoration withdrawn: the clock counts from the report to the real one.")
+        return _(
             "Contest rejected: the time before the contest does not count, and the dispute goes "
             "on the report. The clock runs from the contest until service is restored again."
         )
 
-    return _act(request, pk, form, "Answer the contested restoration", act)
+    return _act(request, pk, form, _("Answer the contested restoration"), act)

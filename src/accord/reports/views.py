@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.accounts.access import get_or_404, is_customer_admin, is_manager, is_staff, scope
@@ -235,10 +236,10 @@ def regenerate(request: HttpRequest, slug: str, month: str) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()
     target = reverse("report_versions", kwargs={"slug": slug, "month": month})
     if not reason:
-        messages.error(request, "reason: say why the report is regenerated")
+        messages.error(request, _("reason: say why the report is regenerated"))
         return redirect(target)
     if len(reason) > 500:
-        messages.error(request, "reason: at most 500 characters")
+        messages.error(request, _("reason: at most 500 characters"))
         return redirect(target)
     try:
         version, created = services.freeze(
@@ -248,7 +249,13 @@ def regenerate(request: HttpRequest, slug: str, month: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(target)
     if created:
-        messages.success(request, f"Version {version.version} issued: {'; '.join(version.changes)}")
+        messages.success(
+            request,
+            _("Version %(version)s issued: %(changes)s")
+            % {"version": version.version, "changes": "; ".join(version.changes)},
+        )
     else:
-        messages.info(request, f"No change: version {version.version} stands.")
+        messages.info(
+            request, _("No change: version %(version)s stands.") % {"version": version.version}
+        )
     return redirect(target)

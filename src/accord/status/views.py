@@ -256,7 +256,7 @@ def simulate(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("not found")
     form = SimulateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose to simulate an outage or to restore.")
+        messages.error(request, gettext("Choose to simulate an outage or to restore."))
         return redirect(_status_url(module_region.region))
     down = form.cleaned_data["action"] == "down"
     now = timezone.now()
@@ -279,13 +279,19 @@ def simulate(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if probed:
         text = (
-            "its health endpoint now fails; the probes confirm the outage after their "
-            "consecutive failures (about half a minute)."
+            gettext(
+                "its health endpoint now fails; the probes confirm the outage after their "
+                "consecutive failures (about half a minute)."
+            )
             if down
-            else "its health endpoint answers again; the outage closes at the next check."
+            else gettext("its health endpoint answers again; the outage closes at the next check.")
         )
     else:
-        text = "simulated major outage opened." if down else "simulated outage closed."
+        text = (
+            gettext("simulated major outage opened.")
+            if down
+            else gettext("simulated outage closed.")
+        )
     messages.success(request, f"{name}: {text}")
     back = None if form.cleaned_data["back"] == "overall" else module_region.region
     return redirect(_status_url(back) + f"#module-{module_region.pk}")
