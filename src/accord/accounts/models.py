@@ -47,7 +47,7 @@ class Organisation(models.Model):
     email_domains = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Comma-separated domains whose senders may be this organisation's users.",
+        help_text=_("Comma-separated domains whose senders may be this organisation's users."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -87,12 +87,14 @@ class Contract(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="contract"
     )
     policy_id = models.CharField(max_length=100)
-    policy_data = models.JSONField(help_text="The policy as validated data (see docs/sla-model.md)")
+    policy_data = models.JSONField(
+        help_text=_("The policy as validated data (see docs/sla-model.md)")
+    )
     support_hours = models.JSONField(
-        null=True, blank=True, help_text="A calendar object replacing the policy's support hours"
+        null=True, blank=True, help_text=_("A calendar object replacing the policy's support hours")
     )
     penalties = models.JSONField(
-        null=True, blank=True, help_text="A penalty schedule replacing the policy's example"
+        null=True, blank=True, help_text=_("A penalty schedule replacing the policy's example")
     )
     reporting_timezone = models.CharField(max_length=64, blank=True)
     monthly_fee = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -101,7 +103,7 @@ class Contract(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="The effective date of the version these columns hold (empty: the first)",
+        help_text=_("The effective date of the version these columns hold (empty: the first)"),
     )
 
     def __str__(self) -> str:
@@ -131,7 +133,7 @@ class ContractVersion(AppendOnly):
     number = models.PositiveIntegerField()
     effective_from = models.DateField(null=True, blank=True)
     policy_id = models.CharField(max_length=100)
-    policy_text = models.TextField(blank=True, help_text="The policy's TOML as it was entered")
+    policy_text = models.TextField(blank=True, help_text=_("The policy's TOML as it was entered"))
     policy_data = models.JSONField()
     support_hours = models.JSONField(null=True, blank=True)
     penalties = models.JSONField(null=True, blank=True)
@@ -165,13 +167,13 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     timezone = models.CharField(
-        max_length=64, blank=True, help_text="Times are shown in this zone (default: UTC)"
+        max_length=64, blank=True, help_text=_("Times are shown in this zone (default: UTC)")
     )
     language = models.CharField(
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="Pages are shown in this language (empty: the browser's, else English)",
+        help_text=_("Pages are shown in this language (empty: the browser's, else English)"),
     )
 
     class Meta:

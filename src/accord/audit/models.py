@@ -58,10 +58,10 @@ class AuditEntry(AppendOnly):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty: the system or a command",
+        help_text=_("Empty: the system or a command"),
     )
     via = models.CharField(max_length=10, choices=Via.choices)
-    object_type = models.CharField(max_length=100, help_text="app_label.model")
+    object_type = models.CharField(max_length=100, help_text=_("app_label.model"))
     object_id = models.CharField(max_length=64)
     object_label = models.CharField(max_length=300)
     action = models.CharField(max_length=10, choices=Action.choices)

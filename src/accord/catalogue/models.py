@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.engine.policy import Region as EngineRegion
 
@@ -12,7 +13,7 @@ class Region(models.Model):
 
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=100)
-    timezone = models.CharField(max_length=64, help_text="IANA time zone, e.g. Europe/London")
+    timezone = models.CharField(max_length=64, help_text=_("IANA time zone, e.g. Europe/London"))
     holiday_country = models.CharField(max_length=3, blank=True)
     holiday_subdiv = models.CharField(max_length=10, blank=True)
 

@@ -35,7 +35,7 @@ class Article(models.Model):
     slug = models.SlugField(unique=True, validators=[not_reserved])
     title = models.CharField(max_length=200)
     category = models.CharField(max_length=100, default="General")
-    body = models.TextField(help_text="Markdown. Raw HTML is shown as text, never run.")
+    body = models.TextField(help_text=_("Markdown. Raw HTML is shown as text, never run."))
     visibility = models.CharField(
         max_length=20, choices=Visibility.choices, default=Visibility.PUBLIC
     )

@@ -73,7 +73,10 @@ class Ticket(models.Model):
     summary = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     severity = models.PositiveSmallIntegerField(
-        choices=Severity.choices, null=True, blank=True, help_text="As designated by the customer"
+        choices=Severity.choices,
+        null=True,
+        blank=True,
+        help_text=_("As designated by the customer"),
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED)

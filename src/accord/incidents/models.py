@@ -56,19 +56,19 @@ class ExternalSource(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Where an alert goes when its labels (or fields) name no module or region",
+        help_text=_("Where an alert goes when its labels (or fields) name no module or region"),
     )
     module_label = models.CharField(
-        max_length=100, default="module", help_text="The alert label naming the module"
+        max_length=100, default="module", help_text=_("The alert label naming the module")
     )
     region_label = models.CharField(
-        max_length=100, default="region", help_text="The alert label naming the region"
+        max_length=100, default="region", help_text=_("The alert label naming the region")
     )
     impact = models.CharField(
         max_length=20,
         choices=Impact.choices,
         default=Impact.MAJOR_OUTAGE,
-        help_text="The impact of its outages, unless an alert's `impact` label says otherwise",
+        help_text=_("The impact of its outages, unless an alert's `impact` label says otherwise"),
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -144,7 +144,7 @@ class Incident(models.Model):
     )
     public = models.BooleanField(
         default=True,
-        help_text="Shown on the status page. An incident about one customer's fault is not.",
+        help_text=_("Shown on the status page. An incident about one customer's fault is not."),
     )
     started_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -200,7 +200,7 @@ class IncidentTicket(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="tickets")
     ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="incident_link")
     customer_only = models.BooleanField(
-        default=False, help_text="The fault hit only the ticket's customer"
+        default=False, help_text=_("The fault hit only the ticket's customer")
     )
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

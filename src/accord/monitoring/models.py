@@ -63,14 +63,16 @@ class Outage(models.Model):
         null=True,
         blank=True,
         related_name="outages",
-        help_text="Set when the outage hit only this customer",
+        help_text=_("Set when the outage hit only this customer"),
     )
     source = models.CharField(max_length=20, choices=Source.choices)
     impact = models.CharField(max_length=20, choices=Impact.choices, default=Impact.MAJOR_OUTAGE)
     start = models.DateTimeField()
     end = models.DateTimeField(null=True, blank=True)
     reference = models.CharField(
-        max_length=200, blank=True, help_text="The source's id: alert fingerprint, incident, ticket"
+        max_length=200,
+        blank=True,
+        help_text=_("The source's id: alert fingerprint, incident, ticket"),
     )
     note = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,7 +93,7 @@ class MaintenanceWindow(models.Model):
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="maintenance")
     module_regions = models.ManyToManyField(
-        ModuleRegion, blank=True, help_text="Empty means every module of the region"
+        ModuleRegion, blank=True, help_text=_("Empty means every module of the region")
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -151,14 +153,20 @@ class PrometheusFeed(models.Model):
     The worker reads the minutes since `pulled_until` every few minutes."""
 
     name = models.CharField(max_length=100, unique=True)
-    url = models.URLField(max_length=500, help_text="The server's base URL, e.g. http://prom:9090")
-    requests_query = models.TextField(help_text="PromQL: requests per minute, by module and region")
-    errors_query = models.TextField(help_text="PromQL: failed requests per minute, the same labels")
+    url = models.URLField(
+        max_length=500, help_text=_("The server's base URL, e.g. http://prom:9090")
+    )
+    requests_query = models.TextField(
+        help_text=_("PromQL: requests per minute, by module and region")
+    )
+    errors_query = models.TextField(
+        help_text=_("PromQL: failed requests per minute, the same labels")
+    )
     module_label = models.CharField(max_length=100, default="module")
     region_label = models.CharField(max_length=100, default="region")
     active = models.BooleanField(default=True)
     pulled_until = models.DateTimeField(
-        null=True, blank=True, help_text="The end of the last minute read (empty: not read yet)"
+        null=True, blank=True, help_text=_("The end of the last minute read (empty: not read yet)")
     )
     last_error = models.CharField(max_length=500, blank=True)
 

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accord.monitoring.models import ModuleRegion, Outage
 
@@ -44,7 +45,7 @@ class ProbeLocation(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=40, unique=True)
     active = models.BooleanField(
-        default=True, help_text="An inactive location probes nothing and is not in any quorum"
+        default=True, help_text=_("An inactive location probes nothing and is not in any quorum")
     )
     token_prefix = models.CharField(max_length=16, unique=True, null=True, blank=True)
     token_digest = models.CharField(max_length=64, blank=True)
@@ -99,7 +100,7 @@ class HealthCheck(models.Model):
         ModuleRegion, on_delete=models.PROTECT, related_name="health_checks"
     )
     name = models.CharField(max_length=100)
-    url = models.URLField(max_length=500, help_text="GET; redirects are not followed")
+    url = models.URLField(max_length=500, help_text=_("GET; redirects are not followed"))
     interval_seconds = models.PositiveIntegerField(
         default=60, validators=[MinValueValidator(10), MaxValueValidator(86_400)]
     )
@@ -112,17 +113,17 @@ class HealthCheck(models.Model):
     body_text = models.CharField(
         max_length=200,
         blank=True,
-        help_text="When set, the response's first 64 KiB must contain this text",
+        help_text=_("When set, the response's first 64 KiB must contain this text"),
     )
     quorum = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
-        help_text="Locations that must fail together (capped at the number of active ones)",
+        help_text=_("Locations that must fail together (capped at the number of active ones)"),
     )
     failures_to_confirm = models.PositiveSmallIntegerField(
         default=2,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="Consecutive failed checks before a location counts as down",
+        help_text=_("Consecutive failed checks before a location counts as down"),
     )
     active = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=CheckStatus.choices, default=CheckStatus.UP)
@@ -133,7 +134,7 @@ class HealthCheck(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The outage in progress, while down",
+        help_text=_("The outage in progress, while down"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -158,8 +159,8 @@ class ProbeState(models.Model):
 
     health_check = models.ForeignKey(HealthCheck, on_delete=models.CASCADE, related_name="states")
     location = models.ForeignKey(ProbeLocation, on_delete=models.CASCADE, related_name="states")
-    failures = models.PositiveIntegerField(default=0, help_text="Consecutive failed checks")
-    run_start = models.DateTimeField(null=True, blank=True, help_text="First failure of the run")
+    failures = models.PositiveIntegerField(default=0, help_text=_("Consecutive failed checks"))
+    run_start = models.DateTimeField(null=True, blank=True, help_text=_("First failure of the run"))
     last_at = models.DateTimeField(null=True, blank=True)
     last_ok = models.BooleanField(default=True)
     last_latency_ms = models.PositiveIntegerField(null=True, blank=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.helpdesk.models import Ticket
 from accord.monitoring.models import ModuleRegion
@@ -27,13 +28,13 @@ class Release(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     planned_at = models.DateTimeField(null=True, blank=True)
     deployed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    notes = models.TextField(blank=True, help_text="What changes, for customers")
+    notes = models.TextField(blank=True, help_text=_("What changes, for customers"))
     cancelled_at = models.DateTimeField(null=True, blank=True)
     tickets = models.ManyToManyField(
         Ticket,
         blank=True,
         related_name="fixed_by_releases",
-        help_text="Fault tickets whose permanent fix this release carries",
+        help_text=_("Fault tickets whose permanent fix this release carries"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

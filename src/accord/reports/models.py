@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accord.accounts.models import Organisation
 from accord.core.models import AppendOnly
@@ -22,10 +23,10 @@ class ReportVersion(AppendOnly):
     )
     month = models.CharField(max_length=7)  # YYYY-MM in the contract's reporting time zone
     version = models.PositiveIntegerField()
-    data = models.JSONField(help_text="The report, schema accord.report/1 (docs/reports.md)")
-    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the canonical JSON")
+    data = models.JSONField(help_text=_("The report, schema accord.report/1 (docs/reports.md)"))
+    content_hash = models.CharField(max_length=64, help_text=_("SHA-256 of the canonical JSON"))
     reason = models.CharField(max_length=500)
-    changes = models.JSONField(default=list, blank=True, help_text="What changed from before")
+    changes = models.JSONField(default=list, blank=True, help_text=_("What changed from before"))
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -42,7 +42,7 @@ class StatusSubscriber(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty means every region",
+        help_text=_("Empty means every region"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)

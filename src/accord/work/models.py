@@ -18,6 +18,7 @@ import secrets
 
 from django.db import models
 from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
 
 
 class JobState(models.TextChoices):
@@ -115,13 +116,13 @@ class WebhookEndpoint(models.Model):
         null=True,
         blank=True,
         related_name="webhook_endpoints",
-        help_text="Empty: events of every organisation (the vendor's own endpoint)",
+        help_text=_("Empty: events of every organisation (the vendor's own endpoint)"),
     )
     url = models.URLField(max_length=500)
     secret = models.CharField(
         max_length=200,
         default=new_webhook_secret,
-        help_text="Shared secret for the X-Accord-Signature header",
+        help_text=_("Shared secret for the X-Accord-Signature header"),
     )
     format = models.CharField(
         max_length=10, choices=WebhookFormat.choices, default=WebhookFormat.JSON
