@@ -179,3 +179,18 @@ def in_support_hours(monkeypatch: pytest.MonkeyPatch) -> Any:
     now = datetime(2026, 3, 10, 17, 0, tzinfo=UTC)
     monkeypatch.setattr("django.utils.timezone.now", lambda: now)
     return now
+
+
+@pytest.fixture
+def german_client(db: None) -> Callable[[Any], Any]:
+    """`german_client(user)`: a test client signed in as `user`, who chose German."""
+    from django.test import Client
+
+    def signed_in_in_german(user: Any) -> Client:
+        user.language = "de"
+        user.save(update_fields=["language"])
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return signed_in_in_german

@@ -17,20 +17,15 @@ from accord.core.acting import acting
 pytestmark = pytest.mark.django_db
 
 
-def german_page(user: Any) -> str:
-    user.language = "de"
-    user.save(update_fields=["language"])
-    client = Client()
-    client.force_login(user)
-    return client.get(reverse("audit_log")).content.decode()
-
-
-def test_types_and_fields_are_german_and_values_as_stored(changes: Any) -> None:  # noqa: F811
+def test_types_and_fields_are_german_and_values_as_stored(
+    changes: Any,  # noqa: F811
+    german_client: Any,
+) -> None:
     world = changes
     with acting(world.vendor_admin, "admin"):
         world.acme.contract.monthly_fee = Decimal("1500.00")
         world.acme.contract.save()
-    page = german_page(world.vendor_admin)
+    page = german_client(world.vendor_admin).get(reverse("audit_log")).content.decode()
     assert "<h1>Prüfprotokoll</h1>" in page or "Prüfprotokoll" in page
     assert "Vertrag <strong>" in page and "Person <strong>" in page
     assert '<dt title="monthly_fee">Monatsgebühr</dt>' in page

@@ -20,15 +20,7 @@ pytestmark = pytest.mark.django_db
 NOW = utc("2026-04-02T00:00:00Z")
 
 
-def german_staff(world: Any) -> Client:
-    world.agent.language = "de"
-    world.agent.save()
-    client = Client()
-    client.force_login(world.agent)
-    return client
-
-
-def test_the_incident_list_and_page_in_german(world: Any) -> None:
+def test_the_incident_list_and_page_in_german(world: Any, german_client: Any) -> None:
     incident = services.declare(
         title="Release Manager unavailable",
         status="investigating",
@@ -39,7 +31,7 @@ def test_the_incident_list_and_page_in_german(world: Any) -> None:
         actor=world.vendor_admin,
         now=NOW,
     )
-    client = german_staff(world)
+    client = german_client(world.agent)
     html = client.get(reverse("incident_list")).content.decode()
     assert '<html lang="de">' in html
     assert "<h1>Vorfälle</h1>" in html and "Vorfall melden" in html
@@ -62,7 +54,7 @@ def test_the_incident_list_and_page_in_german(world: Any) -> None:
         assert german in other and "&lt;a" not in other and "&lt;code" not in other
 
 
-def test_the_help_centre_editor_in_german(world: Any) -> None:
+def test_the_help_centre_editor_in_german(world: Any, german_client: Any) -> None:
     content = Content(
         title="Resetting your password",
         category="Accounts",
@@ -71,7 +63,7 @@ def test_the_help_centre_editor_in_german(world: Any) -> None:
     )
     article = helpcentre.create_article(slug="reset", content=content, author=world.vendor_admin)
     helpcentre.publish(article=article, content=content, author=world.vendor_admin)
-    client = german_staff(world)
+    client = german_client(world.agent)
     html = client.get(reverse("help_staff_articles")).content.decode()
     assert "<h1>Artikel des Hilfecenters</h1>" in html and "Neuen Artikel schreiben" in html
     assert "Veröffentlicht, öffentlich" in html and "Version 1," in html
@@ -97,14 +89,14 @@ def _ticket(world: Any, severity: int) -> Any:
 
 
 def test_why_a_ticket_cannot_be_confirmed_is_german_on_the_page_and_english_in_the_api(
-    world: Any,
+    world: Any, german_client: Any
 ) -> None:
     import json
 
     from accord.accounts.models import ApiToken
 
     ticket = _ticket(world, severity=2)
-    client = german_staff(world)
+    client = german_client(world.agent)
     page = client.get(reverse("ticket_confirm_outage", args=[ticket.pk])).content.decode()
     assert (
         "Dieses Ticket kann nicht bestätigt werden: nur ein Ticket mit Schweregrad 1 kann als "
@@ -123,9 +115,9 @@ def test_why_a_ticket_cannot_be_confirmed_is_german_on_the_page_and_english_in_t
     }
 
 
-def test_a_refusal_beside_its_field_is_german(world: Any) -> None:
+def test_a_refusal_beside_its_field_is_german(world: Any, german_client: Any) -> None:
     ticket = _ticket(world, severity=1)
-    answer = german_staff(world).post(
+    answer = german_client(world.agent).post(
         reverse("ticket_confirm_outage", args=[ticket.pk]),
         {
             "outage-scope": "customer",
@@ -138,7 +130,7 @@ def test_a_refusal_beside_its_field_is_german(world: Any) -> None:
     assert "cannot be in the future" not in page
 
 
-def test_outage_sources_are_german_on_the_incident_page(world: Any) -> None:
+def test_outage_sources_are_german_on_the_incident_page(world: Any, german_client: Any) -> None:
     incident = services.declare(
         title="Release Manager unavailable",
         message="We are investigating.",
@@ -147,7 +139,7 @@ def test_outage_sources_are_german_on_the_incident_page(world: Any) -> None:
         actor=world.vendor_admin,
         now=NOW,
     )
-    page = german_staff(world).get(reverse("incident_detail", args=[incident.pk]))
+    page = german_client(world.agent).get(reverse("incident_detail", args=[incident.pk]))
     html = page.content.decode()
     assert "Von Mitarbeitenden gemeldeter Vorfall" in html
     assert "Incident declared by staff" not in html

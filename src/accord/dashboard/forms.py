@@ -61,13 +61,18 @@ SEVERITY_CALENDARS = [
 ]
 
 
-class SimulatorForm(AccordForm):
-    customer = forms.ModelChoiceField(
+def customer_field() -> forms.ModelChoiceField:
+    """The customer a form is about, by slug; the view sets the organisations it may name."""
+    return forms.ModelChoiceField(
         label=_("Customer"),
         queryset=Organisation.objects.none(),
         empty_label=_("Choose a customer"),
         to_field_name="slug",
     )
+
+
+class SimulatorForm(AccordForm):
+    customer = customer_field()
     month_from = forms.CharField(
         label=_("Month"),
         max_length=7,
@@ -230,12 +235,7 @@ class ReplayForm(AccordForm):
 
     prefix = "replay"
 
-    customer = forms.ModelChoiceField(
-        label=_("Customer"),
-        queryset=Organisation.objects.none(),
-        empty_label=_("Choose a customer"),
-        to_field_name="slug",
-    )
+    customer = customer_field()
     month = forms.CharField(
         label=_("Month"),
         max_length=7,
