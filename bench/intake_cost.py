@@ -9,8 +9,9 @@ organisation, people and token (bench/helpdesk_load.seed_api), 50 warm-up reques
 `POST /api/tickets` called straight on Accord's WSGI application one after another, as a
 gunicorn sync worker calls it (Django's request_started / request_finished signals included,
 so connections are opened, kept or pooled as the settings say). Reported per request: the
-process's CPU time, the wall time and, on PostgreSQL, the CPU time of the server process that
-served the connection (read from /proc; the pool keeps one connection here).
+process's CPU time, the wall time and, on PostgreSQL, the CPU time of the server processes
+that served it (read from /proc; not for a connection per request, whose processes end).
+BENCH_PROFILE=<file> also writes a cProfile of the timed requests (CPU time) to that file.
 
 It separates the cost of a request from queueing: bench/helpdesk.py measures the rate and the
 latency under load. Figures go to the terminal and to var/bench-intake-cost.json.
@@ -39,6 +40,7 @@ CONFIGURATIONS = [
     ("SQLite, defaults", "sqlite", {}),
     ("SQLite, a connection per request", "sqlite", {"ACCORD_DB_CONN_MAX_AGE": "0"}),
     ("PostgreSQL, defaults (pool)", "postgresql", {}),
+    ("PostgreSQL, pool, nothing prepared", "postgresql", {"ACCORD_DB_PREPARE": "0"}),
     (
         "PostgreSQL, persistent connections",
         "postgresql",
@@ -48,18 +50,26 @@ CONFIGURATIONS = [
 ]
 
 
-def _server_cpu() -> tuple[int, float] | None:
-    """The PostgreSQL process behind this connection and its CPU time so far (None on SQLite)."""
+def _server_cpu() -> tuple[frozenset[int], float] | None:
+    """The PostgreSQL server processes serving this database and their CPU time so far (None
+    on SQLite), read from /proc through a connection of its own to the `postgres` database: a
+    pool may hand each request a different connection."""
+    import psycopg
     from django.db import connection
+    from helpdesk_config import POSTGRES_SERVER
 
     if connection.vendor != "postgresql":
         return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    # Left open: the next request's request_started keeps, pools or closes it as configured.
-    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s",
+            (connection.settings_dict["NAME"],),
+        ).fetchall()
+    ticks = 0
+    for (pid,) in rows:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return frozenset(pid for (pid,) in rows), ticks / os.sysconf("SC_CLK_TCK")
 
 
 def measure_child(requests: int) -> dict[str, Any]:
@@ -100,12 +110,23 @@ def measure_child(requests: int) -> dict[str, Any]:
     for n in range(WARMUP):
         create(n, "warm")
     server_before = _server_cpu()
+    profile_path = os.environ.get("BENCH_PROFILE")
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
     cpu, wall = time.process_time(), time.perf_counter()
     for n in range(requests):
         create(n, "timed")
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
     server_after = _server_cpu()
-    # Measured only when one server process served every request (kept or pooled connection).
+    # Only when the same server processes served the whole run (kept or pooled connections):
+    # those of a connection per request have ended, and their CPU with them.
     server = (
         1000 * (server_after[1] - server_before[1]) / requests
         if server_before and server_after and server_before[0] == server_after[0]

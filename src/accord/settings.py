@@ -133,6 +133,11 @@ if _database_url:
     )
     if _default_db["ENGINE"] == "django.db.backends.postgresql":
         _default_db.setdefault("OPTIONS", {}).update(db_pool_options(_default_db["CONN_MAX_AGE"]))
+        if env_bool("ACCORD_DB_PREPARE", True):
+            # The API's hot statements (accord.core.prepared) bind on the server and are
+            # prepared on a connection's fifth use: PostgreSQL then skips parsing and planning
+            # them. Off (ACCORD_DB_PREPARE=0) for a PgBouncer in transaction mode before 1.21.
+            _default_db["OPTIONS"]["prepare_threshold"] = 5
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     _default_db = {

@@ -292,3 +292,45 @@ def test_more_jobs_than_one_statement_takes_are_all_inserted(world: Any, clock: 
     build = new_rows(world, clock)
     PreparedInsert(Job).insert_ignoring_conflicts([build["job"](f"k{n}") for n in range(200)])
     assert Job.objects.count() == 200
+
+
+def _prepared_statements() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_postgresql_the_statement_is_prepared_once_per_connection(
+    world: Any, settings: Any
+) -> None:
+    """From the fifth use on a connection (settings' prepare_threshold) PostgreSQL keeps the
+    statement parsed and planned, and the answers are the ORM's; with ACCORD_DB_PREPARE=0
+    (no prepare_threshold) the hot queries bind on the client like every other query."""
+    token, _ = issue_token(user=world.acme_reporter, name="t")
+    by_prefix = Prepared(
+        lambda prefix: ApiToken.objects.filter(prefix=prefix, name="prepared-test"), "stand-in"
+    )
+    options = connection.settings_dict["OPTIONS"]
+    assert options["prepare_threshold"] == 5
+    ApiToken.objects.filter(pk=token.pk).update(name="prepared-test")
+    before = _prepared_statements()
+    for _ in range(6):
+        (found,) = by_prefix(token.prefix)
+        assert columns(found) == columns(ApiToken.objects.get(pk=token.pk))
+    (ours,) = _prepared_statements() - before  # bound on the server: $1, $2, not literals
+    assert 'FROM "accounts_apitoken"' in ours and '"accounts_apitoken"."prefix" = $2' in ours
+
+    ApiToken.objects.filter(pk=token.pk).update(name="unprepared")
+    unprepared = Prepared(
+        lambda prefix: ApiToken.objects.filter(prefix=prefix, name="unprepared"), "stand-in"
+    )
+    before = _prepared_statements()
+    saved = options.pop("prepare_threshold")
+    try:
+        for _ in range(6):
+            (found,) = unprepared(token.prefix)
+            assert found.pk == token.pk
+    finally:
+        options["prepare_threshold"] = saved
+    assert _prepared_statements() == before

@@ -43,3 +43,12 @@ def test_bad_pool_settings_are_named(load_settings) -> None:
         load_settings(ACCORD_SECRET_KEY="x", DATABASE_URL=PG, ACCORD_DB_POOL_SIZE="0")
     with pytest.raises(ImproperlyConfigured, match="ACCORD_DB_POOL_TIMEOUT='soon'"):
         load_settings(ACCORD_SECRET_KEY="x", DATABASE_URL=PG, ACCORD_DB_POOL_TIMEOUT="soon")
+
+
+def test_postgresql_prepares_the_hot_statements_unless_told_not_to(load_settings) -> None:
+    db = load_settings(ACCORD_SECRET_KEY="x", DATABASE_URL=PG).DATABASES["default"]
+    assert db["OPTIONS"]["prepare_threshold"] == 5  # accord.core.prepared binds on the server
+    off = load_settings(ACCORD_SECRET_KEY="x", DATABASE_URL=PG, ACCORD_DB_PREPARE="0")
+    assert "prepare_threshold" not in off.DATABASES["default"]["OPTIONS"]  # e.g. PgBouncer
+    sqlite = load_settings(ACCORD_SECRET_KEY="x").DATABASES["default"]
+    assert "prepare_threshold" not in sqlite["OPTIONS"]
