@@ -129,7 +129,7 @@ def measure_child(requests: int) -> dict[str, Any]:
     # those of a connection per request have ended, and their CPU with them.
     server = (
         1000 * (server_after[1] - server_before[1]) / requests
-        if server_before and server_after and server_before[0] == server_after[0]
+        if server_before and server_after and server_before[0] == server_after[0] != set()
         else None
     )
     return {
