@@ -301,9 +301,7 @@ def _prepared_statements() -> set[str]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
-def test_on_postgresql_the_statement_is_prepared_once_per_connection(
-    world: Any, settings: Any
-) -> None:
+def test_on_postgresql_the_statement_is_prepared_once_per_connection(world: Any) -> None:
     """From the fifth use on a connection (settings' prepare_threshold) PostgreSQL keeps the
     statement parsed and planned, and the answers are the ORM's; with ACCORD_DB_PREPARE=0
     (no prepare_threshold) the hot queries bind on the client like every other query."""
