@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import helpdesk_config as config
+import host
 from harness import accord_env, free_port, run_checked
 from helpdesk_config import BIN, POSTGRES_DB, POSTGRES_SERVER, WORKERS
 
@@ -149,19 +150,17 @@ class Server:
         """CPU time (user + system) the server has used so far, its main process and every
         process under it (gunicorn's arbiter and workers; granian's main process and workers)
         (Linux /proc), or None."""
-        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        total = 0
+        total = 0.0
         pending = [self.process.pid]
         try:
             while pending:
-                pid = pending.pop()
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+                pid = int(pending.pop())
+                total += host.process_cpu_seconds(pid)
                 for task in Path(f"/proc/{pid}/task").iterdir():
                     pending += (task / "children").read_text().split()
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError, IndexError, AttributeError):
             return None
-        return total / ticks
+        return total
 
     def log_lines(self) -> int:
         return len(self.access_log.read_text().splitlines()) if self.access_log.exists() else 0

@@ -44,6 +44,13 @@ def cpu_times() -> CpuTimes | None:
     return CpuTimes(busy=sum(fields) - idle - steal, total=sum(fields), steal=steal)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process `pid` has used so far (Linux /proc); OSError when
+    it has ended."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def busy_fraction(before: CpuTimes | None, after: CpuTimes | None) -> float | None:
     """How busy all CPUs were between the two readings: 1.0 is every CPU busy with anything."""
     if before is None or after is None or after.total == before.total:

@@ -54,6 +54,7 @@ def _server_cpu() -> tuple[frozenset[int], float] | None:
     """The PostgreSQL server processes serving this database and their CPU time so far (None
     on SQLite), read from /proc through a connection of its own to the `postgres` database: a
     pool may hand each request a different connection."""
+    import host
     import psycopg
     from django.db import connection
     from helpdesk_config import POSTGRES_SERVER
@@ -65,11 +66,8 @@ def _server_cpu() -> tuple[frozenset[int], float] | None:
             "SELECT pid FROM pg_stat_activity WHERE datname = %s",
             (connection.settings_dict["NAME"],),
         ).fetchall()
-    ticks = 0
-    for (pid,) in rows:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return frozenset(pid for (pid,) in rows), ticks / os.sysconf("SC_CLK_TCK")
+    pids = frozenset(pid for (pid,) in rows)
+    return pids, sum(host.process_cpu_seconds(pid) for pid in pids)
 
 
 def measure_child(requests: int) -> dict[str, Any]:
@@ -129,7 +127,7 @@ def measure_child(requests: int) -> dict[str, Any]:
     # those of a connection per request have ended, and their CPU with them.
     server = (
         1000 * (server_after[1] - server_before[1]) / requests
-        if server_before and server_after and server_before[0] == server_after[0] != set()
+        if server_before and server_after and server_before[0] == server_after[0] != frozenset()
         else None
     )
     return {

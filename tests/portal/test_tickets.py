@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from accord.helpdesk.models import Comment, Status, Ticket, TicketEvent
 
@@ -262,10 +261,8 @@ def test_the_clock_panel_shows_breach_times_and_figures_in_the_viewers_zone(
 
 
 def test_a_new_ticket_is_on_track(
-    world: Any, client_for: ClientFor, make_ticket: MakeTicket, monkeypatch: Any
+    world: Any, client_for: ClientFor, make_ticket: MakeTicket, frozen_now: Any
 ):
-    started = timezone.now()  # frozen: a second of support time would show "2 days 21 h"
-    monkeypatch.setattr("django.utils.timezone.now", lambda: started)
     ticket = make_ticket(severity=4, at=None)  # reported now: 7 support days to go
     body = page(client_for(world.acme_reporter), ticket)
     assert "On track" in body and "2 days 22 h of support time" in body
